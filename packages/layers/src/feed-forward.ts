@@ -1,0 +1,61 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { prefixed } from './grouped-query-attention.js';
+import { Linear } from './linear.js';
+
+export interface FeedForwardConfig {
+  dim: number;
+  hiddenDim?: number; // explicit width; otherwise llama2.c's rule from dim and multipleOf
+  multipleOf?: number; // the hidden width is rounded up to a multiple of this (256 in Llama 2, 32 in tinyllamas)
+  makeLinear?: (inFeatures: number, outFeatures: number) => Linear;
+}
+
+/** llama2.c / Meta rule: 2/3 of 4·dim (SwiGLU has three matrices instead of two), rounded up to multipleOf. */
+export function swiGluHiddenDim(dim: number, multipleOf = 256): number {
+  if (!Number.isInteger(multipleOf) || multipleOf <= 0) {
+    throw new Error(`swiGluHiddenDim: multipleOf must be a positive integer, got ${multipleOf}`);
+  }
+  const hidden = Math.trunc((2 * (4 * dim)) / 3);
+  return multipleOf * Math.ceil(hidden / multipleOf);
+}
+
+/**
+ * SwiGLU feed-forward (Shazeer 2020, "GLU Variants Improve Transformer"): down(silu(gate(x)) ⊙ up(x)).
+ * HF names gate/up/down; Meta and llama2.c call them w1/w3/w2.
+ */
+export class FeedForward {
+  readonly dim: number;
+  readonly hiddenDim: number;
+  readonly gateProj: Linear; // w1
+  readonly upProj: Linear; // w3
+  readonly downProj: Linear; // w2
+
+  constructor({ dim, hiddenDim, multipleOf = 256, makeLinear }: FeedForwardConfig) {
+    this.dim = dim;
+    this.hiddenDim = hiddenDim ?? swiGluHiddenDim(dim, multipleOf);
+    const linear = makeLinear ?? ((inFeatures, outFeatures) => new Linear({ inFeatures, outFeatures }));
+    this.gateProj = linear(dim, this.hiddenDim);
+    this.upProj = linear(dim, this.hiddenDim);
+    this.downProj = linear(this.hiddenDim, dim);
+  }
+
+  /** x: [..., dim] → [..., dim] */
+  apply(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const gate = this.gateProj.apply(x); // [..., hidden]
+      const silu = tf.mul(gate, tf.sigmoid(gate));
+      return this.downProj.apply(tf.mul(silu, this.upProj.apply(x))); // [..., dim]
+    });
+  }
+
+  parameters(): Record<string, tf.Variable> {
+    return {
+      ...prefixed('gate_proj', this.gateProj.parameters()),
+      ...prefixed('up_proj', this.upProj.parameters()),
+      ...prefixed('down_proj', this.downProj.parameters()),
+    };
+  }
+
+  dispose(): void {
+    for (const projection of [this.gateProj, this.upProj, this.downProj]) projection.dispose();
+  }
+}

@@ -1,0 +1,17 @@
+import './register-gradients.js';
+
+export { type CrossEntropyOptions, crossEntropy } from './cross-entropy.js';
+export { causalMask, MASKED_SCORE, paddingMask } from './causal-mask.js';
+export { Embedding, type EmbeddingConfig } from './embedding.js';
+export { FeedForward, type FeedForwardConfig, swiGluHiddenDim } from './feed-forward.js';
+export {
+  type AttentionCall,
+  GroupedQueryAttention,
+  type GroupedQueryAttentionConfig,
+  prefixed,
+} from './grouped-query-attention.js';
+export { LayerKvCache } from './kv-cache.js';
+export { Linear, type LinearConfig } from './linear.js';
+export { matMul, swapLastTwoAxes } from './matmul.js';
+export { RmsNorm, type RmsNormConfig } from './rms-norm.js';
+export { RotaryEmbedding, type RotaryEmbeddingConfig } from './rotary-embedding.js';

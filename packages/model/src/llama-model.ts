@@ -1,0 +1,238 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  causalMask,
+  Embedding,
+  Linear,
+  MASKED_SCORE,
+  matMul,
+  RmsNorm,
+  RotaryEmbedding,
+  swapLastTwoAxes,
+} from '@mini-llama/layers';
+import { type LlamaConfig, type LlamaConfigInput, resolveConfig } from './config.js';
+import { DecoderLayer } from './decoder-layer.js';
+import { KvCache } from './kv-cache.js';
+import { Random } from './random.js';
+import type { NamedTensor, StateDict } from './state-dict.js';
+
+export interface LlamaModelOptions {
+  /** Seed for llama2.c's initialisation; `init: 'none'` leaves zeros (weights are about to be loaded). */
+  seed?: number;
+  init?: 'llama2c' | 'none';
+  /** Builds every Linear projection of the blocks; replace to inject adapters or fused kernels. */
+  makeLinear?: (inFeatures: number, outFeatures: number) => Linear;
+}
+
+export interface ForwardOptions {
+  /** Keys and values of earlier positions: the tokens given continue after them, and are appended. */
+  cache?: KvCache;
+  /**
+   * 1 for a real token, 0 for padding, over the cached and the new positions: [B, cacheLength + T].
+   * Padded positions are never attended to, and positions count real tokens only, so a left-padded row
+   * computes what it would alone.
+   */
+  attentionMask?: number[][];
+}
+
+const EMBEDDING = 'model.embed_tokens.weight';
+const LM_HEAD = 'lm_head.weight';
+
+/**
+ * The Llama 2 decoder (Touvron et al. 2023): token embedding, nLayers pre-norm blocks of grouped-query
+ * attention with rotary positions and a SwiGLU feed-forward, a final RMSNorm and the output head.
+ * Field names mirror HF's `LlamaForCausalLM` so weight loading is a mechanical mapping.
+ */
+export class LlamaModel {
+  readonly config: LlamaConfig;
+  readonly embedTokens: Embedding;
+  readonly layers: DecoderLayer[];
+  readonly norm: RmsNorm;
+  /** The output head, or null when it is tied to the token embedding. */
+  readonly lmHead: Linear | null;
+  readonly rotary: RotaryEmbedding;
+
+  constructor(config: LlamaConfig | LlamaConfigInput, { seed = 0, init = 'llama2c', makeLinear }: LlamaModelOptions = {}) {
+    this.config = resolveConfig(config);
+    const { dim, nLayers, nHeads, vocabSize, normEps, maxSeqLen, ropeTheta, tieEmbeddings } = this.config;
+    this.embedTokens = new Embedding({ numEmbeddings: vocabSize, embeddingDim: dim });
+    this.layers = Array.from({ length: nLayers }, () => new DecoderLayer(this.config, makeLinear));
+    this.norm = new RmsNorm({ dim, eps: normEps });
+    this.lmHead = tieEmbeddings ? null : new Linear({ inFeatures: dim, outFeatures: vocabSize });
+    this.rotary = new RotaryEmbedding({ headDim: dim / nHeads, maxSeqLen, theta: ropeTheta });
+    if (init === 'llama2c') this.initialize(seed);
+  }
+
+  /**
+   * llama2.c's initialisation: every matrix N(0, 0.02), the residual projections (o_proj and llama2.c's w3,
+   * HF's up_proj) scaled by 1/sqrt(2·nLayers) (GPT-2 paper, section 2.3), norms at one. Seeded and
+   * backend-independent.
+   */
+  initialize(seed: number): void {
+    const random = new Random(seed);
+    const residualStd = 0.02 / Math.sqrt(2 * this.config.nLayers);
+    for (const [name, variable] of Object.entries(this.parameters())) {
+      tf.tidy(() => {
+        if (variable.rank === 1) {
+          variable.assign(tf.onesLike(variable));
+          return;
+        }
+        const std = name.endsWith('o_proj.weight') || name.endsWith('up_proj.weight') ? residualStd : 0.02;
+        variable.assign(tf.tensor(random.normalArray(variable.size, std), variable.shape));
+      });
+    }
+  }
+
+  /** tokens: [B, T] int32 → logits [B, T, vocab] */
+  forward(tokens: tf.Tensor, options: ForwardOptions = {}): tf.Tensor3D {
+    return tf.tidy(() => this.logitsFromHidden(this.hiddenStates(tokens, options)));
+  }
+
+  /** tokens: [B, T] int32 → final-norm hidden states [B, T, dim] (what a classification head reads). */
+  hiddenStates(tokens: tf.Tensor, { cache, attentionMask }: ForwardOptions = {}): tf.Tensor3D {
+    if (tokens.rank !== 2) throw new Error(`LlamaModel: tokens have shape [${tokens.shape}], expected [B, T]`);
+    if (tokens.dtype !== 'int32') throw new Error(`LlamaModel: tokens have dtype ${tokens.dtype}, expected int32`);
+    const [B, T] = tokens.shape as [number, number];
+    const start = cache?.length ?? 0;
+    const keyLength = start + T;
+    if (keyLength > this.config.maxSeqLen) {
+      throw new Error(
+        `LlamaModel: ${keyLength} positions (${start} cached + ${T} new) exceed the context length maxSeqLen ${this.config.maxSeqLen}`,
+      );
+    }
+    if (cache && cache.layers.length !== this.layers.length) {
+      throw new Error(`LlamaModel: cache has ${cache.layers.length} layers, the model ${this.layers.length}`);
+    }
+    return tf.tidy(() => {
+      const { positions, mask } = this.positionsAndMask(B, T, start, attentionMask);
+      let h = this.embedTokens.apply(tokens); // [B, T, dim]
+      this.layers.forEach((layer, i) => {
+        h = layer.apply(h, { rotary: this.rotary, positions, mask, cache: cache?.layers[i] });
+      });
+      return this.norm.apply(h) as tf.Tensor3D;
+    });
+  }
+
+  /** hidden: [B, T, dim] → logits [B, T, vocab] */
+  logitsFromHidden(hidden: tf.Tensor): tf.Tensor3D {
+    const [B, T, dim] = hidden.shape as [number, number, number];
+    return tf.tidy(() => {
+      const flat = tf.reshape(hidden, [B * T, dim]); // [B·T, dim]
+      const logits = this.lmHead
+        ? this.lmHead.apply(flat)
+        : matMul(flat, swapLastTwoAxes(this.embedTokens.weight)); // tied: h · Eᵀ, [B·T, vocab]
+      return tf.reshape(logits, [B, T, this.config.vocabSize]) as tf.Tensor3D;
+    });
+  }
+
+  /** An empty cache for incremental decoding with this model. */
+  createCache(): KvCache {
+    return new KvCache(this.layers.length);
+  }
+
+  /** Every parameter by its HF name. Linear weights are [in, out] here, [out, in] in files. */
+  parameters(): Record<string, tf.Variable> {
+    const named: Record<string, tf.Variable> = { [EMBEDDING]: this.embedTokens.weight };
+    this.layers.forEach((layer, i) => {
+      for (const [key, variable] of Object.entries(layer.parameters())) named[`model.layers.${i}.${key}`] = variable;
+    });
+    named['model.norm.weight'] = this.norm.weight;
+    if (this.lmHead) named[LM_HEAD] = this.lmHead.weight;
+    return named;
+  }
+
+  /** Parameter count (a tied head counted once). */
+  parameterCount(): number {
+    return Object.values(this.parameters()).reduce((total, variable) => total + variable.size, 0);
+  }
+
+  /** The weights in the shared file representation (HF names, PyTorch [out, in] shapes). */
+  async stateDict(): Promise<StateDict> {
+    const out: StateDict = new Map();
+    for (const [name, variable] of Object.entries(this.parameters())) {
+      const values = (await variable.data()) as Float32Array;
+      if (isLinearWeight(name, variable.rank)) {
+        const [inFeatures, outFeatures] = variable.shape as [number, number];
+        out.set(name, { shape: [outFeatures, inFeatures], data: transpose2d(values, inFeatures, outFeatures) });
+      } else {
+        out.set(name, { shape: [...variable.shape], data: Float32Array.from(values) });
+      }
+    }
+    return out;
+  }
+
+  /** Loads weights from the shared representation; every tensor must be present with its exact shape. */
+  loadStateDict(stateDict: StateDict, source = 'state dict'): void {
+    const parameters = this.parameters();
+    const missing = Object.keys(parameters).filter((name) => !stateDict.has(name));
+    if (missing.length > 0) {
+      throw new Error(`${source}: missing ${missing.length} tensor(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
+    }
+    const unexpected = [...stateDict.keys()].filter((name) => !(name in parameters));
+    if (unexpected.length > 0) {
+      throw new Error(`${source}: unexpected tensor(s) for this config: ${unexpected.slice(0, 5).join(', ')}`);
+    }
+    for (const [name, variable] of Object.entries(parameters)) {
+      const tensor = stateDict.get(name) as NamedTensor;
+      const linear = isLinearWeight(name, variable.rank);
+      const expected = linear ? [variable.shape[1], variable.shape[0]] : variable.shape;
+      if (tensor.shape.length !== expected.length || tensor.shape.some((size, i) => size !== expected[i])) {
+        throw new Error(`${source}: ${name} has shape [${tensor.shape}], the config needs [${expected}]`);
+      }
+      const values = linear ? transpose2d(tensor.data, tensor.shape[0]!, tensor.shape[1]!) : tensor.data;
+      tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));
+    }
+  }
+
+  dispose(): void {
+    this.embedTokens.dispose();
+    for (const layer of this.layers) layer.dispose();
+    this.norm.dispose();
+    this.lmHead?.dispose();
+    this.rotary.dispose();
+  }
+
+  private positionsAndMask(
+    B: number,
+    T: number,
+    start: number,
+    attentionMask: number[][] | undefined,
+  ): { positions: number | tf.Tensor; mask: tf.Tensor | null } {
+    const keyLength = start + T;
+    if (!attentionMask) {
+      // One new token after a cache may see everything: no mask at all.
+      return { positions: start, mask: T === 1 ? null : causalMask(T, keyLength) };
+    }
+    if (attentionMask.length !== B || attentionMask.some((row) => row.length !== keyLength)) {
+      throw new Error(
+        `LlamaModel: attentionMask must be [${B}, ${keyLength}] (cached + new positions), got [${attentionMask.length}, ${attentionMask[0]?.length}]`,
+      );
+    }
+    // Each token's position counts the real tokens before it, so padding does not shift rotary angles.
+    const positions = new Int32Array(B * T);
+    const padding = new Float32Array(B * keyLength);
+    attentionMask.forEach((row, b) => {
+      let seen = 0;
+      row.forEach((keep, j) => {
+        if (keep) seen++;
+        else padding[b * keyLength + j] = 1;
+        if (j >= start) positions[b * T + j - start] = Math.max(0, seen - 1);
+      });
+    });
+    const causal = tf.reshape(causalMask(T, keyLength), [1, 1, T, keyLength]);
+    const pads = tf.mul(tf.tensor4d(padding, [B, 1, 1, keyLength]), MASKED_SCORE); // [B, 1, 1, Tk]
+    return { positions: tf.tensor2d(positions, [B, T], 'int32'), mask: tf.add(causal, pads) };
+  }
+}
+
+function isLinearWeight(name: string, rank: number): boolean {
+  return rank === 2 && name !== EMBEDDING;
+}
+
+/** Row-major [rows, cols] → [cols, rows]. */
+export function transpose2d(values: Float32Array | Int32Array | Uint8Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c]!;
+  }
+  return out;
+}

@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, rm, stat, mkdir } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import type { LlamaConfig } from '../config.js';
+import { configFromHfJson, hfJsonFromConfig, hfTensorsFromStateDict, parseShardIndex, stateDictFromHfTensors } from '../formats/hf-llama.js';
+import { parseLlama2c, serializeLlama2c } from '../formats/llama2c.js';
+import { parseSafetensors, serializeSafetensors } from '../formats/safetensors.js';
+import { type NamedTensor, type StateDict, type StorageDtype, WeightFileError } from '../state-dict.js';
+
+/** On-disk layouts: HF Llama (config.json + safetensors) and llama2.c's legacy (v0) and version-1 .bin. */
+export type WeightFormat = 'hf' | 'llama2c' | 'llama2c-v1';
+
+export interface WeightFile {
+  config: LlamaConfig;
+  stateDict: StateDict;
+  format: WeightFormat;
+  /** Storage dtype of the tensors (llama2.c files are always F32). */
+  dtype: StorageDtype;
+  /** The files read, for messages. */
+  files: string[];
+}
+
+/**
+ * Reads weights from a path, picking the format from it: a directory holding config.json (and
+ * model.safetensors or a sharded model.safetensors.index.json), a `.safetensors` file with config.json beside
+ * it, or a llama2.c `.bin` (v0 or v1, told apart by the magic number).
+ */
+export async function readWeightFile(path: string): Promise<WeightFile> {
+  const info = await stat(path).catch(() => {
+    throw new WeightFileError(path, 'no such file or directory');
+  });
+  if (info.isDirectory()) return readHfDirectory(path);
+  const extension = extname(path).toLowerCase();
+  if (extension === '.safetensors') return readHfSafetensors(dirname(path), [path]);
+  if (extension === '.json' && basename(path) === 'model.safetensors.index.json') return readHfDirectory(dirname(path));
+  if (extension === '.bin') {
+    const { config, stateDict, version } = parseLlama2c(await readBytes(path), path);
+    return { config, stateDict, format: version === 1 ? 'llama2c-v1' : 'llama2c', dtype: 'F32', files: [path] };
+  }
+  throw new WeightFileError(
+    path,
+    'unknown weight format: expected a directory with config.json, a .safetensors file or a llama2.c .bin',
+  );
+}
+
+async function readHfDirectory(directory: string): Promise<WeightFile> {
+  const single = join(directory, 'model.safetensors');
+  const index = join(directory, 'model.safetensors.index.json');
+  if (await exists(single)) return readHfSafetensors(directory, [single]);
+  if (await exists(index)) {
+    const { shardFiles } = parseShardIndex(await readJson(index), index);
+    return readHfSafetensors(
+      directory,
+      shardFiles.map((file) => join(directory, file)),
+      index,
+    );
+  }
+  throw new WeightFileError(directory, 'no model.safetensors or model.safetensors.index.json in this directory');
+}
+
+async function readHfSafetensors(directory: string, shards: string[], indexFile?: string): Promise<WeightFile> {
+  const configPath = join(directory, 'config.json');
+  if (!(await exists(configPath))) {
+    throw new WeightFileError(configPath, 'missing: HF weights need a config.json beside the safetensors file');
+  }
+  const config = configFromHfJson(await readJson(configPath), configPath);
+  const tensors = new Map<string, NamedTensor>();
+  const dtypes = new Set<StorageDtype>();
+  for (const shard of shards) {
+    const parsed = parseSafetensors(await readBytes(shard), shard);
+    for (const [name, tensor] of parsed.tensors) {
+      if (tensors.has(name)) throw new WeightFileError(shard, `tensor ${name} also appears in another shard`);
+      tensors.set(name, tensor);
+    }
+    for (const dtype of parsed.dtypes) dtypes.add(dtype);
+  }
+  const stateDict = stateDictFromHfTensors(tensors, config, indexFile ?? shards[0]!);
+  const dtype: StorageDtype = dtypes.size === 1 ? [...dtypes][0]! : 'F32';
+  return { config, stateDict, format: 'hf', dtype, files: [configPath, ...(indexFile ? [indexFile] : []), ...shards] };
+}
+
+export interface WriteWeightOptions {
+  format: WeightFormat;
+  /** F16/BF16 halve the file; llama2.c files are always F32. */
+  dtype?: StorageDtype;
+}
+
+/**
+ * Writes weights atomically (a temporary file, fsync, rename), so an interrupted write never leaves a
+ * half-written file under the final name. HF output is a directory (config.json + model.safetensors).
+ */
+export async function writeWeightFile(
+  path: string,
+  { config, stateDict }: { config: LlamaConfig; stateDict: StateDict },
+  { format, dtype = 'F32' }: WriteWeightOptions,
+): Promise<string[]> {
+  if (format === 'hf') {
+    await mkdir(path, { recursive: true });
+    const tensors = hfTensorsFromStateDict(stateDict, config);
+    const configJson = { ...hfJsonFromConfig(config), torch_dtype: TORCH_DTYPE[dtype] };
+    const weightsPath = join(path, 'model.safetensors');
+    const configPath = join(path, 'config.json');
+    await writeAtomic(weightsPath, serializeSafetensors(tensors, { dtype, metadata: { format: 'pt' } }));
+    await writeAtomic(configPath, new TextEncoder().encode(`${JSON.stringify(configJson, null, 2)}\n`));
+    return [configPath, weightsPath];
+  }
+  if (dtype !== 'F32') {
+    throw new WeightFileError(path, `llama2.c files store float32 only; --dtype ${dtype.toLowerCase()} needs --to hf`);
+  }
+  await mkdir(dirname(path), { recursive: true });
+  await writeAtomic(path, serializeLlama2c(stateDict, config, format === 'llama2c-v1' ? 1 : 0));
+  return [path];
+}
+
+const TORCH_DTYPE: Record<StorageDtype, string> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
+
+/** temp file in the same directory → write → fsync → rename over the target (atomic on POSIX). */
+export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(temporary, 'w');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  await handle.close();
+  await rename(temporary, path);
+}
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (error) {
+    throw new WeightFileError(path, `cannot read: ${(error as Error).message}`);
+  }
+}
+
+async function readJson(path: string): Promise<unknown> {
+  const text = new TextDecoder().decode(await readBytes(path));
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new WeightFileError(path, `invalid JSON: ${(error as Error).message}`);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
