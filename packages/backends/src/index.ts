@@ -1,1 +1,7 @@
-export { BACKEND_REQUESTS, type BackendChoice, type BackendName, type BackendRequest, useBackend } from './use-backend.js';
+export {
+  BACKEND_REQUESTS,
+  type BackendChoice,
+  type BackendName,
+  type BackendRequest,
+  useBackend,
+} from './use-backend.js';

@@ -48,7 +48,9 @@ function silenceNodeAdvice(): void {
  */
 export async function useBackend(request: BackendRequest = 'auto'): Promise<BackendChoice> {
   if (!BACKEND_REQUESTS.includes(request)) {
-    throw new Error(`useBackend: unknown backend "${request}", expected one of ${BACKEND_REQUESTS.join(', ')}`);
+    throw new Error(
+      `useBackend: unknown backend "${request}", expected one of ${BACKEND_REQUESTS.join(', ')}`,
+    );
   }
   if (request !== 'auto') {
     try {
@@ -71,7 +73,9 @@ export async function useBackend(request: BackendRequest = 'auto'): Promise<Back
       failed.push({ name, error: messageOf(error) });
     }
   }
-  throw new Error(`useBackend: no backend could start: ${failed.map((f) => `${f.name}: ${f.error}`).join('; ')}`);
+  throw new Error(
+    `useBackend: no backend could start: ${failed.map((f) => `${f.name}: ${f.error}`).join('; ')}`,
+  );
 }
 
 function messageOf(error: unknown): string {

@@ -7,7 +7,11 @@ export const MASKED_SCORE = -1e9;
  * Additive causal mask [T, Tk] for T queries whose first one sits at position `offset` (= Tk − T when the
  * earlier positions come from a KV cache): query t may attend to keys 0 … offset + t.
  */
-export function causalMask(queryLength: number, keyLength: number, offset = keyLength - queryLength): tf.Tensor2D {
+export function causalMask(
+  queryLength: number,
+  keyLength: number,
+  offset = keyLength - queryLength,
+): tf.Tensor2D {
   if (offset < 0) throw new Error(`causalMask: ${queryLength} queries cannot follow ${keyLength} keys`);
   const mask = new Float32Array(queryLength * keyLength);
   for (let t = 0; t < queryLength; t++) {
@@ -21,7 +25,8 @@ export function causalMask(queryLength: number, keyLength: number, offset = keyL
  * no query ever attends to a pad position.
  */
 export function paddingMask(keepMask: tf.Tensor): tf.Tensor4D {
-  if (keepMask.rank !== 2) throw new Error(`paddingMask: mask has shape [${keepMask.shape}], expected [B, Tk]`);
+  if (keepMask.rank !== 2)
+    throw new Error(`paddingMask: mask has shape [${keepMask.shape}], expected [B, Tk]`);
   const [B, Tk] = keepMask.shape as [number, number];
   return tf.tidy(() => {
     const additive = tf.mul(tf.sub(1, tf.cast(keepMask, 'float32')), MASKED_SCORE); // [B, Tk]

@@ -39,9 +39,14 @@ export interface CrossEntropyOptions {
  * Mean next-token cross-entropy. logits: [..., vocab], targets: [...] int32 → scalar. Positions whose target
  * is `ignoreIndex` are left out of both the sum and the mean, as `torch.nn.functional.cross_entropy` does.
  */
-export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor, { ignoreIndex }: CrossEntropyOptions = {}): tf.Scalar {
+export function crossEntropy(
+  logits: tf.Tensor,
+  targets: tf.Tensor,
+  { ignoreIndex }: CrossEntropyOptions = {},
+): tf.Scalar {
   const vocab = logits.shape[logits.rank - 1] as number;
-  if (targets.dtype !== 'int32') throw new Error(`crossEntropy: targets have dtype ${targets.dtype}, expected int32`);
+  if (targets.dtype !== 'int32')
+    throw new Error(`crossEntropy: targets have dtype ${targets.dtype}, expected int32`);
   if (logits.size / vocab !== targets.size || logits.rank !== targets.rank + 1) {
     throw new Error(`crossEntropy: logits [${logits.shape}] do not match targets [${targets.shape}]`);
   }

@@ -54,7 +54,13 @@ describe.each(['cpu', 'wasm'] as const)('Embedding on %s', (backend) => {
     const { value, grads } = tf.tidy(() => {
       const dy = tf.tensor2d(upstream);
       return tf.variableGrads(
-        () => tf.sum(tf.mul(embedding.apply(tf.tensor2d([ids.slice(0, 3), ids.slice(3)], [2, 3], 'int32')), tf.reshape(dy, [2, 3, DIM]))) as tf.Scalar,
+        () =>
+          tf.sum(
+            tf.mul(
+              embedding.apply(tf.tensor2d([ids.slice(0, 3), ids.slice(3)], [2, 3], 'int32')),
+              tf.reshape(dy, [2, 3, DIM]),
+            ),
+          ) as tf.Scalar,
       );
     });
     const expected = Array.from({ length: VOCAB }, () => [0, 0, 0]);
@@ -89,36 +95,41 @@ describe.each(['cpu', 'wasm'] as const)('Embedding on %s', (backend) => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it(`matches tfjs's own gather gradient where it exists; ${backend === 'wasm' ? 'on wasm it does not' : 'on cpu it does'}`, () => {
-    const before = tf.memory().numTensors;
-    const embedding = makeEmbedding();
-    const { value, grads } = tf.variableGrads(
-      () => tf.tidy(() => tf.sum(embedding.apply(tf.tensor1d([2, 2, 4], 'int32')))) as tf.Scalar,
-    );
-    const ours = Array.from(grads[embedding.weight.name]!.dataSync());
-    expect(ours).toEqual([0, 0, 0, 0, 0, 0, 2, 2, 2, 0, 0, 0, 1, 1, 1]);
-    tf.dispose([value, grads]);
-    embedding.dispose();
-    expect(tf.memory().numTensors).toBe(before);
-
-    const tfjsGatherGrad = () =>
-      tf.tidy(() => {
-        const table = tf.tensor2d(TABLE);
-        const ids = tf.tensor1d([2, 2, 4], 'int32');
-        return tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, ids)))(table);
-      });
-    if (backend === 'wasm') {
-      // The default gradient of gather is UnsortedSegmentSum, which wasm lacks (tfjs issue 8082): this is why
-      // Embedding has its own scatter gradient. (The failed tf.grad leaks the tensors it saved for the
-      // backward pass, out of reach of tidy, so no leak count is asserted after it.)
-      expect(tfjsGatherGrad).toThrow("Kernel 'UnsortedSegmentSum' not registered for backend 'wasm'");
-    } else {
-      const reference = tfjsGatherGrad();
-      expect(Array.from(reference.dataSync())).toEqual(ours);
-      reference.dispose();
+  it(
+    backend === 'wasm'
+      ? "has a gradient where tfjs's own gather gradient fails (no UnsortedSegmentSum kernel on wasm)"
+      : "has the same gradient as tfjs's own gather gradient",
+    () => {
+      const before = tf.memory().numTensors;
+      const embedding = makeEmbedding();
+      const { value, grads } = tf.variableGrads(
+        () => tf.tidy(() => tf.sum(embedding.apply(tf.tensor1d([2, 2, 4], 'int32')))) as tf.Scalar,
+      );
+      const ours = Array.from(grads[embedding.weight.name]!.dataSync());
+      expect(ours).toEqual([0, 0, 0, 0, 0, 0, 2, 2, 2, 0, 0, 0, 1, 1, 1]);
+      tf.dispose([value, grads]);
+      embedding.dispose();
       expect(tf.memory().numTensors).toBe(before);
-    }
-  });
+
+      const tfjsGatherGrad = () =>
+        tf.tidy(() => {
+          const table = tf.tensor2d(TABLE);
+          const ids = tf.tensor1d([2, 2, 4], 'int32');
+          return tf.grad((t: tf.Tensor) => tf.sum(tf.gather(t, ids)))(table);
+        });
+      if (backend === 'wasm') {
+        // The default gradient of gather is UnsortedSegmentSum, which wasm lacks (tfjs issue 8082): this is why
+        // Embedding has its own scatter gradient. (The failed tf.grad leaks the tensors it saved for the
+        // backward pass, out of reach of tidy, so no leak count is asserted after it.)
+        expect(tfjsGatherGrad).toThrow("Kernel 'UnsortedSegmentSum' not registered for backend 'wasm'");
+      } else {
+        const reference = tfjsGatherGrad();
+        expect(Array.from(reference.dataSync())).toEqual(ours);
+        reference.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+      }
+    },
+  );
 
   it('rejects non-int32 ids and bad sizes with messages that name the argument', () => {
     const before = tf.memory().numTensors;

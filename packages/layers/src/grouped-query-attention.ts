@@ -93,7 +93,8 @@ export class GroupedQueryAttention {
       let scores = matMul(q, swapLastTwoAxes(k)); // [B, nKv, G·T, Tk]
       const additiveMask = mask === undefined ? (this.causal ? causalMask(T, keyLength) : null) : mask;
       if (additiveMask) {
-        const mask4d = additiveMask.rank === 2 ? tf.reshape(additiveMask, [1, 1, ...additiveMask.shape]) : additiveMask;
+        const mask4d =
+          additiveMask.rank === 2 ? tf.reshape(additiveMask, [1, 1, ...additiveMask.shape]) : additiveMask;
         const maskRows = mask4d.shape[2]; // T, or 1 for a mask that is the same for every query (padding)
         if (mask4d.rank !== 4 || (maskRows !== T && maskRows !== 1) || mask4d.shape[3] !== keyLength) {
           throw new Error(

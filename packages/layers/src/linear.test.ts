@@ -22,7 +22,14 @@ describe.each(['cpu', 'wasm'] as const)('Linear on %s', (backend) => {
   it('computes x·W and trains', () => {
     const before = tf.memory().numTensors;
     const linear = new Linear({ inFeatures: 2, outFeatures: 3 });
-    tf.tidy(() => linear.weight.assign(tf.tensor2d([[1, 2, 3], [4, 5, 6]])));
+    tf.tidy(() =>
+      linear.weight.assign(
+        tf.tensor2d([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+      ),
+    );
     const y = tf.tidy(() => linear.apply(tf.tensor3d([[[1, 1]], [[2, -1]]])));
     expect(y.shape).toEqual([2, 1, 3]);
     expect(Array.from(y.dataSync())).toEqual([5, 7, 9, -2, -1, 0]);
@@ -49,7 +56,12 @@ describe.each(['cpu', 'wasm'] as const)('Linear on %s', (backend) => {
     expect(Object.keys(linear.parameters())).toEqual(['weight', 'bias']);
     expect(linear.parameters()['bias']!.shape).toEqual([3]);
     tf.tidy(() => {
-      linear.weight.assign(tf.tensor2d([[1, 2, 3], [4, 5, 6]]));
+      linear.weight.assign(
+        tf.tensor2d([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+      );
       linear.bias!.assign(tf.tensor1d([10, 20, 30]));
     });
     // Rank 4: the leading axes are flattened and restored around one 2-D product.
@@ -85,11 +97,15 @@ describe.each(['cpu', 'wasm'] as const)('Linear on %s', (backend) => {
       return [tf.grad(loss)(input), grads[linear.bias!.name]!, grads[linear.weight.name]!];
     });
     // dx[n][i] = Σ_o dy[n][o] · W[i][o]
-    const expectedInput = dy.flatMap((row) => W.map((wRow) => wRow.reduce((sum, w, o) => sum + w * row[o]!, 0)));
+    const expectedInput = dy.flatMap((row) =>
+      W.map((wRow) => wRow.reduce((sum, w, o) => sum + w * row[o]!, 0)),
+    );
     expectClose(inputGrad.dataSync(), expectedInput, 1e-6);
     expectClose(biasGrad.dataSync(), [3, 3, -0.5], 1e-6);
     // dW[i][o] = Σ_n x[n][i] · dy[n][o]
-    const expectedWeight = [0, 1].flatMap((i) => [0, 1, 2].map((o) => x[0]![i]! * dy[0]![o]! + x[1]![i]! * dy[1]![o]!));
+    const expectedWeight = [0, 1].flatMap((i) =>
+      [0, 1, 2].map((o) => x[0]![i]! * dy[0]![o]! + x[1]![i]! * dy[1]![o]!),
+    );
     expectClose(weightGrad.dataSync(), expectedWeight, 1e-6);
     tf.dispose([inputGrad, biasGrad, weightGrad]);
     linear.dispose();

@@ -121,7 +121,9 @@ describe.each(['cpu', 'wasm'] as const)('matMul on %s', (backend) => {
       expect(() => matMul(tf.zeros([2, 3]), tf.zeros([2, 3, 4]))).toThrow(
         'matMul: operands have shapes [2,3] and [2,3,4], expected equal ranks ≥ 2',
       );
-      expect(() => matMul(tf.zeros([3]), tf.zeros([3]))).toThrow(/matMul: operands have shapes \[3\] and \[3\]/);
+      expect(() => matMul(tf.zeros([3]), tf.zeros([3]))).toThrow(
+        /matMul: operands have shapes \[3\] and \[3\]/,
+      );
       expect(() => matMul(tf.zeros([2, 3]), tf.zeros([4, 5]))).toThrow(
         'matMul: inner dimensions differ: [2,3] · [4,5]',
       );
@@ -129,19 +131,25 @@ describe.each(['cpu', 'wasm'] as const)('matMul on %s', (backend) => {
         'matMul: batch dimensions differ: [2,3,4] · [3,4,5]',
       );
       // tf.matMul would broadcast a batch dim of 1, but the fast gradient cannot reduce over it: refuse up front.
-      expect(() => matMul(tf.zeros([1, 3, 4]), tf.zeros([2, 4, 5]))).toThrow(/matMul: batch dimensions differ/);
+      expect(() => matMul(tf.zeros([1, 3, 4]), tf.zeros([2, 4, 5]))).toThrow(
+        /matMul: batch dimensions differ/,
+      );
     });
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('swapLastTwoAxes transposes the last two axes only and rejects rank < 2', () => {
     const before = tf.memory().numTensors;
-    const swapped = tf.tidy(() => swapLastTwoAxes(tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [2, 2, 3])));
+    const swapped = tf.tidy(() =>
+      swapLastTwoAxes(tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [2, 2, 3])),
+    );
     expect(swapped.shape).toEqual([2, 3, 2]);
     expect(Array.from(swapped.dataSync())).toEqual([1, 4, 2, 5, 3, 6, 7, 10, 8, 11, 9, 12]);
     swapped.dispose();
     tf.tidy(() => {
-      expect(() => swapLastTwoAxes(tf.zeros([3]))).toThrow('swapLastTwoAxes: tensor has rank 1, expected at least 2');
+      expect(() => swapLastTwoAxes(tf.zeros([3]))).toThrow(
+        'swapLastTwoAxes: tensor has rank 1, expected at least 2',
+      );
     });
     expect(tf.memory().numTensors).toBe(before);
   });

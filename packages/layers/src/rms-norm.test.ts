@@ -29,7 +29,12 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
 }
 
 /** Plain-JS (float64) RMSNorm over the last axis of row-major [rows, dim]: x / sqrt(mean(x²) + eps) · weight. */
-function referenceRmsNorm(x: ArrayLike<number>, weight: ArrayLike<number>, dim: number, eps: number): Float64Array {
+function referenceRmsNorm(
+  x: ArrayLike<number>,
+  weight: ArrayLike<number>,
+  dim: number,
+  eps: number,
+): Float64Array {
   const out = new Float64Array(x.length);
   for (let row = 0; row < x.length / dim; row++) {
     let sumSquares = 0;
@@ -41,7 +46,13 @@ function referenceRmsNorm(x: ArrayLike<number>, weight: ArrayLike<number>, dim: 
 }
 
 /** Σ referenceRmsNorm(x, weight) ⊙ upstream: the scalar whose gradient the tests check. */
-function referenceLoss(x: ArrayLike<number>, weight: ArrayLike<number>, upstream: ArrayLike<number>, dim: number, eps: number) {
+function referenceLoss(
+  x: ArrayLike<number>,
+  weight: ArrayLike<number>,
+  upstream: ArrayLike<number>,
+  dim: number,
+  eps: number,
+) {
   const y = referenceRmsNorm(x, weight, dim, eps);
   return y.reduce((sum, value, i) => sum + value * upstream[i]!, 0);
 }
@@ -95,7 +106,7 @@ describe.each(['cpu', 'wasm'] as const)('RmsNorm on %s', (backend) => {
     expect(Array.from(norm.weight.dataSync())).toEqual(new Array(DIM).fill(1));
     expect(Object.keys(norm.parameters())).toEqual(['weight']);
     const y = tf.tidy(() => norm.apply(tf.tensor(randomValues(SIZE, 13), SHAPE)));
-    const values = y.dataSync();
+    const values = y.dataSync() as Float32Array;
     for (let row = 0; row < SIZE / DIM; row++) {
       const meanSquare = values.slice(row * DIM, (row + 1) * DIM).reduce((sum, v) => sum + v * v, 0) / DIM;
       expect(meanSquare).toBeCloseTo(1, 3);

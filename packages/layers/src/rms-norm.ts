@@ -12,7 +12,8 @@ export class RmsNorm {
   readonly weight: tf.Variable; // [dim]
 
   constructor({ dim, eps = 1e-5 }: RmsNormConfig) {
-    if (!Number.isInteger(dim) || dim <= 0) throw new Error(`RmsNorm: dim must be a positive integer, got ${dim}`);
+    if (!Number.isInteger(dim) || dim <= 0)
+      throw new Error(`RmsNorm: dim must be a positive integer, got ${dim}`);
     if (!(eps > 0)) throw new Error(`RmsNorm: eps must be positive, got ${eps}`);
     this.dim = dim;
     this.eps = eps;

@@ -81,7 +81,9 @@ export class RotaryEmbedding {
         sin = tf.reshape(tf.slice(this.sin, [positions, 0], [T, this.headDim]), [1, T, 1, this.headDim]);
       } else {
         if (positions.rank !== 2 || positions.shape[0] !== B || positions.shape[1] !== T) {
-          throw new Error(`RotaryEmbedding: positions have shape [${positions.shape}], expected [${B}, ${T}]`);
+          throw new Error(
+            `RotaryEmbedding: positions have shape [${positions.shape}], expected [${B}, ${T}]`,
+          );
         }
         cos = tf.reshape(tf.gather(this.cos, positions), [B, T, 1, this.headDim]);
         sin = tf.reshape(tf.gather(this.sin, positions), [B, T, 1, this.headDim]);

@@ -30,8 +30,24 @@ export const LLAMA_PRESETS = {
     maxSeqLen: 512,
     multipleOf: 4,
   },
-  stories15M: { dim: 288, nLayers: 6, nHeads: 6, nKvHeads: 6, vocabSize: 32000, maxSeqLen: 256, multipleOf: 32 },
-  stories42M: { dim: 512, nLayers: 8, nHeads: 8, nKvHeads: 8, vocabSize: 32000, maxSeqLen: 1024, multipleOf: 32 },
+  stories15M: {
+    dim: 288,
+    nLayers: 6,
+    nHeads: 6,
+    nKvHeads: 6,
+    vocabSize: 32000,
+    maxSeqLen: 256,
+    multipleOf: 32,
+  },
+  stories42M: {
+    dim: 512,
+    nLayers: 8,
+    nHeads: 8,
+    nKvHeads: 8,
+    vocabSize: 32000,
+    maxSeqLen: 1024,
+    multipleOf: 32,
+  },
   stories110M: {
     dim: 768,
     nLayers: 12,
@@ -59,7 +75,8 @@ export function resolveConfig(input: LlamaConfigInput): LlamaConfig {
     nKvHeads: input.nKvHeads ?? input.nHeads,
     vocabSize: input.vocabSize,
     multipleOf,
-    hiddenDim: input.hiddenDim ?? (isPositiveInteger(input.dim) ? swiGluHiddenDim(input.dim, multipleOf) : NaN),
+    hiddenDim:
+      input.hiddenDim ?? (isPositiveInteger(input.dim) ? swiGluHiddenDim(input.dim, multipleOf) : NaN),
     normEps: input.normEps ?? 1e-5,
     maxSeqLen: input.maxSeqLen,
     ropeTheta: input.ropeTheta ?? 10000,
@@ -72,7 +89,9 @@ export function resolveConfig(input: LlamaConfigInput): LlamaConfig {
 /** A preset by name, with overrides (e.g. a smaller vocabulary for a trained tokenizer). */
 export function presetConfig(name: string, overrides: Partial<LlamaConfig> = {}): LlamaConfig {
   if (!(name in LLAMA_PRESETS)) {
-    throw new LlamaConfigError(`unknown preset "${name}": expected one of ${Object.keys(LLAMA_PRESETS).join(', ')}`);
+    throw new LlamaConfigError(
+      `unknown preset "${name}": expected one of ${Object.keys(LLAMA_PRESETS).join(', ')}`,
+    );
   }
   const preset = LLAMA_PRESETS[name as LlamaPresetName];
   // An explicit hiddenDim in the overrides wins; otherwise recompute from the (possibly overridden) dim.
@@ -80,7 +99,15 @@ export function presetConfig(name: string, overrides: Partial<LlamaConfig> = {})
 }
 
 export function validateConfig(config: LlamaConfig): void {
-  for (const field of ['dim', 'nLayers', 'nHeads', 'nKvHeads', 'vocabSize', 'hiddenDim', 'maxSeqLen'] as const) {
+  for (const field of [
+    'dim',
+    'nLayers',
+    'nHeads',
+    'nKvHeads',
+    'vocabSize',
+    'hiddenDim',
+    'maxSeqLen',
+  ] as const) {
     if (!isPositiveInteger(config[field])) {
       throw new LlamaConfigError(`config.${field} must be a positive integer, got ${config[field]}`);
     }
@@ -98,8 +125,10 @@ export function validateConfig(config: LlamaConfig): void {
       `config.dim / config.nHeads = ${config.dim / config.nHeads} must be even (rotary embeddings rotate pairs)`,
     );
   }
-  if (!(config.normEps > 0)) throw new LlamaConfigError(`config.normEps must be positive, got ${config.normEps}`);
-  if (!(config.ropeTheta > 0)) throw new LlamaConfigError(`config.ropeTheta must be positive, got ${config.ropeTheta}`);
+  if (!(config.normEps > 0))
+    throw new LlamaConfigError(`config.normEps must be positive, got ${config.normEps}`);
+  if (!(config.ropeTheta > 0))
+    throw new LlamaConfigError(`config.ropeTheta must be positive, got ${config.ropeTheta}`);
   if (typeof config.tieEmbeddings !== 'boolean') {
     throw new LlamaConfigError(`config.tieEmbeddings must be a boolean, got ${String(config.tieEmbeddings)}`);
   }

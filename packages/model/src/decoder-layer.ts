@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import {
   FeedForward,
   GroupedQueryAttention,
@@ -8,6 +7,7 @@ import {
   RmsNorm,
   type RotaryEmbedding,
 } from '@mini-llama/layers';
+import * as tf from '@tensorflow/tfjs-core';
 import type { LlamaConfig } from './config.js';
 
 export interface DecoderLayerCall {

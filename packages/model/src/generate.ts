@@ -56,10 +56,16 @@ export async function* generateStream(
   }
   const B = prompts.length;
   const promptLength = Math.max(...prompts.map((prompt) => prompt.length));
-  const padded = prompts.map((prompt) => [...Array(promptLength - prompt.length).fill(padTokenId), ...prompt]);
+  const padded = prompts.map((prompt) => [
+    ...Array(promptLength - prompt.length).fill(padTokenId),
+    ...prompt,
+  ]);
   const needsMask = prompts.some((prompt) => prompt.length !== promptLength);
   const attentionMask = needsMask
-    ? prompts.map((prompt) => [...Array(promptLength - prompt.length).fill(0), ...Array(prompt.length).fill(1)])
+    ? prompts.map((prompt) => [
+        ...Array(promptLength - prompt.length).fill(0),
+        ...Array(prompt.length).fill(1),
+      ])
     : undefined;
 
   const random = new Random(seed);
@@ -115,7 +121,12 @@ export async function* generateStream(
   const reasons = finishReasons.map(
     (reason) => reason ?? (budget < maxNewTokens ? 'context' : 'length'),
   ) as FinishReason[];
-  return { tokens: generated, finishReasons: reasons, prefillMs, decodeMs: performance.now() - decodeStart.time };
+  return {
+    tokens: generated,
+    finishReasons: reasons,
+    prefillMs,
+    decodeMs: performance.now() - decodeStart.time,
+  };
 }
 
 /** Runs `generateStream` to the end and returns every row's tokens. */
@@ -145,7 +156,9 @@ function validatePrompts(model: LlamaModel, prompts: number[][]): void {
     }
     const bad = prompt.find((id) => !Number.isInteger(id) || id < 0 || id >= vocabSize);
     if (bad !== undefined) {
-      throw new Error(`generate: prompt ${row} has token id ${bad}, outside the vocabulary 0…${vocabSize - 1}`);
+      throw new Error(
+        `generate: prompt ${row} has token id ${bad}, outside the vocabulary 0…${vocabSize - 1}`,
+      );
     }
   });
 }

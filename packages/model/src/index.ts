@@ -21,5 +21,11 @@ export {
 export { KvCache } from './kv-cache.js';
 export { type ForwardOptions, LlamaModel, type LlamaModelOptions, transpose2d } from './llama-model.js';
 export { Random, type RandomState } from './random.js';
-export { argmax, type SamplingOptions, sampleToken, samplingDistribution, validateSamplingOptions } from './sampling.js';
+export {
+  argmax,
+  type SamplingOptions,
+  sampleToken,
+  samplingDistribution,
+  validateSamplingOptions,
+} from './sampling.js';
 export { type NamedTensor, type StateDict, type StorageDtype, WeightFileError } from './state-dict.js';

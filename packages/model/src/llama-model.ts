@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import {
   causalMask,
   Embedding,
@@ -9,6 +8,7 @@ import {
   RotaryEmbedding,
   swapLastTwoAxes,
 } from '@mini-llama/layers';
+import * as tf from '@tensorflow/tfjs-core';
 import { type LlamaConfig, type LlamaConfigInput, resolveConfig } from './config.js';
 import { DecoderLayer } from './decoder-layer.js';
 import { KvCache } from './kv-cache.js';
@@ -51,7 +51,10 @@ export class LlamaModel {
   readonly lmHead: Linear | null;
   readonly rotary: RotaryEmbedding;
 
-  constructor(config: LlamaConfig | LlamaConfigInput, { seed = 0, init = 'llama2c', makeLinear }: LlamaModelOptions = {}) {
+  constructor(
+    config: LlamaConfig | LlamaConfigInput,
+    { seed = 0, init = 'llama2c', makeLinear }: LlamaModelOptions = {},
+  ) {
     this.config = resolveConfig(config);
     const { dim, nLayers, nHeads, vocabSize, normEps, maxSeqLen, ropeTheta, tieEmbeddings } = this.config;
     this.embedTokens = new Embedding({ numEmbeddings: vocabSize, embeddingDim: dim });
@@ -89,8 +92,10 @@ export class LlamaModel {
 
   /** tokens: [B, T] int32 → final-norm hidden states [B, T, dim] (what a classification head reads). */
   hiddenStates(tokens: tf.Tensor, { cache, attentionMask }: ForwardOptions = {}): tf.Tensor3D {
-    if (tokens.rank !== 2) throw new Error(`LlamaModel: tokens have shape [${tokens.shape}], expected [B, T]`);
-    if (tokens.dtype !== 'int32') throw new Error(`LlamaModel: tokens have dtype ${tokens.dtype}, expected int32`);
+    if (tokens.rank !== 2)
+      throw new Error(`LlamaModel: tokens have shape [${tokens.shape}], expected [B, T]`);
+    if (tokens.dtype !== 'int32')
+      throw new Error(`LlamaModel: tokens have dtype ${tokens.dtype}, expected int32`);
     const [B, T] = tokens.shape as [number, number];
     const start = cache?.length ?? 0;
     const keyLength = start + T;
@@ -133,7 +138,8 @@ export class LlamaModel {
   parameters(): Record<string, tf.Variable> {
     const named: Record<string, tf.Variable> = { [EMBEDDING]: this.embedTokens.weight };
     this.layers.forEach((layer, i) => {
-      for (const [key, variable] of Object.entries(layer.parameters())) named[`model.layers.${i}.${key}`] = variable;
+      for (const [key, variable] of Object.entries(layer.parameters()))
+        named[`model.layers.${i}.${key}`] = variable;
     });
     named['model.norm.weight'] = this.norm.weight;
     if (this.lmHead) named[LM_HEAD] = this.lmHead.weight;
@@ -152,7 +158,10 @@ export class LlamaModel {
       const values = (await variable.data()) as Float32Array;
       if (isLinearWeight(name, variable.rank)) {
         const [inFeatures, outFeatures] = variable.shape as [number, number];
-        out.set(name, { shape: [outFeatures, inFeatures], data: transpose2d(values, inFeatures, outFeatures) });
+        out.set(name, {
+          shape: [outFeatures, inFeatures],
+          data: transpose2d(values, inFeatures, outFeatures),
+        });
       } else {
         out.set(name, { shape: [...variable.shape], data: Float32Array.from(values) });
       }
@@ -165,11 +174,15 @@ export class LlamaModel {
     const parameters = this.parameters();
     const missing = Object.keys(parameters).filter((name) => !stateDict.has(name));
     if (missing.length > 0) {
-      throw new Error(`${source}: missing ${missing.length} tensor(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
+      throw new Error(
+        `${source}: missing ${missing.length} tensor(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
+      );
     }
     const unexpected = [...stateDict.keys()].filter((name) => !(name in parameters));
     if (unexpected.length > 0) {
-      throw new Error(`${source}: unexpected tensor(s) for this config: ${unexpected.slice(0, 5).join(', ')}`);
+      throw new Error(
+        `${source}: unexpected tensor(s) for this config: ${unexpected.slice(0, 5).join(', ')}`,
+      );
     }
     for (const [name, variable] of Object.entries(parameters)) {
       const tensor = stateDict.get(name) as NamedTensor;
@@ -229,7 +242,11 @@ function isLinearWeight(name: string, rank: number): boolean {
 }
 
 /** Row-major [rows, cols] → [cols, rows]. */
-export function transpose2d(values: Float32Array | Int32Array | Uint8Array, rows: number, cols: number): Float32Array {
+export function transpose2d(
+  values: Float32Array | Int32Array | Uint8Array,
+  rows: number,
+  cols: number,
+): Float32Array {
   const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c]!;

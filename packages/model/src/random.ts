@@ -11,7 +11,7 @@ export class Random {
     if (!Number.isFinite(seed)) throw new Error(`Random: seed must be a finite number, got ${seed}`);
     // splitmix32 expands one seed into four well-mixed words (xoshiro's state must not be all zero).
     this.state = new Uint32Array(4);
-    let x = seed >>> 0 ^ Math.floor(seed / 2 ** 32);
+    let x = (seed >>> 0) ^ Math.floor(seed / 2 ** 32);
     for (let i = 0; i < 4; i++) {
       x = (x + 0x9e3779b9) >>> 0;
       let z = x;

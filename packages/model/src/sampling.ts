@@ -13,7 +13,8 @@ export function validateSamplingOptions({ temperature = 1, topK = 0, topP = 1 }:
   if (!(temperature >= 0) || !Number.isFinite(temperature)) {
     throw new Error(`sampling: temperature must be a finite number ≥ 0, got ${temperature}`);
   }
-  if (!Number.isInteger(topK) || topK < 0) throw new Error(`sampling: topK must be an integer ≥ 0, got ${topK}`);
+  if (!Number.isInteger(topK) || topK < 0)
+    throw new Error(`sampling: topK must be an integer ≥ 0, got ${topK}`);
   if (!(topP > 0 && topP <= 1)) throw new Error(`sampling: topP must be in (0, 1], got ${topP}`);
 }
 

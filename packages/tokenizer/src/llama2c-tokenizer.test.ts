@@ -6,22 +6,27 @@ import { Llama2cTokenizer, loadTokenizer, TokenizerFileError } from './index.js'
 const fixture = JSON.parse(
   readFileSync(fileURLToPath(new URL('../test/fixtures/sentencepiece-llama2.json', import.meta.url)), 'utf8'),
 ) as { vocab_size: number; cases: { text: string; ids: number[]; decoded: string }[] };
-const tokenizerBin = fileURLToPath(new URL('../../../../shared/data/llama2-tokenizer/tokenizer.bin', import.meta.url));
+const tokenizerBin = fileURLToPath(
+  new URL('../../../../shared/data/llama2-tokenizer/tokenizer.bin', import.meta.url),
+);
 const haveData = existsSync(tokenizerBin);
 
-describe.skipIf(!haveData)('Llama 2 tokenizer.bin (skipped: ../shared/data/llama2-tokenizer is absent)', () => {
-  it.each(fixture.cases)('encodes $text as SentencePiece does', async ({ text, ids, decoded }) => {
-    const tokenizer = await loadTokenizer(tokenizerBin);
-    expect(tokenizer.vocabSize).toBe(fixture.vocab_size);
-    expect(tokenizer.encode(text)).toEqual(ids);
-    expect(tokenizer.decode(ids)).toBe(decoded);
-  });
+describe.skipIf(!haveData)(
+  'Llama 2 tokenizer.bin (skipped: ../shared/data/llama2-tokenizer is absent)',
+  () => {
+    it.each(fixture.cases)('encodes $text as SentencePiece does', async ({ text, ids, decoded }) => {
+      const tokenizer = await loadTokenizer(tokenizerBin);
+      expect(tokenizer.vocabSize).toBe(fixture.vocab_size);
+      expect(tokenizer.encode(text)).toEqual(ids);
+      expect(tokenizer.decode(ids)).toBe(decoded);
+    });
 
-  it('adds BOS and EOS only when asked', async () => {
-    const tokenizer = await loadTokenizer(tokenizerBin);
-    expect(tokenizer.encode('Hello world', { bos: true, eos: true })).toEqual([1, 15043, 3186, 2]);
-  });
-});
+    it('adds BOS and EOS only when asked', async () => {
+      const tokenizer = await loadTokenizer(tokenizerBin);
+      expect(tokenizer.encode('Hello world', { bos: true, eos: true })).toEqual([1, 15043, 3186, 2]);
+    });
+  },
+);
 
 describe('Llama2cTokenizer errors', () => {
   it('rejects a file too short for a header', () => {
@@ -37,10 +42,14 @@ describe('Llama2cTokenizer errors', () => {
     view.setFloat32(4, 0, true);
     view.setInt32(8, 5, true); // says 5 bytes, only 2 follow
     expect(() => Llama2cTokenizer.fromBytes(bytes, 'cut.bin')).toThrow(TokenizerFileError);
-    expect(() => Llama2cTokenizer.fromBytes(bytes, 'cut.bin')).toThrow(/cut\.bin: token 0 has an invalid length 5/);
+    expect(() => Llama2cTokenizer.fromBytes(bytes, 'cut.bin')).toThrow(
+      /cut\.bin: token 0 has an invalid length 5/,
+    );
   });
 
   it('names a missing file', async () => {
-    await expect(loadTokenizer('/nonexistent/tokenizer.bin')).rejects.toThrow(/\/nonexistent\/tokenizer\.bin: cannot read/);
+    await expect(loadTokenizer('/nonexistent/tokenizer.bin')).rejects.toThrow(
+      /\/nonexistent\/tokenizer\.bin: cannot read/,
+    );
   });
 });

@@ -36,11 +36,15 @@ export class Llama2cTokenizer implements Tokenizer {
   }
 
   static fromBytes(bytes: Uint8Array, fileName = 'tokenizer.bin'): Llama2cTokenizer {
-    if (bytes.byteLength < 4) throw new TokenizerFileError(fileName, 'too short for a llama2.c tokenizer header');
+    if (bytes.byteLength < 4)
+      throw new TokenizerFileError(fileName, 'too short for a llama2.c tokenizer header');
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const maxTokenLength = view.getInt32(0, true);
     if (maxTokenLength <= 0 || maxTokenLength > 1024) {
-      throw new TokenizerFileError(fileName, `max_token_length ${maxTokenLength} is not plausible: not a tokenizer.bin`);
+      throw new TokenizerFileError(
+        fileName,
+        `max_token_length ${maxTokenLength} is not plausible: not a tokenizer.bin`,
+      );
     }
     const decoder = new TextDecoder('utf-8', { fatal: false });
     const pieces: string[] = [];
@@ -54,13 +58,17 @@ export class Llama2cTokenizer implements Tokenizer {
       const length = view.getInt32(offset + 4, true);
       offset += 8;
       if (length < 0 || length > maxTokenLength || offset + length > bytes.byteLength) {
-        throw new TokenizerFileError(fileName, `token ${pieces.length} has an invalid length ${length} at byte ${offset - 4}`);
+        throw new TokenizerFileError(
+          fileName,
+          `token ${pieces.length} has an invalid length ${length} at byte ${offset - 4}`,
+        );
       }
       pieces.push(decoder.decode(bytes.subarray(offset, offset + length)));
       scores.push(score);
       offset += length;
     }
-    if (pieces.length < 3) throw new TokenizerFileError(fileName, `only ${pieces.length} tokens: not a tokenizer.bin`);
+    if (pieces.length < 3)
+      throw new TokenizerFileError(fileName, `only ${pieces.length} tokens: not a tokenizer.bin`);
     return new Llama2cTokenizer(pieces, Float32Array.from(scores));
   }
 

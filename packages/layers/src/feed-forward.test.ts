@@ -1,0 +1,171 @@
+import { useBackend } from '@mini-llama/backends';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { FeedForward, Linear, swiGluHiddenDim } from './index.js';
+
+/** Deterministic values in [-1, 1) (mulberry32), so a failure reproduces. */
+function randomValues(size: number, seed: number, scale = 1): Float32Array {
+  let state = seed >>> 0;
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = scale * (((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1);
+  }
+  return out;
+}
+
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!;
+    const e = expected[i]!;
+    if (!(Math.abs(a - e) <= tolerance * (1 + Math.abs(e)))) {
+      expect.fail(`element ${i}: got ${a}, expected ${e} (tolerance ${tolerance})`);
+    }
+  }
+}
+
+/** x [rows, inF] · W [inF, outF] in float64. */
+function project(x: ArrayLike<number>, weight: ArrayLike<number>, rows: number, inF: number, outF: number) {
+  const out = new Float64Array(rows * outF);
+  for (let r = 0; r < rows; r++) {
+    for (let o = 0; o < outF; o++) {
+      let sum = 0;
+      for (let i = 0; i < inF; i++) sum += x[r * inF + i]! * weight[i * outF + o]!;
+      out[r * outF + o] = sum;
+    }
+  }
+  return out;
+}
+
+/** llama2.c's FFN: w2(silu(w1(x)) ⊙ w3(x)), silu(z) = z / (1 + e^−z). */
+function referenceSwiGlu(
+  x: ArrayLike<number>,
+  rows: number,
+  dim: number,
+  hidden: number,
+  w1: ArrayLike<number>,
+  w3: ArrayLike<number>,
+  w2: ArrayLike<number>,
+) {
+  const gate = project(x, w1, rows, dim, hidden);
+  const up = project(x, w3, rows, dim, hidden);
+  const product = gate.map((z, i) => (z / (1 + Math.exp(-z))) * up[i]!);
+  return project(product, w2, rows, hidden, dim);
+}
+
+describe('swiGluHiddenDim', () => {
+  it('reproduces the hidden widths of published checkpoints', () => {
+    expect(swiGluHiddenDim(288, 32)).toBe(768); // llama2.c stories15M
+    expect(swiGluHiddenDim(64, 4)).toBe(172); // llama2.c stories260K: 170.67 → 170 → rounded up to 172
+    expect(swiGluHiddenDim(4096, 256)).toBe(11008); // Llama 2 7B
+    expect(swiGluHiddenDim(4096)).toBe(11008); // multipleOf defaults to Llama 2's 256
+    expect(swiGluHiddenDim(5120, 256)).toBe(13824); // Llama 2 13B
+  });
+
+  it('rejects a multipleOf that is not a positive integer', () => {
+    expect(() => swiGluHiddenDim(64, 0)).toThrow(
+      'swiGluHiddenDim: multipleOf must be a positive integer, got 0',
+    );
+    expect(() => swiGluHiddenDim(64, 2.5)).toThrow(/got 2\.5/);
+  });
+});
+
+describe.each(['cpu', 'wasm'] as const)('FeedForward on %s', (backend) => {
+  beforeEach(async () => {
+    await useBackend(backend);
+  });
+
+  it('equals a plain-JS SwiGLU, down(silu(gate(x)) ⊙ up(x))', () => {
+    const before = tf.memory().numTensors;
+    const dim = 8;
+    const hidden = 12;
+    const feedForward = new FeedForward({ dim, hiddenDim: hidden });
+    expect(feedForward.hiddenDim).toBe(hidden);
+    // Weights large enough to push the gate into silu's non-linear range (both signs).
+    const w1 = randomValues(dim * hidden, 51, 1.5);
+    const w3 = randomValues(dim * hidden, 52);
+    const w2 = randomValues(hidden * dim, 53);
+    tf.tidy(() => {
+      feedForward.gateProj.weight.assign(tf.tensor2d(w1, [dim, hidden]));
+      feedForward.upProj.weight.assign(tf.tensor2d(w3, [dim, hidden]));
+      feedForward.downProj.weight.assign(tf.tensor2d(w2, [hidden, dim]));
+    });
+    const x = randomValues(2 * 3 * dim, 54, 2);
+    const y = tf.tidy(() => feedForward.apply(tf.tensor3d(x, [2, 3, dim])));
+    expect(y.shape).toEqual([2, 3, dim]);
+    expectClose(y.dataSync(), referenceSwiGlu(x, 6, dim, hidden, w1, w3, w2), 1e-5);
+    y.dispose();
+    feedForward.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('sizes its hidden layer by the llama2.c rule and names parameters like HF', () => {
+    const before = tf.memory().numTensors;
+    const feedForward = new FeedForward({ dim: 64, multipleOf: 4 });
+    expect(feedForward.hiddenDim).toBe(172);
+    const shapes = Object.fromEntries(
+      Object.entries(feedForward.parameters()).map(([key, p]) => [key, p.shape]),
+    );
+    expect(shapes).toEqual({
+      'gate_proj.weight': [64, 172],
+      'up_proj.weight': [64, 172],
+      'down_proj.weight': [172, 64],
+    });
+    feedForward.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('builds its projections with an injected makeLinear', () => {
+    const before = tf.memory().numTensors;
+    const built: [number, number][] = [];
+    const feedForward = new FeedForward({
+      dim: 4,
+      hiddenDim: 6,
+      makeLinear: (inFeatures, outFeatures) => {
+        built.push([inFeatures, outFeatures]);
+        return new Linear({ inFeatures, outFeatures, bias: true });
+      },
+    });
+    expect(built).toEqual([
+      [4, 6],
+      [4, 6],
+      [6, 4],
+    ]);
+    expect(Object.keys(feedForward.parameters())).toContain('down_proj.bias');
+    // With zero weights the output is down's bias alone: the injected modules are the ones applied.
+    tf.tidy(() => feedForward.downProj.bias!.assign(tf.tensor1d([1, 2, 3, 4])));
+    const y = tf.tidy(() => feedForward.apply(tf.ones([1, 4])));
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4]);
+    y.dispose();
+    feedForward.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('trains: gradients reach all three projections', () => {
+    const before = tf.memory().numTensors;
+    const dim = 4;
+    const hidden = 6;
+    const feedForward = new FeedForward({ dim, hiddenDim: hidden });
+    tf.tidy(() => {
+      feedForward.gateProj.weight.assign(tf.tensor2d(randomValues(dim * hidden, 55), [dim, hidden]));
+      feedForward.upProj.weight.assign(tf.tensor2d(randomValues(dim * hidden, 56), [dim, hidden]));
+      feedForward.downProj.weight.assign(tf.tensor2d(randomValues(hidden * dim, 57), [hidden, dim]));
+    });
+    const { value, grads } = tf.tidy(() => {
+      const x = tf.tensor2d(randomValues(3 * dim, 58), [3, dim]);
+      return tf.variableGrads(() => tf.sum(tf.square(feedForward.apply(x))) as tf.Scalar);
+    });
+    for (const variable of Object.values(feedForward.parameters())) {
+      const gradient = grads[variable.name]!.dataSync();
+      expect(gradient.every(Number.isFinite)).toBe(true);
+      expect(gradient.some((g) => Math.abs(g) > 1e-4)).toBe(true);
+    }
+    tf.dispose([value, grads]);
+    feedForward.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,0 +1,529 @@
+import { useBackend } from '@mini-llama/backends';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  causalMask,
+  GroupedQueryAttention,
+  LayerKvCache,
+  Linear,
+  paddingMask,
+  RotaryEmbedding,
+} from './index.js';
+
+/** Deterministic values in [-1, 1) (mulberry32), so a failure reproduces. */
+function randomValues(size: number, seed: number, scale = 1): Float32Array {
+  let state = seed >>> 0;
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = scale * (((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1);
+  }
+  return out;
+}
+
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!;
+    const e = expected[i]!;
+    if (!(Math.abs(a - e) <= tolerance * (1 + Math.abs(e)))) {
+      expect.fail(`element ${i}: got ${a}, expected ${e} (tolerance ${tolerance})`);
+    }
+  }
+}
+
+const DIM = 16;
+const N_HEADS = 4;
+const HEAD_DIM = DIM / N_HEADS;
+const B = 2;
+const T = 5;
+const MAX_SEQ_LEN = 16;
+
+interface Weights {
+  q: ArrayLike<number>; // [dim, nHeads·hd]
+  k: ArrayLike<number>; // [dim, nKvHeads·hd]
+  v: ArrayLike<number>; // [dim, nKvHeads·hd]
+  o: ArrayLike<number>; // [nHeads·hd, dim]
+}
+
+interface NaiveCall {
+  x: ArrayLike<number>; // [batch, length, dim]
+  batch: number;
+  length: number;
+  nKvHeads: number;
+  weights: Weights;
+  causal: boolean;
+  positions?: number[][]; // [batch][length]; default 0 … length-1
+  keep?: number[][]; // [batch][length], 1 = real token, 0 = padding
+}
+
+/** x [rows, inF] · W [inF, outF] in float64. */
+function project(x: ArrayLike<number>, weight: ArrayLike<number>, rows: number, inF: number, outF: number) {
+  const out = new Float64Array(rows * outF);
+  for (let r = 0; r < rows; r++) {
+    for (let o = 0; o < outF; o++) {
+      let sum = 0;
+      for (let i = 0; i < inF; i++) sum += x[r * inF + i]! * weight[i * outF + o]!;
+      out[r * outF + o] = sum;
+    }
+  }
+  return out;
+}
+
+/** RoFormer in place on [batch, length, heads, hd]: pair (2i, 2i+1) turns by position · 10000^(−2i/hd). */
+function rotate(values: Float64Array, batch: number, length: number, heads: number, positions: number[][]) {
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < length; t++) {
+      for (let h = 0; h < heads; h++) {
+        const at = ((b * length + t) * heads + h) * HEAD_DIM;
+        for (let i = 0; i < HEAD_DIM / 2; i++) {
+          const angle = positions[b]![t]! * 10000 ** ((-2 * i) / HEAD_DIM);
+          const [even, odd] = [values[at + 2 * i]!, values[at + 2 * i + 1]!];
+          values[at + 2 * i] = even * Math.cos(angle) - odd * Math.sin(angle);
+          values[at + 2 * i + 1] = even * Math.sin(angle) + odd * Math.cos(angle);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Attention written out with loops, as in the Llama reference code: K/V head h / (nHeads / nKvHeads) serves
+ * query head h (repeat_kv), scores scaled by 1/sqrt(hd), softmax over the keys the query may see.
+ */
+function naiveAttention({ x, batch, length, nKvHeads, weights, causal, positions, keep }: NaiveCall) {
+  const rows = batch * length;
+  const q = project(x, weights.q, rows, DIM, N_HEADS * HEAD_DIM); // [batch, length, nHeads, hd]
+  const k = project(x, weights.k, rows, DIM, nKvHeads * HEAD_DIM); // [batch, length, nKvHeads, hd]
+  const v = project(x, weights.v, rows, DIM, nKvHeads * HEAD_DIM);
+  const at = positions ?? Array.from({ length: batch }, () => Array.from({ length }, (_, t) => t));
+  rotate(q, batch, length, N_HEADS, at);
+  rotate(k, batch, length, nKvHeads, at);
+  const groupSize = N_HEADS / nKvHeads;
+  const heads = new Float64Array(rows * N_HEADS * HEAD_DIM); // [batch, length, nHeads, hd]
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < N_HEADS; h++) {
+      const kvHead = Math.floor(h / groupSize);
+      for (let t = 0; t < length; t++) {
+        const visible: number[] = [];
+        for (let s = 0; s < length; s++) {
+          if ((!causal || s <= t) && (keep?.[b]?.[s] ?? 1) === 1) visible.push(s);
+        }
+        const scores = visible.map((s) => {
+          let dot = 0;
+          for (let d = 0; d < HEAD_DIM; d++) {
+            dot +=
+              q[((b * length + t) * N_HEADS + h) * HEAD_DIM + d]! *
+              k[((b * length + s) * nKvHeads + kvHead) * HEAD_DIM + d]!;
+          }
+          return dot / Math.sqrt(HEAD_DIM);
+        });
+        const top = Math.max(...scores);
+        const exps = scores.map((score) => Math.exp(score - top));
+        const total = exps.reduce((sum, e) => sum + e, 0);
+        for (let d = 0; d < HEAD_DIM; d++) {
+          let sum = 0;
+          visible.forEach((s, j) => {
+            sum += (exps[j]! / total) * v[((b * length + s) * nKvHeads + kvHead) * HEAD_DIM + d]!;
+          });
+          heads[((b * length + t) * N_HEADS + h) * HEAD_DIM + d] = sum;
+        }
+      }
+    }
+  }
+  return project(heads, weights.o, rows, N_HEADS * HEAD_DIM, DIM); // [batch, length, dim]
+}
+
+function randomWeights(nKvHeads: number, seed: number): Weights {
+  return {
+    q: randomValues(DIM * N_HEADS * HEAD_DIM, seed, 0.6),
+    k: randomValues(DIM * nKvHeads * HEAD_DIM, seed + 1, 0.6),
+    v: randomValues(DIM * nKvHeads * HEAD_DIM, seed + 2, 0.6),
+    o: randomValues(N_HEADS * HEAD_DIM * DIM, seed + 3, 0.6),
+  };
+}
+
+/** A layer with the given weights; our Linear stores [in, out], the layout `Weights` uses. */
+function makeAttention(nKvHeads: number, weights: Weights, causal = true): GroupedQueryAttention {
+  const attention = new GroupedQueryAttention({ dim: DIM, nHeads: N_HEADS, nKvHeads, causal });
+  tf.tidy(() => {
+    attention.qProj.weight.assign(tf.tensor2d(Float32Array.from(weights.q), [DIM, N_HEADS * HEAD_DIM]));
+    attention.kProj.weight.assign(tf.tensor2d(Float32Array.from(weights.k), [DIM, nKvHeads * HEAD_DIM]));
+    attention.vProj.weight.assign(tf.tensor2d(Float32Array.from(weights.v), [DIM, nKvHeads * HEAD_DIM]));
+    attention.oProj.weight.assign(tf.tensor2d(Float32Array.from(weights.o), [N_HEADS * HEAD_DIM, DIM]));
+  });
+  return attention;
+}
+
+/** Row-major values of x[:, start : start + count, :] for x [batch, length, dim]. */
+function sliceTokens(x: ArrayLike<number>, batch: number, length: number, start: number, count: number) {
+  const out: number[] = [];
+  for (let b = 0; b < batch; b++) {
+    for (let t = start; t < start + count; t++) {
+      for (let d = 0; d < DIM; d++) out.push(x[(b * length + t) * DIM + d]!);
+    }
+  }
+  return out;
+}
+
+const KV_HEAD_COUNTS = [
+  { nKvHeads: N_HEADS, label: 'multi-head (nKvHeads = nHeads)' },
+  { nKvHeads: 2, label: 'grouped (2 query heads per KV head)' },
+  { nKvHeads: 1, label: 'multi-query (one KV head)' },
+];
+
+describe.each(['cpu', 'wasm'] as const)('GroupedQueryAttention on %s', (backend) => {
+  beforeEach(async () => {
+    await useBackend(backend);
+  });
+
+  it.each(KV_HEAD_COUNTS)('equals a naive causal attention, $label', ({ nKvHeads }) => {
+    const before = tf.memory().numTensors;
+    const weights = randomWeights(nKvHeads, 100 + nKvHeads);
+    const attention = makeAttention(nKvHeads, weights);
+    const rotary = new RotaryEmbedding({ headDim: HEAD_DIM, maxSeqLen: MAX_SEQ_LEN });
+    const x = randomValues(B * T * DIM, 31);
+    const y = tf.tidy(() => attention.apply(tf.tensor3d(x, [B, T, DIM]), { rotary }));
+    expect(y.shape).toEqual([B, T, DIM]);
+    const expected = naiveAttention({ x, batch: B, length: T, nKvHeads, weights, causal: true });
+    expectClose(y.dataSync(), expected, 1e-5);
+    y.dispose();
+    attention.dispose();
+    rotary.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('equals the naive attention at a numeric position offset and with per-token positions', () => {
+    const before = tf.memory().numTensors;
+    const weights = randomWeights(2, 110);
+    const attention = makeAttention(2, weights);
+    const rotary = new RotaryEmbedding({ headDim: HEAD_DIM, maxSeqLen: MAX_SEQ_LEN });
+    const x = randomValues(B * T * DIM, 32);
+    const positions = [
+      [6, 7, 8, 9, 10],
+      [0, 2, 4, 6, 8],
+    ];
+    const [shifted, perToken] = tf.tidy(() => {
+      const input = tf.tensor3d(x, [B, T, DIM]);
+      return [
+        attention.apply(input, { rotary, positions: 6 }),
+        attention.apply(input, { rotary, positions: tf.tensor2d(positions, [B, T], 'int32') }),
+      ];
+    });
+    const offsetPositions = [positions[0]!, positions[0]!];
+    expectClose(
+      shifted.dataSync(),
+      naiveAttention({
+        x,
+        batch: B,
+        length: T,
+        nKvHeads: 2,
+        weights,
+        causal: true,
+        positions: offsetPositions,
+      }),
+      1e-5,
+    );
+    expectClose(
+      perToken.dataSync(),
+      naiveAttention({ x, batch: B, length: T, nKvHeads: 2, weights, causal: true, positions }),
+      1e-5,
+    );
+    tf.dispose([shifted, perToken]);
+    attention.dispose();
+    rotary.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('is causal: changing the last token changes no earlier output', () => {
+    const before = tf.memory().numTensors;
+    const attention = makeAttention(2, randomWeights(2, 120));
+    const rotary = new RotaryEmbedding({ headDim: HEAD_DIM, maxSeqLen: MAX_SEQ_LEN });
+    const x = randomValues(B * T * DIM, 33);
+    const changed = Float32Array.from(x);
+    for (let b = 0; b < B; b++) changed.set(randomValues(DIM, 34 + b), (b * T + T - 1) * DIM);
+    const [original, edited] = tf.tidy(() => [
+      attention.apply(tf.tensor3d(x, [B, T, DIM]), { rotary }),
+      attention.apply(tf.tensor3d(changed, [B, T, DIM]), { rotary }),
+    ]);
+    const originalValues = original.dataSync();
+    const editedValues = edited.dataSync();
+    expectClose(sliceTokens(editedValues, B, T, 0, T - 1), sliceTokens(originalValues, B, T, 0, T - 1), 1e-6);
+    const lastDelta = sliceTokens(editedValues, B, T, T - 1, 1).map((v, i) =>
+      Math.abs(v - sliceTokens(originalValues, B, T, T - 1, 1)[i]!),
+    );
+    expect(Math.max(...lastDelta)).toBeGreaterThan(1e-3);
+    tf.dispose([original, edited]);
+    attention.dispose();
+    rotary.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('with causal: false sees the future and equals a naive unmasked attention', () => {
+    const before = tf.memory().numTensors;
+    const weights = randomWeights(2, 130);
+    const attention = makeAttention(2, weights, false);
+    const rotary = new RotaryEmbedding({ headDim: HEAD_DIM, maxSeqLen: MAX_SEQ_LEN });
+    const x = randomValues(B * T * DIM, 35);
+    const changed = Float32Array.from(x);
+    changed.set(randomValues(DIM, 36), (T - 1) * DIM); // the last token of row 0
+    const [original, edited] = tf.tidy(() => [
+      attention.apply(tf.tensor3d(x, [B, T, DIM]), { rotary }),
+      attention.apply(tf.tensor3d(changed, [B, T, DIM]), { rotary }),
+    ]);
+    expectClose(
+      original.dataSync(),
+      naiveAttention({ x, batch: B, length: T, nKvHeads: 2, weights, causal: false }),
+      1e-5,
+    );
+    const firstBefore = sliceTokens(original.dataSync(), B, T, 0, 1).slice(0, DIM);
+    const firstAfter = sliceTokens(edited.dataSync(), B, T, 0, 1).slice(0, DIM);
+    expect(Math.max(...firstAfter.map((v, i) => Math.abs(v - firstBefore[i]!)))).toBeGreaterThan(1e-3);
+    tf.dispose([original, edited]);
+    attention.dispose();
+    rotary.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it.each(KV_HEAD_COUNTS)(
+    'through a LayerKvCache, token by token and in two chunks, equals the full forward, $label',
+    ({ nKvHeads }) => {
+      const before = tf.memory().numTensors;
+      const attention = makeAttention(nKvHeads, randomWeights(nKvHeads, 140));
+      const rotary = new RotaryEmbedding({ headDim: HEAD_DIM, maxSeqLen: MAX_SEQ_LEN });
+      const x = randomValues(B * T * DIM, 37);
+      const input = tf.tensor3d(x, [B, T, DIM]);
+      const full = tf.tidy(() => attention.apply(input, { rotary }));
+      const incremental = (chunks: number[]) => {
+        const cache = new LayerKvCache();
+        let start = 0;
+        const outputs = chunks.map((size) => {
+          const out = tf.tidy(() =>
+            attention.apply(tf.slice(input, [0, start, 0], [B, size, DIM]), {
+              rotary,
+              positions: cache.length,
+              cache,
+            }),
+          );
+          start += size;
+          return out;
+        });
+        expect(cache.length).toBe(T);
+        expect(cache.keys!.shape).toEqual([B, nKvHeads, T, HEAD_DIM]);
+        const joined = tf.concat(outputs, 1);
+        tf.dispose(outputs);
+        cache.dispose();
+        return joined;
+      };
+      const tokenByToken = incremental([1, 1, 1, 1, 1]);
+      const twoChunks = incremental([3, 2]);
+      expectClose(tokenByToken.dataSync(), full.dataSync(), 1e-5);
+      expectClose(twoChunks.dataSync(), full.dataSync(), 1e-5);
+      tf.dispose([input, full, tokenByToken, twoChunks]);
+      attention.dispose();
+      rotary.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
+
+  it('with a padding mask added to the causal mask hides pad keys: real tokens match the unpadded run', () => {
+    const before = tf.memory().numTensors;
+    const weights = randomWeights(2, 150);
+    const attention = makeAttention(2, weights);
+    const rotary = new RotaryEmbedding({ headDim: HEAD_DIM, maxSeqLen: MAX_SEQ_LEN });
+    // Row 0 is left-padded: 2 pads (filled with noise, which must not matter) then 3 real tokens.
+    const x = randomValues(B * T * DIM, 38);
+    const keep = [
+      [0, 0, 1, 1, 1],
+      [1, 1, 1, 1, 1],
+    ];
+    const positions = [
+      [0, 0, 0, 1, 2],
+      [0, 1, 2, 3, 4],
+    ];
+    const [padded, shortRow, fullRow] = tf.tidy(() => {
+      const mask = tf.add(causalMask(T, T), paddingMask(tf.tensor2d(keep, [B, T], 'int32'))); // [B, 1, T, T]
+      const input = tf.tensor3d(x, [B, T, DIM]);
+      return [
+        attention.apply(input, { rotary, positions: tf.tensor2d(positions, [B, T], 'int32'), mask }),
+        attention.apply(tf.slice(input, [0, 2, 0], [1, 3, DIM]), { rotary }),
+        attention.apply(tf.slice(input, [1, 0, 0], [1, T, DIM]), { rotary }),
+      ];
+    });
+    const values = padded.dataSync();
+    expectClose(sliceTokens(values, B, T, 2, 3).slice(0, 3 * DIM), shortRow.dataSync(), 1e-5);
+    expectClose(sliceTokens(values, B, T, 0, T).slice(T * DIM), fullRow.dataSync(), 1e-5);
+    // The pads really are visible without the padding mask: the same call with only the causal mask differs.
+    const unmasked = tf.tidy(() =>
+      attention.apply(tf.tensor3d(x, [B, T, DIM]), {
+        rotary,
+        positions: tf.tensor2d(positions, [B, T], 'int32'),
+      }),
+    );
+    const leaked = sliceTokens(unmasked.dataSync(), B, T, 2, 1).slice(0, DIM);
+    const hidden = sliceTokens(values, B, T, 2, 1).slice(0, DIM);
+    expect(Math.max(...leaked.map((v, i) => Math.abs(v - hidden[i]!)))).toBeGreaterThan(1e-3);
+    tf.dispose([padded, shortRow, fullRow, unmasked]);
+    attention.dispose();
+    rotary.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('with causal: false and a padding mask [B, 1, 1, Tk] alone, real tokens match the unpadded run', () => {
+    const before = tf.memory().numTensors;
+    const weights = randomWeights(2, 160);
+    const attention = makeAttention(2, weights, false);
+    const rotary = new RotaryEmbedding({ headDim: HEAD_DIM, maxSeqLen: MAX_SEQ_LEN });
+    const x = randomValues(B * T * DIM, 39);
+    const keep = [
+      [1, 1, 1, 0, 0], // right-padded
+      [1, 1, 1, 1, 1],
+    ];
+    const padded = tf.tidy(() =>
+      attention.apply(tf.tensor3d(x, [B, T, DIM]), {
+        rotary,
+        mask: paddingMask(tf.tensor2d(keep, [B, T], 'int32')),
+      }),
+    );
+    const values = padded.dataSync();
+    const shortRow = naiveAttention({
+      x: sliceTokens(x, 1, T, 0, 3),
+      batch: 1,
+      length: 3,
+      nKvHeads: 2,
+      weights,
+      causal: false,
+    });
+    expectClose(sliceTokens(values, B, T, 0, 3).slice(0, 3 * DIM), shortRow, 1e-5);
+    expectClose(
+      sliceTokens(values, B, T, 0, T).slice(T * DIM),
+      naiveAttention({
+        x: sliceTokens(x, B, T, 0, T).slice(T * DIM),
+        batch: 1,
+        length: T,
+        nKvHeads: 2,
+        weights,
+        causal: false,
+      }),
+      1e-5,
+    );
+    padded.dispose();
+    attention.dispose();
+    rotary.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('trains: all four projections get finite gradients equal to finite differences of the naive attention', () => {
+    const before = tf.memory().numTensors;
+    const nKvHeads = 2;
+    const weights = randomWeights(nKvHeads, 170);
+    const attention = makeAttention(nKvHeads, weights);
+    const rotary = new RotaryEmbedding({ headDim: HEAD_DIM, maxSeqLen: MAX_SEQ_LEN });
+    const x = randomValues(B * T * DIM, 40);
+    const upstream = randomValues(B * T * DIM, 41);
+    const { value, grads } = tf.tidy(() => {
+      const input = tf.tensor3d(x, [B, T, DIM]);
+      const dy = tf.tensor3d(upstream, [B, T, DIM]);
+      return tf.variableGrads(() => tf.sum(tf.mul(attention.apply(input, { rotary }), dy)) as tf.Scalar);
+    });
+    const parameters = attention.parameters();
+    expect(Object.keys(parameters)).toEqual([
+      'q_proj.weight',
+      'k_proj.weight',
+      'v_proj.weight',
+      'o_proj.weight',
+    ]);
+    const loss = (changed: Weights) =>
+      naiveAttention({ x, batch: B, length: T, nKvHeads, weights: changed, causal: true }).reduce(
+        (sum, y, i) => sum + y * upstream[i]!,
+        0,
+      );
+    const step = 1e-4;
+    for (const [key, name] of [
+      ['q_proj.weight', 'q'],
+      ['k_proj.weight', 'k'],
+      ['v_proj.weight', 'v'],
+      ['o_proj.weight', 'o'],
+    ] as const) {
+      const variable = parameters[key]!;
+      const gradient = grads[variable.name]!;
+      expect(gradient.shape).toEqual(variable.shape);
+      const gradientValues = gradient.dataSync();
+      expect(gradientValues.every(Number.isFinite)).toBe(true);
+      expect(gradientValues.some((g) => Math.abs(g) > 1e-4)).toBe(true);
+      // Central differences of the float64 naive attention at a few entries of this weight.
+      for (const entry of [0, 7, gradientValues.length - 3]) {
+        const shift = (delta: number) => {
+          const changed = Float64Array.from(weights[name]);
+          changed[entry] = changed[entry]! + delta;
+          return loss({ ...weights, [name]: changed });
+        };
+        const numeric = (shift(step) - shift(-step)) / (2 * step);
+        expectClose([gradientValues[entry]!], [numeric], 1e-3);
+      }
+    }
+    tf.dispose([value, grads]);
+    attention.dispose();
+    rotary.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('uses the injected makeLinear for all four projections', () => {
+    const before = tf.memory().numTensors;
+    const attention = new GroupedQueryAttention({
+      dim: DIM,
+      nHeads: N_HEADS,
+      nKvHeads: 2,
+      makeLinear: (inFeatures, outFeatures) => new Linear({ inFeatures, outFeatures, bias: true }),
+    });
+    const shapes = Object.fromEntries(
+      Object.entries(attention.parameters()).map(([key, p]) => [key, p.shape]),
+    );
+    expect(shapes).toEqual({
+      'q_proj.weight': [DIM, DIM],
+      'q_proj.bias': [DIM],
+      'k_proj.weight': [DIM, 2 * HEAD_DIM],
+      'k_proj.bias': [2 * HEAD_DIM],
+      'v_proj.weight': [DIM, 2 * HEAD_DIM],
+      'v_proj.bias': [2 * HEAD_DIM],
+      'o_proj.weight': [DIM, DIM],
+      'o_proj.bias': [DIM],
+    });
+    attention.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('rejects bad head counts, input shapes and masks with messages that name them', () => {
+    const before = tf.memory().numTensors;
+    expect(() => new GroupedQueryAttention({ dim: 16, nHeads: 4, nKvHeads: 3 })).toThrow(
+      'GroupedQueryAttention: nKvHeads 3 must divide nHeads 4',
+    );
+    expect(() => new GroupedQueryAttention({ dim: 10, nHeads: 4 })).toThrow(
+      'GroupedQueryAttention: dim 10 is not divisible by nHeads 4',
+    );
+    expect(() => new GroupedQueryAttention({ dim: 16, nHeads: 0 })).toThrow(
+      'GroupedQueryAttention: nHeads must be a positive integer, got 0',
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    const attention = makeAttention(2, randomWeights(2, 180));
+    const rotary = new RotaryEmbedding({ headDim: HEAD_DIM, maxSeqLen: MAX_SEQ_LEN });
+    tf.tidy(() => {
+      expect(() => attention.apply(tf.zeros([B, T, DIM - 1]), { rotary })).toThrow(
+        `GroupedQueryAttention: input has shape [${B},${T},${DIM - 1}], expected [B, T, ${DIM}]`,
+      );
+      expect(() => attention.apply(tf.zeros([T, DIM]), { rotary })).toThrow(/input has shape \[5,16\]/);
+      expect(() => attention.apply(tf.zeros([B, T, DIM]), { rotary, mask: causalMask(3, 3) })).toThrow(
+        `GroupedQueryAttention: mask has shape [3,3], expected one broadcastable to [B, 1, ${T}, ${T}]`,
+      );
+      expect(() => attention.apply(tf.zeros([B, T, DIM]), { rotary, mask: tf.zeros([B, T, T]) })).toThrow(
+        /GroupedQueryAttention: mask has shape \[2,5,5\]/,
+      );
+    });
+    attention.dispose();
+    rotary.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,0 +1,83 @@
+import { useBackend } from '@mini-llama/backends';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { LayerKvCache } from './index.js';
+
+/** [1, 2, length, 3] with entry (h, t, d) = start + 100h + 10t + d, so every value names its place. */
+function block(start: number, length: number): tf.Tensor4D {
+  const values: number[] = [];
+  for (let h = 0; h < 2; h++) {
+    for (let t = 0; t < length; t++) for (let d = 0; d < 3; d++) values.push(start + 100 * h + 10 * t + d);
+  }
+  return tf.tensor4d(values, [1, 2, length, 3]);
+}
+
+describe.each(['cpu', 'wasm'] as const)('LayerKvCache on %s', (backend) => {
+  beforeEach(async () => {
+    await useBackend(backend);
+  });
+
+  it('starts empty and appends along the time axis', () => {
+    const before = tf.memory().numTensors;
+    const cache = new LayerKvCache();
+    expect(cache.length).toBe(0);
+    expect(cache.keys).toBeNull();
+    expect(cache.values).toBeNull();
+
+    tf.tidy(() => {
+      cache.append(block(0, 2), block(1000, 2));
+    });
+    expect(cache.length).toBe(2);
+    tf.tidy(() => {
+      const [keys, values] = cache.append(block(20, 1), block(1020, 1)); // time step 2 continues the pattern
+      expect(keys).toBe(cache.keys);
+      expect(values).toBe(cache.values);
+    });
+    expect(cache.length).toBe(3);
+    expect(cache.keys!.shape).toEqual([1, 2, 3, 3]);
+    // The appended blocks carry on 0, 10, 20 … along t, so the stored cache equals one block of length 3.
+    const [expectedKeys, expectedValues] = [block(0, 3), block(1000, 3)];
+    expect(Array.from(cache.keys!.dataSync())).toEqual(Array.from(expectedKeys.dataSync()));
+    expect(Array.from(cache.values!.dataSync())).toEqual(Array.from(expectedValues.dataSync()));
+    tf.dispose([expectedKeys, expectedValues]);
+
+    cache.dispose();
+    expect(cache.length).toBe(0);
+    expect(cache.keys).toBeNull();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('holds exactly two tensors however many times it grows, and owns copies of its inputs', () => {
+    const before = tf.memory().numTensors;
+    const cache = new LayerKvCache();
+    const firstKeys = block(0, 1);
+    const firstValues = block(0, 1);
+    cache.append(firstKeys, firstValues);
+    // The caller may dispose what it appended: the cache stored clones.
+    tf.dispose([firstKeys, firstValues]);
+    expect(tf.memory().numTensors).toBe(before + 2);
+    for (let step = 1; step < 6; step++) {
+      tf.tidy(() => {
+        cache.append(block(10 * step, 1), block(10 * step, 1));
+      });
+      expect(tf.memory().numTensors).toBe(before + 2);
+    }
+    expect(cache.length).toBe(6);
+    expect(cache.keys!.dataSync()[5 * 3]).toBe(50); // h 0, t 5, d 0
+    cache.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('rejects keys or values that are not [B, nKvHeads, T, headDim]', () => {
+    const before = tf.memory().numTensors;
+    const cache = new LayerKvCache();
+    tf.tidy(() => {
+      expect(() => cache.append(tf.zeros([2, 3, 4]), tf.zeros([1, 2, 3, 4]))).toThrow(
+        'LayerKvCache: keys [2,3,4] and values [1,2,3,4] must be 4-D',
+      );
+    });
+    expect(cache.length).toBe(0);
+    cache.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { LLAMA_PRESETS, parameterCount, presetConfig, resolveConfig } from './index.js';
+
+describe('LlamaConfig', () => {
+  it('presets have the tinyllamas shapes and parameter counts', () => {
+    const small = presetConfig('stories260K');
+    expect(small.hiddenDim).toBe(172); // llama2.c's stories260K checkpoint
+    // 512·64 embedding + 5 × (12,288 attention + 3·64·172 feed-forward + 128 norms) + 64 final norm, tied head
+    expect(parameterCount(small)).toBe(260_032);
+    const fifteen = presetConfig('stories15M');
+    expect(fifteen.hiddenDim).toBe(768);
+    // 32000·288 + 6 × (4·288² + 3·288·768 + 576) + 288
+    expect(parameterCount(fifteen)).toBe(15_191_712);
+    expect(Object.keys(LLAMA_PRESETS)).toEqual(['stories260K', 'stories15M', 'stories42M', 'stories110M']);
+  });
+
+  it('overrides a preset', () => {
+    expect(presetConfig('stories15M', { vocabSize: 512 }).vocabSize).toBe(512);
+  });
+
+  it.each([
+    [{ dim: 30, nHeads: 4 }, /config\.dim 30 is not divisible by config\.nHeads 4/],
+    [{ nKvHeads: 3 }, /config\.nKvHeads 3 does not divide config\.nHeads 4/],
+    [{ nLayers: 0 }, /config\.nLayers must be a positive integer, got 0/],
+    [{ vocabSize: 1.5 }, /config\.vocabSize must be a positive integer, got 1\.5/],
+    [{ dim: 24, nHeads: 8 }, /must be even \(rotary embeddings rotate pairs\)/],
+    [{ normEps: -1 }, /config\.normEps must be positive/],
+  ])('rejects %o', (override, message) => {
+    expect(() =>
+      resolveConfig({ dim: 32, nLayers: 2, nHeads: 4, vocabSize: 10, maxSeqLen: 8, ...override }),
+    ).toThrow(message);
+  });
+
+  it('names an unknown preset', () => {
+    expect(() => presetConfig('stories7B')).toThrow(
+      /unknown preset "stories7B": expected one of stories260K/,
+    );
+  });
+});
