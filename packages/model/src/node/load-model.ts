@@ -1,5 +1,11 @@
 import { LlamaModel, type LlamaModelOptions } from '../llama-model.js';
-import { readWeightFile, type WeightFile, type WeightFormat, writeWeightFile, type WriteWeightOptions } from './weight-files.js';
+import {
+  readWeightFile,
+  type WeightFile,
+  type WeightFormat,
+  type WriteWeightOptions,
+  writeWeightFile,
+} from './weight-files.js';
 
 export interface LoadedModel {
   model: LlamaModel;
@@ -7,7 +13,10 @@ export interface LoadedModel {
 }
 
 /** Reads a weight file in any supported format and builds the model it describes. */
-export async function loadModel(path: string, options: Omit<LlamaModelOptions, 'init' | 'seed'> = {}): Promise<LoadedModel> {
+export async function loadModel(
+  path: string,
+  options: Omit<LlamaModelOptions, 'init' | 'seed'> = {},
+): Promise<LoadedModel> {
   const { stateDict, ...file } = await readWeightFile(path);
   const model = new LlamaModel(file.config, { ...options, init: 'none' });
   try {
@@ -20,7 +29,11 @@ export async function loadModel(path: string, options: Omit<LlamaModelOptions, '
 }
 
 /** Writes a model's weights (and config) in the given format. */
-export async function saveModel(model: LlamaModel, path: string, options: WriteWeightOptions): Promise<string[]> {
+export async function saveModel(
+  model: LlamaModel,
+  path: string,
+  options: WriteWeightOptions,
+): Promise<string[]> {
   return writeWeightFile(path, { config: model.config, stateDict: await model.stateDict() }, options);
 }
 

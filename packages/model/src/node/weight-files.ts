@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm, stat, mkdir } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { LlamaConfig } from '../config.js';
-import { configFromHfJson, hfJsonFromConfig, hfTensorsFromStateDict, parseShardIndex, stateDictFromHfTensors } from '../formats/hf-llama.js';
+import {
+  configFromHfJson,
+  hfJsonFromConfig,
+  hfTensorsFromStateDict,
+  parseShardIndex,
+  stateDictFromHfTensors,
+} from '../formats/hf-llama.js';
 import { parseLlama2c, serializeLlama2c } from '../formats/llama2c.js';
 import { parseSafetensors, serializeSafetensors } from '../formats/safetensors.js';
 import { type NamedTensor, type StateDict, type StorageDtype, WeightFileError } from '../state-dict.js';
@@ -32,10 +38,17 @@ export async function readWeightFile(path: string): Promise<WeightFile> {
   if (info.isDirectory()) return readHfDirectory(path);
   const extension = extname(path).toLowerCase();
   if (extension === '.safetensors') return readHfSafetensors(dirname(path), [path]);
-  if (extension === '.json' && basename(path) === 'model.safetensors.index.json') return readHfDirectory(dirname(path));
+  if (extension === '.json' && basename(path) === 'model.safetensors.index.json')
+    return readHfDirectory(dirname(path));
   if (extension === '.bin') {
     const { config, stateDict, version } = parseLlama2c(await readBytes(path), path);
-    return { config, stateDict, format: version === 1 ? 'llama2c-v1' : 'llama2c', dtype: 'F32', files: [path] };
+    return {
+      config,
+      stateDict,
+      format: version === 1 ? 'llama2c-v1' : 'llama2c',
+      dtype: 'F32',
+      files: [path],
+    };
   }
   throw new WeightFileError(
     path,
@@ -55,13 +68,23 @@ async function readHfDirectory(directory: string): Promise<WeightFile> {
       index,
     );
   }
-  throw new WeightFileError(directory, 'no model.safetensors or model.safetensors.index.json in this directory');
+  throw new WeightFileError(
+    directory,
+    'no model.safetensors or model.safetensors.index.json in this directory',
+  );
 }
 
-async function readHfSafetensors(directory: string, shards: string[], indexFile?: string): Promise<WeightFile> {
+async function readHfSafetensors(
+  directory: string,
+  shards: string[],
+  indexFile?: string,
+): Promise<WeightFile> {
   const configPath = join(directory, 'config.json');
   if (!(await exists(configPath))) {
-    throw new WeightFileError(configPath, 'missing: HF weights need a config.json beside the safetensors file');
+    throw new WeightFileError(
+      configPath,
+      'missing: HF weights need a config.json beside the safetensors file',
+    );
   }
   const config = configFromHfJson(await readJson(configPath), configPath);
   const tensors = new Map<string, NamedTensor>();
@@ -76,7 +99,13 @@ async function readHfSafetensors(directory: string, shards: string[], indexFile?
   }
   const stateDict = stateDictFromHfTensors(tensors, config, indexFile ?? shards[0]!);
   const dtype: StorageDtype = dtypes.size === 1 ? [...dtypes][0]! : 'F32';
-  return { config, stateDict, format: 'hf', dtype, files: [configPath, ...(indexFile ? [indexFile] : []), ...shards] };
+  return {
+    config,
+    stateDict,
+    format: 'hf',
+    dtype,
+    files: [configPath, ...(indexFile ? [indexFile] : []), ...shards],
+  };
 }
 
 export interface WriteWeightOptions {
@@ -105,7 +134,10 @@ export async function writeWeightFile(
     return [configPath, weightsPath];
   }
   if (dtype !== 'F32') {
-    throw new WeightFileError(path, `llama2.c files store float32 only; --dtype ${dtype.toLowerCase()} needs --to hf`);
+    throw new WeightFileError(
+      path,
+      `llama2.c files store float32 only; --dtype ${dtype.toLowerCase()} needs --to hf`,
+    );
   }
   await mkdir(dirname(path), { recursive: true });
   await writeAtomic(path, serializeLlama2c(stateDict, config, format === 'llama2c-v1' ? 1 : 0));
@@ -127,7 +159,12 @@ export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void
     throw error;
   }
   await handle.close();
-  await rename(temporary, path);
+  try {
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
 
 async function readBytes(path: string): Promise<Uint8Array> {
