@@ -1,5 +1,6 @@
 import './register-gradients.js';
 
+export { type LinearCrossEntropyOptions, linearCrossEntropy } from './linear-cross-entropy.js';
 export { causalMask, MASKED_SCORE, paddingMask } from './causal-mask.js';
 export { type CrossEntropyOptions, crossEntropy } from './cross-entropy.js';
 export { Embedding, type EmbeddingConfig } from './embedding.js';

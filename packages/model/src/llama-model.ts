@@ -1,7 +1,9 @@
 import {
   causalMask,
   Embedding,
+  type LinearCrossEntropyOptions,
   Linear,
+  linearCrossEntropy,
   MASKED_SCORE,
   matMul,
   RmsNorm,
@@ -126,6 +128,19 @@ export class LlamaModel {
         ? this.lmHead.apply(flat)
         : matMul(flat, swapLastTwoAxes(this.embedTokens.weight)); // tied: h · Eᵀ, [B·T, vocab]
       return tf.reshape(logits, [B, T, this.config.vocabSize]) as tf.Tensor3D;
+    });
+  }
+
+  /**
+   * Mean next-token cross-entropy of the model on inputs [B, T] against targets [B, T] (int32), for training.
+   * Equals `crossEntropy(forward(inputs), targets)` but never holds all [B, T, vocab] logits: the output head
+   * and the loss run fused, a chunk of rows at a time (`linearCrossEntropy`).
+   */
+  loss(inputs: tf.Tensor, targets: tf.Tensor, options: LinearCrossEntropyOptions & ForwardOptions = {}): tf.Scalar {
+    return tf.tidy(() => {
+      const hidden = this.hiddenStates(inputs, options); // [B, T, dim]
+      const head = this.lmHead ? this.lmHead.weight : swapLastTwoAxes(this.embedTokens.weight); // [dim, vocab]
+      return linearCrossEntropy(hidden, head, targets, options);
     });
   }
 

@@ -59,8 +59,15 @@ describe.each(['cpu', 'wasm'] as const)('logits match PyTorch on %s', (backend) 
   });
 });
 
+const lossPaths = {
+  'crossEntropy(forward)': (model: LlamaModel, x: tf.Tensor, y: tf.Tensor) => crossEntropy(model.forward(x), y),
+  'model.loss (fused head)': (model: LlamaModel, x: tf.Tensor, y: tf.Tensor) => model.loss(x, y, { chunkRows: 5 }),
+};
+
 describe.each(['cpu', 'wasm'] as const)('one training step matches PyTorch on %s', (backend) => {
-  it.each(['gqa_untied', 'mha_tied'])('%s: loss and every parameter gradient', async (name) => {
+  it.each(
+    ['gqa_untied', 'mha_tied'].flatMap((name) => Object.keys(lossPaths).map((path) => [name, path])),
+  )('%s through %s: loss and every parameter gradient', async (name, path) => {
     await useBackend(backend);
     const step = read(`${name}.train_step.json`) as { tokens: number[][]; targets: number[][]; loss: number };
     const { model } = await loadModel(`${fixtures}${name}.hf`);
@@ -78,8 +85,8 @@ describe.each(['cpu', 'wasm'] as const)('one training step matches PyTorch on %s
       () =>
         tf.tidy(() => {
           const [B, T] = [step.tokens.length, step.tokens[0]!.length];
-          const logits = model.forward(tf.tensor2d(step.tokens, [B, T], 'int32'));
-          return crossEntropy(logits, tf.tensor2d(step.targets, [B, T], 'int32'));
+          const lossOf = lossPaths[path as keyof typeof lossPaths];
+          return lossOf(model, tf.tensor2d(step.tokens, [B, T], 'int32'), tf.tensor2d(step.targets, [B, T], 'int32'));
         }),
       Object.values(parameters),
     );

@@ -1,0 +1,20 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { expect, it } from 'vitest';
+import { useBackend } from './index.js';
+
+// Runs in its own process (Vitest's forks pool): a wasm backend that cannot start is registered before
+// the real one could be, as happens when its .wasm binary is missing.
+it('auto reports a backend that failed to start and the fallback it took', async () => {
+  tf.registerBackend('wasm', () => {
+    throw new Error('tfjs-backend-wasm.wasm not found');
+  });
+  const choice = await useBackend('auto');
+  expect(choice.name).toBe('cpu');
+  expect(choice.failed.map((f) => f.name)).toEqual(['wasm']);
+  expect(choice.reason).toMatch(/^auto: fell back to cpu after wasm \(/);
+  expect(tf.getBackend()).toBe('cpu');
+});
+
+it('an explicit request that fails throws with the reason', async () => {
+  await expect(useBackend('wasm')).rejects.toThrow(/useBackend: the wasm backend failed to start/);
+});

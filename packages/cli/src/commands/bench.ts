@@ -1,0 +1,337 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BackendRequest } from '@mini-llama/backends';
+import {
+  generate,
+  LLAMA_PRESETS,
+  LlamaModel,
+  type LlamaPresetName,
+  presetConfig,
+  Random,
+} from '@mini-llama/model';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Command } from 'commander';
+import { startBackend } from '../backend.js';
+import { CliError } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { BACKEND_HELP, backendRequest, nameList, positiveInteger, positiveNumber } from '../options.js';
+import { exists, formatBytes } from '../paths.js';
+import { findTorchScript, pythonFor, runTorchPeer, torchAvailable } from '../torch-peer.js';
+import { LanguageModelTrainer, randomTokens } from '../training.js';
+
+interface BenchFlags {
+  presets: string[];
+  backend: BackendRequest;
+  seconds: number;
+  batch: number;
+  json?: boolean;
+  torch?: boolean;
+  torchScript?: string;
+  isolate: boolean;
+}
+
+export interface BenchRow {
+  preset: string;
+  mode: 'train' | 'generate';
+  backend: string;
+  /** Train: batch × full context; generate: batch 1 and the number of new tokens. */
+  batch: number;
+  tokens: number;
+  tokensPerSecond: number;
+  torchTokensPerSecond: number | null;
+  /** ours / torch */
+  ratio: number | null;
+  peakRssBytes: number;
+  tensorsBefore: number;
+  tensorsAfter: number;
+}
+
+const LEARNING_RATE = 5e-4; // torch_llama.py's; the value does not change the speed
+
+export function addBenchCommand(program: Command, io: CliIo): void {
+  program
+    .command('bench')
+    .description(
+      'Measure training and generation speed on llama2.c preset shapes, optionally against PyTorch.',
+    )
+    .option(
+      '--presets <names>',
+      `comma-separated presets: ${Object.keys(LLAMA_PRESETS).join(', ')}`,
+      nameList('--presets'),
+      ['stories260K', 'stories15M'],
+    )
+    .option('--backend <name>', BACKEND_HELP, backendRequest, 'auto')
+    .option(
+      '--seconds <s>',
+      'training time per preset, after one warm-up step (at least 2 steps)',
+      positiveNumber('--seconds'),
+      10,
+    )
+    .option(
+      '--batch <n>',
+      'training batch size (sequences of the full context length)',
+      positiveInteger('--batch'),
+      8,
+    )
+    .option('--json', 'print the rows as a JSON array')
+    .option('--torch', 'also run the PyTorch yardstick (default: on when python3 can import torch)')
+    .option('--no-torch', 'do not run PyTorch')
+    .option('--torch-script <path>', 'torch_llama.py (default: <repo>/../shared/peers/torch_llama.py)')
+    .option('--no-isolate', 'measure every preset in this process instead of a fresh one each')
+    .addHelpText(
+      'after',
+      `
+Training: random tokens, batch B at the full context, Adam with fused cross-entropy; one warm-up step, then
+steps until --seconds have passed. Generation: batch 1, greedy, min(255, context - 1) new tokens with the KV
+cache; decode tokens/s. Peak RSS is sampled around every step and token; tf.memory().numTensors is read
+before building the model and after disposing it, and must be equal.`,
+    )
+    .action((flags: BenchFlags) => runBench(flags, io));
+}
+
+async function runBench(flags: BenchFlags, io: CliIo): Promise<void> {
+  const unknown = flags.presets.find((name) => !(name in LLAMA_PRESETS));
+  if (unknown) {
+    throw new CliError(
+      `--presets: unknown preset '${unknown}', expected some of ${Object.keys(LLAMA_PRESETS).join(', ')}`,
+    );
+  }
+  const torchPeer = await torchPeerToRun(flags, io);
+  const choice = await startBackend(flags.backend, io);
+  const rows: BenchRow[] = [];
+  const failures: string[] = [];
+  // A fresh process per preset: the wasm heap never shrinks, so a large preset measured after another one
+  // could run out of its 4 GiB, and each measurement should start from the same state.
+  const isolatedBin =
+    flags.isolate && flags.presets.length > 1 && (await exists(BUILT_BIN)) ? BUILT_BIN : null;
+  for (const preset of flags.presets as LlamaPresetName[]) {
+    let measured: OwnRow[];
+    try {
+      measured = isolatedBin
+        ? await measureInChildProcess(isolatedBin, preset, flags, io)
+        : await measurePreset(preset, flags, io);
+    } catch (error) {
+      // Keep the other presets' rows; the run still fails at the end.
+      const hint =
+        choice.name === 'wasm' ? ' (the wasm heap holds at most 4 GiB: try a smaller --batch)' : '';
+      failures.push(`${preset} failed: ${(error as Error).message}${hint}`);
+      io.stderr.write(`${preset}: failed: ${(error as Error).message}\n`);
+      continue;
+    }
+    for (const row of measured) {
+      const torch = torchPeer ? await measureTorch(torchPeer, preset, row, flags, io) : null;
+      rows.push({
+        ...row,
+        backend: choice.name,
+        torchTokensPerSecond: torch,
+        ratio: torch ? row.tokensPerSecond / torch : null,
+      });
+    }
+  }
+  io.stdout.write(flags.json ? `${JSON.stringify(rows)}\n` : formatTable(rows));
+  const leaks = rows
+    .filter((row) => row.tensorsAfter !== row.tensorsBefore)
+    .map((row) => `${row.preset} ${row.mode} leaked tensors: ${row.tensorsBefore} → ${row.tensorsAfter}`);
+  if (failures.length + leaks.length > 0) throw new Error([...failures, ...leaks].join('; '));
+}
+
+type OwnRow = Omit<BenchRow, 'backend' | 'torchTokensPerSecond' | 'ratio'>;
+
+/** The built executable beside this module (dist/bin.js); absent when running from sources. */
+const BUILT_BIN = fileURLToPath(new URL('./bin.js', import.meta.url));
+
+/** Runs `bench` for one preset in a child Node process and returns its rows. */
+async function measureInChildProcess(
+  bin: string,
+  preset: LlamaPresetName,
+  flags: BenchFlags,
+  io: CliIo,
+): Promise<OwnRow[]> {
+  const args = [
+    bin,
+    'bench',
+    '--presets',
+    preset,
+    '--backend',
+    flags.backend,
+    '--seconds',
+    String(flags.seconds),
+  ];
+  args.push('--batch', String(flags.batch), '--json', '--no-torch');
+  const child = spawn(process.execPath, args, { cwd: io.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let lastError = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    // the child's progress lines, without its repeated backend line
+    io.stderr.write(text.replace(/^backend: .*\n/m, ''));
+    lastError = text.trim().split('\n').at(-1) ?? lastError;
+  });
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  if (code !== 0) throw new Error(lastError.replace(/^mini-llama bench: /, '') || `exited with code ${code}`);
+  return (JSON.parse(stdout) as BenchRow[]).map(
+    ({ backend: _, torchTokensPerSecond: __, ratio: ___, ...row }) => row,
+  );
+}
+
+async function measurePreset(preset: LlamaPresetName, flags: BenchFlags, io: CliIo): Promise<OwnRow[]> {
+  const rss = new PeakRss();
+  const tensorsBefore = tf.memory().numTensors;
+  const config = presetConfig(preset);
+  const model = new LlamaModel(config, { seed: 0 });
+  const trainer = new LanguageModelTrainer(model, { learningRate: LEARNING_RATE });
+  let disposed = false;
+  const disposeAll = () => {
+    if (disposed) return;
+    disposed = true;
+    trainer.dispose();
+    model.dispose();
+  };
+  try {
+    const B = flags.batch;
+    const T = config.maxSeqLen;
+    io.stderr.write(`${preset}: training, batch ${B} × ${T} tokens, ${flags.seconds} s…\n`);
+    const batch = randomTokens(config.vocabSize, B, T, new Random(0));
+    await trainer.step(batch); // warm-up: kernels compiled, optimizer state allocated
+    rss.sample();
+    const started = performance.now();
+    let steps = 0;
+    while (steps < 2 || performance.now() - started < flags.seconds * 1000) {
+      await trainer.step(batch);
+      rss.sample();
+      steps++;
+    }
+    const trainSeconds = (performance.now() - started) / 1000;
+    const trainRss = rss.take();
+
+    const newTokens = Math.min(255, config.maxSeqLen - 1);
+    io.stderr.write(`${preset}: generating ${newTokens} tokens (greedy, KV cache)…\n`);
+    const result = await generate(model, [[1]], {
+      maxNewTokens: newTokens,
+      temperature: 0,
+      onToken: () => rss.sample(),
+    });
+    const generated = result.tokens[0]!.length;
+    const generateRss = rss.take();
+    disposeAll();
+    const tensorsAfter = tf.memory().numTensors;
+    const shared = { preset, tensorsBefore, tensorsAfter };
+    return [
+      {
+        ...shared,
+        mode: 'train',
+        batch: B,
+        tokens: steps * B * T,
+        tokensPerSecond: (steps * B * T) / trainSeconds,
+        peakRssBytes: trainRss,
+      },
+      {
+        ...shared,
+        mode: 'generate',
+        batch: 1,
+        tokens: generated,
+        tokensPerSecond: generated / (result.decodeMs / 1000),
+        peakRssBytes: generateRss,
+      },
+    ];
+  } finally {
+    rss.stop();
+    try {
+      disposeAll();
+    } catch {
+      // Disposal after a failed step (an aborted wasm module) must not hide the step's own error.
+    }
+  }
+}
+
+interface TorchPeer {
+  python: string;
+  script: string;
+}
+
+async function torchPeerToRun(flags: BenchFlags, io: CliIo): Promise<TorchPeer | null> {
+  if (flags.torch === false) return null;
+  const script = flags.torchScript ? resolve(io.cwd, flags.torchScript) : await findTorchScript(io.cwd);
+  if (!script || !(await exists(script))) {
+    io.stderr.write(`torch: skipped, ${script ?? 'torch_llama.py'} not found (pass --torch-script PATH)\n`);
+    return null;
+  }
+  const python = pythonFor(io.env);
+  if (!(await torchAvailable(python))) {
+    io.stderr.write(`torch: skipped, ${python} cannot import torch (apt-get install python3-torch)\n`);
+    return null;
+  }
+  return { python, script };
+}
+
+async function measureTorch(
+  { python, script }: TorchPeer,
+  preset: string,
+  row: OwnRow,
+  flags: BenchFlags,
+  io: CliIo,
+): Promise<number | null> {
+  const args =
+    row.mode === 'train'
+      ? ['train', '--config', preset, '--batch', String(flags.batch), '--seconds', String(flags.seconds)]
+      : ['generate', '--config', preset, '--tokens', String(row.tokens)];
+  io.stderr.write(`${preset}: PyTorch ${row.mode}…\n`);
+  try {
+    return (await runTorchPeer(python, script, args)).tokens_per_second;
+  } catch (error) {
+    io.stderr.write(`torch: ${(error as Error).message}\n`);
+    return null;
+  }
+}
+
+/** Highest resident set size seen since the last take(): sampled explicitly and every 50 ms while idle. */
+class PeakRss {
+  private peak = 0;
+  private readonly timer = setInterval(() => this.sample(), 50);
+
+  constructor() {
+    this.timer.unref();
+    this.sample();
+  }
+
+  sample(): void {
+    this.peak = Math.max(this.peak, process.memoryUsage.rss());
+  }
+
+  take(): number {
+    this.sample();
+    const peak = this.peak;
+    this.peak = 0;
+    return peak;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+function formatTable(rows: BenchRow[]): string {
+  const header = ['preset', 'mode', 'ours tokens/s', 'torch tokens/s', 'ratio', 'peak RSS', 'tensors'];
+  const body = rows.map((row) => [
+    row.preset,
+    row.mode,
+    row.tokensPerSecond.toFixed(1),
+    row.torchTokensPerSecond === null ? '-' : row.torchTokensPerSecond.toFixed(1),
+    row.ratio === null ? '-' : `${row.ratio.toFixed(3)}x`,
+    formatBytes(row.peakRssBytes),
+    `${row.tensorsBefore} → ${row.tensorsAfter}`,
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...body.map((cells) => cells[column]!.length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ');
+  const backend = rows[0]?.backend ?? '';
+  return `${[line(header), ...body.map(line)].join('\n')}\n(backend ${backend})\n`;
+}

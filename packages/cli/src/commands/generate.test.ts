@@ -1,0 +1,211 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { argmax } from '@mini-llama/model';
+import { loadTokenizer } from '@mini-llama/tokenizer';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseNpy } from '../npy.js';
+import { cli, saveTinyModel, temporaryDirectory, tinyTokenizerBytes } from '../testing.js';
+
+interface GenerateJson {
+  tokens: number[];
+  text: string | null;
+  promptTokens: number[];
+  tokensPerSecond: number;
+  prefillMs: number;
+  decodeMs: number;
+  finishReason: string;
+  backend: string;
+  seed: number;
+}
+
+let directory: string;
+let model: string; // an HF directory without a tokenizer
+let modelWithTokenizer: string; // a copy with tokenizer.bin inside
+
+beforeAll(async () => {
+  directory = await temporaryDirectory();
+  model = await saveTinyModel(directory);
+  modelWithTokenizer = await saveTinyModel(join(directory, 'with-tokenizer'));
+  await writeFile(join(modelWithTokenizer, 'tokenizer.bin'), tinyTokenizerBytes());
+});
+
+async function generateJson(...args: string[]): Promise<GenerateJson> {
+  const run = await cli('generate', '--backend', 'cpu', '--json', ...args);
+  expect(run.stderr).not.toMatch(/^mini-llama/m);
+  expect(run.code).toBe(0);
+  const lines = run.stdout.trim().split('\n');
+  expect(lines).toHaveLength(1); // exactly one JSON object
+  return JSON.parse(lines[0]!) as GenerateJson;
+}
+
+describe('mini-llama generate', () => {
+  it('--prompt-tokens --json gives --max-new-tokens tokens, the same ones for the same seed', async () => {
+    const args = ['--model', model, '--prompt-tokens', '1,5,9', '--max-new-tokens', '12', '--ignore-eos'];
+    const first = await generateJson(...args, '--seed', '7');
+    expect(first.tokens).toHaveLength(12);
+    expect(first.promptTokens).toEqual([1, 5, 9]);
+    expect(first.finishReason).toBe('length');
+    expect(first.text).toBeNull();
+    expect(first.backend).toBe('cpu');
+    expect(first.seed).toBe(7);
+    expect(first.tokensPerSecond).toBeGreaterThan(0);
+    expect(first.tokens.every((id) => Number.isInteger(id) && id >= 0 && id < 32)).toBe(true);
+
+    const again = await generateJson(...args, '--seed', '7');
+    expect(again.tokens).toEqual(first.tokens);
+    const otherSeed = await generateJson(...args, '--seed', '8');
+    expect(otherSeed.tokens).not.toEqual(first.tokens);
+  });
+
+  it('stops at EOS (id 2 without a tokenizer) and keeps it in tokens', async () => {
+    // A seed whose sample hits id 2 within 200 tries; the context (32) caps each try at 29 new tokens.
+    for (let seed = 0; seed < 200; seed++) {
+      const result = await generateJson('--model', model, '--prompt-tokens', '1,5,9', '--seed', String(seed));
+      if (result.finishReason !== 'eos') {
+        expect(result.tokens).not.toContain(2);
+        continue;
+      }
+      expect(result.tokens.at(-1)).toBe(2);
+      expect(result.tokens.slice(0, -1)).not.toContain(2);
+      return;
+    }
+    throw new Error('no seed in 0…199 sampled EOS');
+  });
+
+  it('--temperature 0 picks the argmax of the logits that forward writes', async () => {
+    const prompt = [1, 7, 3, 12];
+    const greedy = await generateJson(
+      '--model',
+      model,
+      '--prompt-tokens',
+      prompt.join(','),
+      '--temperature',
+      '0',
+      '--max-new-tokens',
+      '10',
+      '--ignore-eos',
+    );
+    const sequence = [...prompt, ...greedy.tokens];
+    const out = join(directory, 'greedy-logits.npy');
+    const forward = await cli(
+      'forward',
+      '--backend',
+      'cpu',
+      '--model',
+      model,
+      '--tokens',
+      sequence.slice(0, -1).join(','),
+      '--out',
+      out,
+    );
+    expect(forward.code).toBe(0);
+    const { shape, data } = parseNpy(new Uint8Array(await readFile(out)));
+    const vocab = shape[1]!;
+    const argmaxes = greedy.tokens.map((_, i) => {
+      const row = prompt.length - 1 + i; // the position that predicts generated token i
+      return argmax(data.subarray(row * vocab, (row + 1) * vocab));
+    });
+    expect(greedy.tokens).toEqual(argmaxes);
+  });
+
+  it('with --prompt, encodes with BOS using the tokenizer found in the model directory', async () => {
+    const tokenizer = await loadTokenizer(join(modelWithTokenizer, 'tokenizer.bin'));
+    const result = await generateJson(
+      '--model',
+      modelWithTokenizer,
+      '--prompt',
+      'the cat',
+      '--max-new-tokens',
+      '8',
+      '--ignore-eos',
+    );
+    expect(result.promptTokens).toEqual(tokenizer.encode('the cat', { bos: true }));
+    expect(result.promptTokens[0]).toBe(1);
+    const all = tokenizer.decode([...result.promptTokens, ...result.tokens]);
+    expect(result.text).toBe(all.slice(tokenizer.decode(result.promptTokens).length));
+    expect(result.text!.length).toBeGreaterThan(0);
+  });
+
+  it('streams the same text to stdout that --json reports, and the stats to stderr', async () => {
+    const args = ['--model', modelWithTokenizer, '--prompt', 'the', '--max-new-tokens', '10', '--seed', '3'];
+    const json = await generateJson(...args, '--ignore-eos');
+    const streamed = await cli('generate', '--backend', 'cpu', ...args, '--ignore-eos');
+    expect(streamed.code).toBe(0);
+    expect(streamed.stdout).toBe(`${json.text}\n`);
+    expect(streamed.stderr).toMatch(/10 tokens, [\d.]+ tokens\/s .*finish: length, backend: cpu/);
+  });
+
+  it('--tokenizer names a tokenizer file explicitly', async () => {
+    const tokenizerPath = join(modelWithTokenizer, 'tokenizer.bin');
+    const result = await generateJson(
+      '--model',
+      model,
+      '--tokenizer',
+      tokenizerPath,
+      '--prompt',
+      'a',
+      '--max-new-tokens',
+      '3',
+    );
+    expect(result.promptTokens[0]).toBe(1);
+    expect(typeof result.text).toBe('string');
+  });
+});
+
+describe('mini-llama generate: errors', () => {
+  it('names the missing model path', async () => {
+    const missing = join(directory, 'no-such-model.bin');
+    const run = await cli('generate', '--backend', 'cpu', '--model', missing, '--prompt-tokens', '1');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`mini-llama generate: ${missing}: no such file or directory`);
+    expect(run.stderr).not.toContain('    at '); // no stack trace
+  });
+
+  it('asks for --tokenizer or --prompt-tokens when --prompt has no tokenizer', async () => {
+    const run = await cli('generate', '--backend', 'cpu', '--model', model, '--prompt', 'hello');
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(
+      /^mini-llama generate: --prompt needs a tokenizer .*pass --tokenizer PATH, or give token ids with --prompt-tokens/,
+    );
+  });
+
+  it('names the flag and the value of a bad number', async () => {
+    const run = await cli('generate', '--model', model, '--prompt-tokens', '1', '--max-new-tokens', 'abc');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe("mini-llama generate: --max-new-tokens must be a positive integer, got 'abc'\n");
+    const temperature = await cli(
+      'generate',
+      '--model',
+      model,
+      '--prompt-tokens',
+      '1',
+      '--temperature',
+      '-1',
+    );
+    expect(temperature.stderr).toBe("mini-llama generate: --temperature must be a number ≥ 0, got '-1'\n");
+    const tokens = await cli('generate', '--model', model, '--prompt-tokens', '1,x');
+    expect(tokens.stderr).toBe(
+      "mini-llama generate: --prompt-tokens must be comma-separated token ids (integers ≥ 0), got '1,x'\n",
+    );
+  });
+
+  it('rejects an unknown backend, a token outside the vocabulary, and a missing prompt', async () => {
+    const backend = await cli('generate', '--model', model, '--prompt-tokens', '1', '--backend', 'gpu');
+    expect(backend.stderr).toBe("mini-llama generate: --backend must be one of auto, wasm, cpu, got 'gpu'\n");
+    const outside = await cli('generate', '--backend', 'cpu', '--model', model, '--prompt-tokens', '1,32');
+    expect(outside.stderr).toContain("--prompt-tokens: token id 32 is outside the model's vocabulary 0…31");
+    const none = await cli('generate', '--backend', 'cpu', '--model', model);
+    expect(none.stderr).toContain('give a prompt: --prompt TEXT (with a tokenizer) or --prompt-tokens 1,2,3');
+  });
+
+  it('prints the stack trace only with MINI_LLAMA_DEBUG=1', async () => {
+    const { runCli } = await import('../cli.js');
+    const { bufferIo } = await import('../io.js');
+    const io = bufferIo({ MINI_LLAMA_DEBUG: '1' });
+    const code = await runCli(['generate', '--backend', 'cpu', '--model', model, '--prompt', 'x'], io);
+    expect(code).toBe(1);
+    expect(io.err()).toMatch(/^mini-llama generate: --prompt needs a tokenizer/);
+    expect(io.err()).toContain('    at ');
+  });
+});

@@ -1,0 +1,94 @@
+import { BACKEND_REQUESTS, type BackendRequest } from '@mini-llama/backends';
+import { CliError } from './errors.js';
+
+// Parsers for flag values. Each error names the flag and quotes what was given, so a typo is found at once:
+// "--max-new-tokens must be a positive integer, got 'abc'".
+
+export function positiveInteger(flag: string): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (value.trim() === '' || !Number.isInteger(number) || number <= 0) {
+      throw new CliError(`${flag} must be a positive integer, got '${value}'`);
+    }
+    return number;
+  };
+}
+
+export function nonNegativeInteger(flag: string): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (value.trim() === '' || !Number.isInteger(number) || number < 0) {
+      throw new CliError(`${flag} must be an integer ≥ 0, got '${value}'`);
+    }
+    return number;
+  };
+}
+
+export function nonNegativeNumber(flag: string): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (value.trim() === '' || !Number.isFinite(number) || number < 0) {
+      throw new CliError(`${flag} must be a number ≥ 0, got '${value}'`);
+    }
+    return number;
+  };
+}
+
+export function positiveNumber(flag: string): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (value.trim() === '' || !Number.isFinite(number) || number <= 0) {
+      throw new CliError(`${flag} must be a positive number, got '${value}'`);
+    }
+    return number;
+  };
+}
+
+/** Top-p: a probability mass in (0, 1]. */
+export function probability(flag: string): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (value.trim() === '' || !(number > 0 && number <= 1)) {
+      throw new CliError(`${flag} must be a number in (0, 1], got '${value}'`);
+    }
+    return number;
+  };
+}
+
+/** "1,2,3" → [1, 2, 3]: non-empty, integers ≥ 0 (the model checks the vocabulary bound). */
+export function tokenList(flag: string): (value: string) => number[] {
+  return (value) => {
+    const parts = value.split(',').map((part) => part.trim());
+    const ids = parts.map(Number);
+    const bad = parts.findIndex((part, i) => part === '' || !Number.isInteger(ids[i]) || ids[i]! < 0);
+    if (bad !== -1) {
+      throw new CliError(`${flag} must be comma-separated token ids (integers ≥ 0), got '${value}'`);
+    }
+    return ids;
+  };
+}
+
+/** "a,b" → ['a', 'b'], without empty entries. */
+export function nameList(flag: string): (value: string) => string[] {
+  return (value) => {
+    const names = value
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
+    if (names.length === 0) throw new CliError(`${flag} must name at least one entry, got '${value}'`);
+    return names;
+  };
+}
+
+export function oneOf<T extends string>(flag: string, choices: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(choices as readonly string[]).includes(value)) {
+      throw new CliError(`${flag} must be one of ${choices.join(', ')}, got '${value}'`);
+    }
+    return value as T;
+  };
+}
+
+export const backendRequest = oneOf<BackendRequest>('--backend', BACKEND_REQUESTS);
+
+export const BACKEND_HELP = `tfjs backend: ${BACKEND_REQUESTS.join(', ')} (auto picks the fastest that starts)`;
