@@ -20,6 +20,8 @@ describe('useBackend', () => {
   });
 
   it('rejects an unknown backend by name', async () => {
-    await expect(useBackend('tpu' as never)).rejects.toThrow(/unknown backend "tpu", expected one of auto, wasm, cpu/);
+    await expect(useBackend('tpu' as never)).rejects.toThrow(
+      /unknown backend "tpu", expected one of auto, wasm, cpu/,
+    );
   });
 });

@@ -28,7 +28,10 @@ const fusedCrossEntropy = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[
       // Subtract perRow at each row's target only: a scatter of N values, not an [N, V] one-hot matrix.
       const rows = savedTargets.size;
       const targetCells = tf.stack([tf.range(0, rows, 1, 'int32'), savedTargets], 1); // [N, 2]
-      const atTargets = tf.sub(tf.gather(tf.reshape(scaled, [-1]), flatTargetIndices(savedTargets, vocab)), perRow);
+      const atTargets = tf.sub(
+        tf.gather(tf.reshape(scaled, [-1]), flatTargetIndices(savedTargets, vocab)),
+        perRow,
+      );
       const grad = tf.tensorScatterUpdate(scaled, targetCells, atTargets); // [N, V]
       return [grad, tf.zerosLike(savedTargets), tf.zerosLike(savedWeights)];
     },

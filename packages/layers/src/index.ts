@@ -1,6 +1,5 @@
 import './register-gradients.js';
 
-export { type LinearCrossEntropyOptions, linearCrossEntropy } from './linear-cross-entropy.js';
 export { causalMask, MASKED_SCORE, paddingMask } from './causal-mask.js';
 export { type CrossEntropyOptions, crossEntropy } from './cross-entropy.js';
 export { Embedding, type EmbeddingConfig } from './embedding.js';
@@ -13,6 +12,7 @@ export {
 } from './grouped-query-attention.js';
 export { LayerKvCache } from './kv-cache.js';
 export { Linear, type LinearConfig } from './linear.js';
+export { type LinearCrossEntropyOptions, linearCrossEntropy } from './linear-cross-entropy.js';
 export { matMul, swapLastTwoAxes } from './matmul.js';
 export { RmsNorm, type RmsNormConfig } from './rms-norm.js';
 export { RotaryEmbedding, type RotaryEmbeddingConfig } from './rotary-embedding.js';

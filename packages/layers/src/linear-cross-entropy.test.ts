@@ -8,25 +8,37 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 describe.each(['cpu', 'wasm'] as const)('linearCrossEntropy on %s', (backend) => {
-  it.each([1, 3, 7, 100])('equals crossEntropy(h·W) in value and gradients, chunks of %i rows', async (chunkRows) => {
-    await useBackend(backend);
-    const before = tf.memory().numTensors;
-    const h = tf.randomNormal([2, 5, 6], 0, 1, 'float32', 1);
-    const W = tf.randomNormal([6, 11], 0, 1, 'float32', 2);
-    const targets = tf.tensor2d([[1, 0, 10, 3, -100], [4, 4, -100, 9, 2]], [2, 5], 'int32');
-    const fused = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) =>
-      linearCrossEntropy(a, b, targets, { ignoreIndex: -100, chunkRows }),
-    )([h, W]);
-    const plain = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) =>
-      crossEntropy(tf.reshape(matMul(tf.reshape(a, [10, 6]), b), [2, 5, 11]), targets, { ignoreIndex: -100 }),
-    )([h, W]);
-    expect(maxAbsDiff(fused.value, plain.value)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(fused.grads[0]!, plain.grads[0]!)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(fused.grads[1]!, plain.grads[1]!)).toBeLessThan(1e-5);
-    expect(fused.grads[0]!.shape).toEqual([2, 5, 6]);
-    tf.dispose([h, W, targets, fused.value, fused.grads, plain.value, plain.grads]);
-    expect(tf.memory().numTensors).toBe(before);
-  });
+  it.each([1, 3, 7, 100])(
+    'equals crossEntropy(h·W) in value and gradients, chunks of %i rows',
+    async (chunkRows) => {
+      await useBackend(backend);
+      const before = tf.memory().numTensors;
+      const h = tf.randomNormal([2, 5, 6], 0, 1, 'float32', 1);
+      const W = tf.randomNormal([6, 11], 0, 1, 'float32', 2);
+      const targets = tf.tensor2d(
+        [
+          [1, 0, 10, 3, -100],
+          [4, 4, -100, 9, 2],
+        ],
+        [2, 5],
+        'int32',
+      );
+      const fused = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) =>
+        linearCrossEntropy(a, b, targets, { ignoreIndex: -100, chunkRows }),
+      )([h, W]);
+      const plain = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) =>
+        crossEntropy(tf.reshape(matMul(tf.reshape(a, [10, 6]), b), [2, 5, 11]), targets, {
+          ignoreIndex: -100,
+        }),
+      )([h, W]);
+      expect(maxAbsDiff(fused.value, plain.value)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(fused.grads[0]!, plain.grads[0]!)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(fused.grads[1]!, plain.grads[1]!)).toBeLessThan(1e-5);
+      expect(fused.grads[0]!.shape).toEqual([2, 5, 6]);
+      tf.dispose([h, W, targets, fused.value, fused.grads, plain.value, plain.grads]);
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
 });
 
 describe('linearCrossEntropy errors', () => {

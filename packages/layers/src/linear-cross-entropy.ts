@@ -27,7 +27,9 @@ export function linearCrossEntropy(
 ): tf.Scalar {
   const dim = hidden.shape[hidden.rank - 1] as number;
   if (weight.rank !== 2 || weight.shape[0] !== dim) {
-    throw new Error(`linearCrossEntropy: weight [${weight.shape}] does not map hidden [${hidden.shape}] to logits`);
+    throw new Error(
+      `linearCrossEntropy: weight [${weight.shape}] does not map hidden [${hidden.shape}] to logits`,
+    );
   }
   if (targets.dtype !== 'int32') {
     throw new Error(`linearCrossEntropy: targets have dtype ${targets.dtype}, expected int32`);
@@ -53,7 +55,9 @@ export function linearCrossEntropy(
 
 // Rows [start, start + size) of each per-row input.
 function rowsOf(start: number, size: number, ...tensors: tf.Tensor[]): tf.Tensor[] {
-  return tensors.map((t) => (t.rank === 1 ? tf.slice(t, [start], [size]) : tf.slice(t, [start, 0], [size, -1])));
+  return tensors.map((t) =>
+    t.rank === 1 ? tf.slice(t, [start], [size]) : tf.slice(t, [start, 0], [size, -1]),
+  );
 }
 
 /** Softmax cross-entropy pieces of one chunk: per-row loss and the gradient of Σ loss·scale wrt its logits. */
@@ -83,7 +87,11 @@ function chunkedLoss(chunk: number) {
     for (let start = 0; start < rows; start += chunk) {
       const size = Math.min(chunk, rows - start);
       const next = tf.tidy(() => {
-        const [h, y, w] = rowsOf(start, size, hidden, targets, weights) as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
+        const [h, y, w] = rowsOf(start, size, hidden, targets, weights) as [
+          tf.Tensor2D,
+          tf.Tensor1D,
+          tf.Tensor1D,
+        ];
         const logits = tf.matMul(h, weight); // [n, vocab]
         const flatIndex = tf.add(tf.mul(tf.range(0, size, 1, 'int32'), tf.scalar(vocab, 'int32')), y);
         const perRow = tf.sub(tf.logSumExp(logits, 1), tf.gather(tf.reshape(logits, [-1]), flatIndex)); // [n]
@@ -106,7 +114,10 @@ function chunkedLoss(chunk: number) {
           const [hiddenGrad, nextWeightGrad] = tf.tidy(() => {
             const [hc, yc, sc] = rowsOf(start, size, h, y, scale) as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
             const logitsGrad = chunkLogitsGradient(tf.matMul(hc, W), yc, sc); // [n, vocab]
-            return [tf.matMul(logitsGrad, weightT), tf.add(weightGrad, tf.matMul(swapLastTwoAxes(hc), logitsGrad))];
+            return [
+              tf.matMul(logitsGrad, weightT),
+              tf.add(weightGrad, tf.matMul(swapLastTwoAxes(hc), logitsGrad)),
+            ];
           });
           hiddenGrads.push(hiddenGrad!);
           weightGrad.dispose();

@@ -1,8 +1,8 @@
 import {
   causalMask,
   Embedding,
-  type LinearCrossEntropyOptions,
   Linear,
+  type LinearCrossEntropyOptions,
   linearCrossEntropy,
   MASKED_SCORE,
   matMul,
@@ -136,7 +136,11 @@ export class LlamaModel {
    * Equals `crossEntropy(forward(inputs), targets)` but never holds all [B, T, vocab] logits: the output head
    * and the loss run fused, a chunk of rows at a time (`linearCrossEntropy`).
    */
-  loss(inputs: tf.Tensor, targets: tf.Tensor, options: LinearCrossEntropyOptions & ForwardOptions = {}): tf.Scalar {
+  loss(
+    inputs: tf.Tensor,
+    targets: tf.Tensor,
+    options: LinearCrossEntropyOptions & ForwardOptions = {},
+  ): tf.Scalar {
     return tf.tidy(() => {
       const hidden = this.hiddenStates(inputs, options); // [B, T, dim]
       const head = this.lmHead ? this.lmHead.weight : swapLastTwoAxes(this.embedTokens.weight); // [dim, vocab]

@@ -60,52 +60,63 @@ describe.each(['cpu', 'wasm'] as const)('logits match PyTorch on %s', (backend) 
 });
 
 const lossPaths = {
-  'crossEntropy(forward)': (model: LlamaModel, x: tf.Tensor, y: tf.Tensor) => crossEntropy(model.forward(x), y),
-  'model.loss (fused head)': (model: LlamaModel, x: tf.Tensor, y: tf.Tensor) => model.loss(x, y, { chunkRows: 5 }),
+  'crossEntropy(forward)': (model: LlamaModel, x: tf.Tensor, y: tf.Tensor) =>
+    crossEntropy(model.forward(x), y),
+  'model.loss (fused head)': (model: LlamaModel, x: tf.Tensor, y: tf.Tensor) =>
+    model.loss(x, y, { chunkRows: 5 }),
 };
 
 describe.each(['cpu', 'wasm'] as const)('one training step matches PyTorch on %s', (backend) => {
-  it.each(
-    ['gqa_untied', 'mha_tied'].flatMap((name) => Object.keys(lossPaths).map((path) => [name, path])),
-  )('%s through %s: loss and every parameter gradient', async (name, path) => {
-    await useBackend(backend);
-    const step = read(`${name}.train_step.json`) as { tokens: number[][]; targets: number[][]; loss: number };
-    const { model } = await loadModel(`${fixtures}${name}.hf`);
-    const gradFile = `${fixtures}${name}.grads.safetensors`;
-    const expectedGrads = stateDictFromHfTensors(
-      parseSafetensors(new Uint8Array(readFileSync(gradFile)), gradFile).tensors,
-      model.config,
-      gradFile,
-    );
-    const parameters = model.parameters();
-    // Compare in the file layout: our Linear weights are [in, out], so their gradients are transposed.
-    const probe = new LlamaModel(model.config, { init: 'none' });
-    const before = tf.memory().numTensors;
-    const { value, grads } = tf.variableGrads(
-      () =>
-        tf.tidy(() => {
-          const [B, T] = [step.tokens.length, step.tokens[0]!.length];
-          const lossOf = lossPaths[path as keyof typeof lossPaths];
-          return lossOf(model, tf.tensor2d(step.tokens, [B, T], 'int32'), tf.tensor2d(step.targets, [B, T], 'int32'));
-        }),
-      Object.values(parameters),
-    );
-    expect(value.dataSync()[0]).toBeCloseTo(step.loss, 5);
-    for (const [hfName, variable] of Object.entries(parameters)) {
-      tf.tidy(() => probe.parameters()[hfName]!.assign(grads[variable.name]!));
-    }
-    const ourGrads = await probe.stateDict();
-    for (const [hfName, expected] of expectedGrads) {
-      const ours = ourGrads.get(hfName)!;
-      let worst = 0;
-      expected.data.forEach((g, i) => {
-        worst = Math.max(worst, Math.abs(g - ours.data[i]!));
-      });
-      expect(worst, hfName).toBeLessThan(1e-5);
-    }
-    tf.dispose([value, grads]);
-    expect(tf.memory().numTensors).toBe(before);
-    probe.dispose();
-    model.dispose();
-  });
+  it.each(['gqa_untied', 'mha_tied'].flatMap((name) => Object.keys(lossPaths).map((path) => [name, path])))(
+    '%s through %s: loss and every parameter gradient',
+    async (name, path) => {
+      await useBackend(backend);
+      const step = read(`${name}.train_step.json`) as {
+        tokens: number[][];
+        targets: number[][];
+        loss: number;
+      };
+      const { model } = await loadModel(`${fixtures}${name}.hf`);
+      const gradFile = `${fixtures}${name}.grads.safetensors`;
+      const expectedGrads = stateDictFromHfTensors(
+        parseSafetensors(new Uint8Array(readFileSync(gradFile)), gradFile).tensors,
+        model.config,
+        gradFile,
+      );
+      const parameters = model.parameters();
+      // Compare in the file layout: our Linear weights are [in, out], so their gradients are transposed.
+      const probe = new LlamaModel(model.config, { init: 'none' });
+      const before = tf.memory().numTensors;
+      const { value, grads } = tf.variableGrads(
+        () =>
+          tf.tidy(() => {
+            const [B, T] = [step.tokens.length, step.tokens[0]!.length];
+            const lossOf = lossPaths[path as keyof typeof lossPaths];
+            return lossOf(
+              model,
+              tf.tensor2d(step.tokens, [B, T], 'int32'),
+              tf.tensor2d(step.targets, [B, T], 'int32'),
+            );
+          }),
+        Object.values(parameters),
+      );
+      expect(value.dataSync()[0]).toBeCloseTo(step.loss, 5);
+      for (const [hfName, variable] of Object.entries(parameters)) {
+        tf.tidy(() => probe.parameters()[hfName]!.assign(grads[variable.name]!));
+      }
+      const ourGrads = await probe.stateDict();
+      for (const [hfName, expected] of expectedGrads) {
+        const ours = ourGrads.get(hfName)!;
+        let worst = 0;
+        expected.data.forEach((g, i) => {
+          worst = Math.max(worst, Math.abs(g - ours.data[i]!));
+        });
+        expect(worst, hfName).toBeLessThan(1e-5);
+      }
+      tf.dispose([value, grads]);
+      expect(tf.memory().numTensors).toBe(before);
+      probe.dispose();
+      model.dispose();
+    },
+  );
 });
