@@ -2,17 +2,7 @@ import { useBackend } from '@mini-llama/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Embedding } from './index.js';
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    if (!(Math.abs(a - e) <= tolerance * (1 + Math.abs(e)))) {
-      expect.fail(`element ${i}: got ${a}, expected ${e} (tolerance ${tolerance})`);
-    }
-  }
-}
+import { expectClose } from './test-helpers.js';
 
 const VOCAB = 5;
 const DIM = 3;

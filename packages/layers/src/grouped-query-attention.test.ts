@@ -9,31 +9,7 @@ import {
   paddingMask,
   RotaryEmbedding,
 } from './index.js';
-
-/** Deterministic values in [-1, 1) (mulberry32), so a failure reproduces. */
-function randomValues(size: number, seed: number, scale = 1): Float32Array {
-  let state = seed >>> 0;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = scale * (((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1);
-  }
-  return out;
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    if (!(Math.abs(a - e) <= tolerance * (1 + Math.abs(e)))) {
-      expect.fail(`element ${i}: got ${a}, expected ${e} (tolerance ${tolerance})`);
-    }
-  }
-}
+import { expectClose, project, randomValues } from './test-helpers.js';
 
 const DIM = 16;
 const N_HEADS = 4;
@@ -58,19 +34,6 @@ interface NaiveCall {
   causal: boolean;
   positions?: number[][]; // [batch][length]; default 0 … length-1
   keep?: number[][]; // [batch][length], 1 = real token, 0 = padding
-}
-
-/** x [rows, inF] · W [inF, outF] in float64. */
-function project(x: ArrayLike<number>, weight: ArrayLike<number>, rows: number, inF: number, outF: number) {
-  const out = new Float64Array(rows * outF);
-  for (let r = 0; r < rows; r++) {
-    for (let o = 0; o < outF; o++) {
-      let sum = 0;
-      for (let i = 0; i < inF; i++) sum += x[r * inF + i]! * weight[i * outF + o]!;
-      out[r * outF + o] = sum;
-    }
-  }
-  return out;
 }
 
 /** RoFormer in place on [batch, length, heads, hd]: pair (2i, 2i+1) turns by position · 10000^(−2i/hd). */

@@ -2,31 +2,7 @@ import { useBackend } from '@mini-llama/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RotaryEmbedding } from './index.js';
-
-/** Deterministic values in [-1, 1) (mulberry32), so a failure reproduces. */
-function randomValues(size: number, seed: number): Float32Array {
-  let state = seed >>> 0;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: number): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    if (!(Math.abs(a - e) <= tolerance * (1 + Math.abs(e)))) {
-      expect.fail(`element ${i}: got ${a}, expected ${e} (tolerance ${tolerance})`);
-    }
-  }
-}
+import { expectClose, randomValues } from './test-helpers.js';
 
 /**
  * RoFormer (Su et al. 2021, eq. 34) in float64, Meta layout: in each head, the pair (2i, 2i+1) is rotated by
