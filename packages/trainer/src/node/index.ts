@@ -1,0 +1,11 @@
+export {
+  type Checkpoint,
+  CheckpointError,
+  checkpointName,
+  latestCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  pruneCheckpoints,
+  saveCheckpoint,
+} from './checkpoint.js';
+export { type RunResult, type RunTrainingOptions, resumeTraining, runTraining } from './run-training.js';

@@ -1,0 +1,176 @@
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StorageDtype } from '@mini-llama/model';
+import type { BatchSource, TokenBatch } from '../batch-source.js';
+import type { StepMetrics, Trainer } from '../trainer.js';
+import {
+  type Checkpoint,
+  CheckpointError,
+  loadCheckpoint,
+  pruneCheckpoints,
+  saveCheckpoint,
+} from './checkpoint.js';
+
+export interface RunTrainingOptions {
+  runDirectory: string;
+  trainer: Trainer;
+  train: BatchSource;
+  /** Fresh validation batches for each evaluation. */
+  validation?: () => Iterable<TokenBatch> | AsyncIterable<TokenBatch>;
+  checkpointEvery?: number; // steps between checkpoints (0: only at the end)
+  keepLast?: number; // checkpoints kept besides the best (default 2)
+  dtype?: StorageDtype; // of checkpoint tensors (default F32)
+  logEvery?: number; // steps between metrics.jsonl lines (default 1; evaluations are always logged)
+  /** JSON saved in every checkpoint: the run configuration, the tokenizer reference, … */
+  runState?: Record<string, unknown>;
+  /** Stops after the current step, writing a checkpoint first (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  step: number;
+  bestValLoss: number | null;
+  bestCheckpoint: string | null;
+  lastCheckpoint: string | null;
+  stopped: boolean; // by the signal
+}
+
+/**
+ * Runs a Trainer to its configured number of steps with the run directory's files: metrics.jsonl (one JSON
+ * object per logged step), checkpoints (atomic; the last `keepLast` and the best kept), and — when the
+ * trainer was resumed with `resumeTraining` — continues the metrics file where the checkpoint left it.
+ */
+export async function runTraining(options: RunTrainingOptions): Promise<RunResult> {
+  const {
+    runDirectory,
+    trainer,
+    train,
+    validation,
+    checkpointEvery = 0,
+    keepLast = 2,
+    dtype,
+    logEvery = 1,
+  } = options;
+  await mkdir(runDirectory, { recursive: true });
+  const metricsPath = join(runDirectory, 'metrics.jsonl');
+  let bestCheckpoint = (await readBestPointer(runDirectory)) ?? null;
+  let lastCheckpoint: string | null = null;
+  const { steps, evalEvery } = trainer.config;
+  const checkpointNow = async () => {
+    lastCheckpoint = await saveCheckpoint(
+      runDirectory,
+      await snapshot(trainer, train, options.runState ?? {}),
+      { dtype },
+    );
+    trainer.emit({ type: 'checkpoint', step: trainer.step, path: lastCheckpoint });
+    return lastCheckpoint;
+  };
+  while (trainer.step < steps) {
+    const metrics: StepMetrics = await trainer.trainStep(train);
+    let best = false;
+    if (validation && evalEvery > 0 && (metrics.step % evalEvery === 0 || metrics.step === steps)) {
+      const { loss, perplexity } = await trainer.evaluate(validation());
+      metrics.valLoss = loss;
+      metrics.valPerplexity = perplexity;
+      best = trainer.recordEvaluation(loss);
+    }
+    if (metrics.step % logEvery === 0 || metrics.valLoss !== undefined || metrics.step === steps) {
+      await appendFile(metricsPath, `${JSON.stringify(metrics)}\n`);
+    }
+    const stopping = options.signal?.aborted ?? false;
+    const due =
+      (checkpointEvery > 0 && metrics.step % checkpointEvery === 0) || metrics.step === steps || stopping;
+    if (best || due) {
+      const path = await checkpointNow();
+      if (best) {
+        bestCheckpoint = path;
+        await writeFile(
+          join(runDirectory, 'best.json'),
+          `${JSON.stringify({ checkpoint: path, valLoss: trainer.bestValLoss })}\n`,
+        );
+      }
+      await pruneCheckpoints(runDirectory, keepLast, bestCheckpoint ? [bestCheckpoint] : []);
+    }
+    if (stopping) break;
+  }
+  return {
+    step: trainer.step,
+    bestValLoss: Number.isFinite(trainer.bestValLoss) ? trainer.bestValLoss : null,
+    bestCheckpoint,
+    lastCheckpoint,
+    stopped: options.signal?.aborted ?? false,
+  };
+}
+
+/**
+ * Restores a trainer (model weights, optimizer moments, step, best validation loss) and a batch source (its
+ * cursor) from a checkpoint, and trims the run's metrics.jsonl to the checkpoint's step, so the resumed run
+ * continues exactly as the uninterrupted one would have.
+ */
+export async function resumeTraining(
+  trainer: Trainer,
+  train: BatchSource,
+  checkpointPath: string,
+  runDirectory?: string,
+): Promise<Checkpoint> {
+  const checkpoint = await loadCheckpoint(checkpointPath);
+  const ours = trainer.model.config;
+  const mismatched = (Object.keys(ours) as (keyof typeof ours)[]).filter(
+    (key) => key !== 'multipleOf' && ours[key] !== checkpoint.config[key],
+  );
+  if (mismatched.length > 0) {
+    throw new CheckpointError(
+      `${checkpointPath}: made for another model (${mismatched.map((key) => `${key} ${checkpoint.config[key]} ≠ ${ours[key]}`).join(', ')})`,
+    );
+  }
+  trainer.model.loadStateDict(checkpoint.weights, `${checkpointPath}/model.safetensors`);
+  trainer.optimizer.setState(checkpoint.optimizer, `${checkpointPath}/optimizer.safetensors`);
+  const state = checkpoint.state as {
+    trainer?: { step?: number; bestValLoss?: number | null; skippedSteps?: number };
+    dataCursor?: unknown;
+  };
+  trainer.step = checkpoint.step;
+  trainer.bestValLoss = state.trainer?.bestValLoss ?? Number.POSITIVE_INFINITY;
+  trainer.skippedSteps = state.trainer?.skippedSteps ?? 0;
+  if (state.dataCursor !== undefined) train.setCursor(state.dataCursor);
+  if (runDirectory) await trimMetrics(join(runDirectory, 'metrics.jsonl'), checkpoint.step);
+  return checkpoint;
+}
+
+async function snapshot(
+  trainer: Trainer,
+  train: BatchSource,
+  runState: Record<string, unknown>,
+): Promise<Checkpoint> {
+  return {
+    step: trainer.step,
+    config: trainer.model.config,
+    weights: await trainer.model.stateDict(),
+    optimizer: await trainer.optimizer.getState(),
+    state: {
+      ...runState,
+      trainer: {
+        step: trainer.step,
+        bestValLoss: Number.isFinite(trainer.bestValLoss) ? trainer.bestValLoss : null,
+        skippedSteps: trainer.skippedSteps,
+        schedule: trainer.config.schedule,
+      },
+      dataCursor: train.getCursor(),
+    },
+  };
+}
+
+async function trimMetrics(path: string, step: number): Promise<void> {
+  const text = await readFile(path, 'utf8').catch(() => null);
+  if (text === null) return;
+  const kept = text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .filter((line) => (JSON.parse(line) as { step: number }).step <= step);
+  await writeFile(path, kept.map((line) => `${line}\n`).join(''));
+}
+
+async function readBestPointer(runDirectory: string): Promise<string | undefined> {
+  const text = await readFile(join(runDirectory, 'best.json'), 'utf8').catch(() => null);
+  return text ? (JSON.parse(text) as { checkpoint: string }).checkpoint : undefined;
+}

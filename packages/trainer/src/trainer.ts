@@ -1,0 +1,244 @@
+import type { LlamaModel } from '@mini-llama/model';
+import * as tf from '@tensorflow/tfjs-core';
+import { AdamW, type AdamWConfig } from './adamw.js';
+import { type BatchSource, countedTargets, IGNORE_INDEX, type TokenBatch } from './batch-source.js';
+import { clipGradNorm, globalNorm } from './clip-grad-norm.js';
+import { learningRateAt, type ScheduleConfig, validateSchedule } from './lr-schedule.js';
+
+/** One logged step (a line of metrics.jsonl). */
+export interface StepMetrics {
+  step: number; // 1-based: the number of optimizer updates done
+  loss: number; // mean over the step's counted target positions, all micro-batches together
+  lr: number;
+  gradNorm: number; // global norm before clipping
+  tokensPerSecond: number; // input tokens of the step / its wall time
+  valLoss?: number;
+  valPerplexity?: number;
+  skipped?: boolean; // the NaN guard skipped this update
+}
+
+export type TrainerEvent =
+  | { type: 'step'; metrics: StepMetrics; totalSteps: number }
+  | { type: 'eval'; step: number; valLoss: number; valPerplexity: number; best: boolean }
+  | { type: 'checkpoint'; step: number; path: string };
+
+export interface TrainerConfig {
+  steps: number; // optimizer updates in the whole run
+  batchSize: number; // sequences per micro-batch
+  gradAccum?: number; // micro-batches per update: the update sees batchSize × gradAccum sequences
+  optimizer: Omit<AdamWConfig, 'learningRate'>;
+  schedule: Omit<ScheduleConfig, 'totalSteps'> & { totalSteps?: number }; // totalSteps defaults to steps
+  clip?: number; // max global gradient norm; 0 disables clipping (default 1.0, as llama2.c)
+  evalEvery?: number; // evaluate every N steps (0: never)
+  nonFinite?: 'stop' | 'skip'; // a NaN/Inf loss or gradient: stop with an error (default) or skip the update
+}
+
+/** Loss of one micro-batch: a mean over its counted positions (a scalar). */
+export type Objective = (model: LlamaModel, batch: TokenBatch) => tf.Scalar;
+
+/** Next-token cross-entropy through the fused head (targets of -100 ignored): pretraining and LM fine-tuning. */
+export const languageModelObjective: Objective = (model, { inputs, targets, batchSize, seqLen }) =>
+  tf.tidy(() =>
+    model.loss(
+      tf.tensor2d(inputs, [batchSize, seqLen], 'int32'),
+      tf.tensor2d(targets, [batchSize, seqLen], 'int32'),
+      {
+        ignoreIndex: IGNORE_INDEX,
+      },
+    ),
+  );
+
+export class NonFiniteLossError extends Error {
+  override name = 'NonFiniteLossError';
+}
+
+/**
+ * The training loop: gradient accumulation, global-norm clipping, AdamW on a schedule, a NaN/Inf guard,
+ * periodic evaluation. It owns no I/O: checkpoints and metrics files are written by whoever listens to its
+ * events (see `runTraining` in @mini-llama/trainer/node), so the same loop runs in a browser.
+ */
+export class Trainer {
+  readonly model: LlamaModel;
+  readonly optimizer: AdamW;
+  readonly config: Required<Omit<TrainerConfig, 'schedule'>> & { schedule: ScheduleConfig };
+  private readonly objective: Objective;
+  private readonly listeners: ((event: TrainerEvent) => void)[] = [];
+  /** Optimizer updates done so far (the step a resumed run continues after). */
+  step = 0;
+  bestValLoss = Number.POSITIVE_INFINITY;
+  skippedSteps = 0;
+
+  constructor(model: LlamaModel, config: TrainerConfig, objective: Objective = languageModelObjective) {
+    const schedule: ScheduleConfig = {
+      ...config.schedule,
+      totalSteps: config.schedule.totalSteps ?? config.steps,
+    };
+    validateSchedule(schedule);
+    for (const [field, value] of [
+      ['steps', config.steps],
+      ['batchSize', config.batchSize],
+      ['gradAccum', config.gradAccum ?? 1],
+    ] as const) {
+      if (!Number.isInteger(value) || value <= 0)
+        throw new Error(`Trainer: ${field} must be a positive integer, got ${value}`);
+    }
+    this.config = {
+      steps: config.steps,
+      batchSize: config.batchSize,
+      gradAccum: config.gradAccum ?? 1,
+      optimizer: config.optimizer,
+      schedule,
+      clip: config.clip ?? 1,
+      evalEvery: config.evalEvery ?? 0,
+      nonFinite: config.nonFinite ?? 'stop',
+    };
+    this.model = model;
+    this.objective = objective;
+    this.optimizer = new AdamW(model.parameters(), {
+      ...config.optimizer,
+      learningRate: schedule.learningRate,
+    });
+  }
+
+  on(listener: (event: TrainerEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * One optimizer update from gradAccum micro-batches. Each micro-batch's gradient is weighted by its share
+   * of the counted target positions, so k micro-batches give exactly the loss and gradient of one batch
+   * k times the size (with loss masking too, where micro-batches count different numbers of positions).
+   */
+  async trainStep(source: BatchSource): Promise<StepMetrics> {
+    const started = performance.now();
+    const batches: TokenBatch[] = [];
+    for (let i = 0; i < this.config.gradAccum; i++)
+      batches.push(await source.nextBatch(this.config.batchSize));
+    const counts = batches.map(countedTargets);
+    const total = counts.reduce((a, b) => a + b, 0);
+    const lr = learningRateAt(this.step, this.config.schedule);
+    const variables = this.model.parameters();
+    const nameOf = new Map(Object.entries(variables).map(([name, variable]) => [variable.name, name]));
+    let summed: Map<string, tf.Tensor> | null = null;
+    let loss = 0;
+    for (const [i, batch] of batches.entries()) {
+      const share = total === 0 ? 0 : counts[i]! / total;
+      const { value, grads } = tf.variableGrads(
+        () => this.objective(this.model, batch),
+        Object.values(variables),
+      );
+      loss += (await value.data())[0]! * share;
+      value.dispose();
+      const next: Map<string, tf.Tensor> = new Map();
+      for (const [variableName, gradient] of Object.entries(grads)) {
+        const name = nameOf.get(variableName)!;
+        const weighted = tf.tidy(() => {
+          const scaled = tf.mul(gradient, share);
+          return summed ? tf.add(summed.get(name)!, scaled) : scaled;
+        });
+        next.set(name, weighted);
+      }
+      tf.dispose(Object.values(grads));
+      if (summed) tf.dispose([...summed.values()]);
+      summed = next;
+    }
+    const gradients = summed!;
+    const step = this.step + 1;
+    try {
+      const norm = this.config.clip > 0 ? null : globalNorm(gradients);
+      if (!Number.isFinite(loss) || (norm !== null && !Number.isFinite(norm))) {
+        return this.nonFinite(step, loss, norm ?? Number.NaN, lr, started, batches);
+      }
+      if (this.config.clip > 0) {
+        const clipped = clipGradNorm(gradients, this.config.clip);
+        try {
+          if (!Number.isFinite(clipped.norm))
+            return this.nonFinite(step, loss, clipped.norm, lr, started, batches);
+          this.optimizer.applyGradients(clipped.gradients, lr);
+        } finally {
+          tf.dispose([...clipped.gradients.values()]);
+        }
+        return this.finishStep(step, loss, clipped.norm, lr, started, batches);
+      }
+      this.optimizer.applyGradients(gradients, lr);
+      return this.finishStep(step, loss, norm!, lr, started, batches);
+    } finally {
+      tf.dispose([...gradients.values()]);
+    }
+  }
+
+  /** Mean loss over the validation batches (weighted by counted positions), and its perplexity. */
+  async evaluate(
+    batches: Iterable<TokenBatch> | AsyncIterable<TokenBatch>,
+  ): Promise<{ loss: number; perplexity: number }> {
+    let weighted = 0;
+    let counted = 0;
+    for await (const batch of batches) {
+      const count = countedTargets(batch);
+      const value = tf.tidy(() => this.objective(this.model, batch));
+      weighted += (await value.data())[0]! * count;
+      value.dispose();
+      counted += count;
+    }
+    if (counted === 0) throw new Error('Trainer.evaluate: the validation batches count no target positions');
+    const loss = weighted / counted;
+    return { loss, perplexity: Math.exp(loss) };
+  }
+
+  /** Records an evaluation; returns whether it is the best so far. */
+  recordEvaluation(valLoss: number): boolean {
+    const best = valLoss < this.bestValLoss;
+    if (best) this.bestValLoss = valLoss;
+    this.emit({ type: 'eval', step: this.step, valLoss, valPerplexity: Math.exp(valLoss), best });
+    return best;
+  }
+
+  emit(event: TrainerEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+
+  private finishStep(
+    step: number,
+    loss: number,
+    gradNorm: number,
+    lr: number,
+    started: number,
+    batches: TokenBatch[],
+    skipped = false,
+  ) {
+    this.step = step;
+    const tokens = batches.reduce((sum, b) => sum + b.batchSize * b.seqLen, 0);
+    const metrics: StepMetrics = {
+      step,
+      loss,
+      lr,
+      gradNorm,
+      tokensPerSecond: tokens / ((performance.now() - started) / 1000),
+      ...(skipped ? { skipped } : {}),
+    };
+    this.emit({ type: 'step', metrics, totalSteps: this.config.steps });
+    return metrics;
+  }
+
+  private nonFinite(
+    step: number,
+    loss: number,
+    gradNorm: number,
+    lr: number,
+    started: number,
+    batches: TokenBatch[],
+  ) {
+    const what = Number.isFinite(loss) ? `gradient norm is ${gradNorm}` : `loss is ${loss}`;
+    if (this.config.nonFinite === 'stop') {
+      throw new NonFiniteLossError(
+        `step ${step}: the ${what}; stopped before updating the weights (lower the learning rate, or pass nonFinite: 'skip' / --on-nan skip to skip such steps)`,
+      );
+    }
+    this.skippedSteps++;
+    return this.finishStep(step, loss, gradNorm, lr, started, batches, true);
+  }
+}
