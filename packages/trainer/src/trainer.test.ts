@@ -41,7 +41,7 @@ describe.each(['cpu', 'wasm'] as const)('Trainer on %s', (backend) => {
     };
     const whole = await run(4, 1);
     const accumulated = await run(1, 4);
-    accumulated.losses.forEach((loss, i) => expect(loss).toBeCloseTo(whole.losses[i]!, 5));
+    for (const [i, loss] of accumulated.losses.entries()) expect(loss).toBeCloseTo(whole.losses[i]!, 5);
     accumulated.weights.forEach((w, i) => {
       const worst = w.reduce((max, value, j) => Math.max(max, Math.abs(value - whole.weights[i]![j]!)), 0);
       expect(worst).toBeLessThan(1e-5);
