@@ -59,4 +59,5 @@ export {
   samplingDistribution,
   validateSamplingOptions,
 } from './sampling.js';
+export { lastRealPositions, SequenceClassifier } from './sequence-classifier.js';
 export { type NamedTensor, type StateDict, type StorageDtype, WeightFileError } from './state-dict.js';

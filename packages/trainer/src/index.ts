@@ -1,12 +1,14 @@
 export { AdamW, type AdamWConfig, type AdamWState } from './adamw.js';
-export { type BatchSource, countedTargets, IGNORE_INDEX, type TokenBatch } from './batch-source.js';
+export { type BatchSource, countedTargets, IGNORE_INDEX, maskRows, type TokenBatch } from './batch-source.js';
 export { clipGradNorm, globalNorm } from './clip-grad-norm.js';
 export { learningRateAt, type ScheduleConfig, type ScheduleName, validateSchedule } from './lr-schedule.js';
 export {
+  classificationObjective,
   languageModelObjective,
   NonFiniteLossError,
   type Objective,
   type StepMetrics,
+  type TrainableModel,
   Trainer,
   type TrainerConfig,
   type TrainerEvent,

@@ -1,7 +1,8 @@
-import type { LlamaModel } from '@mini-llama/model';
+import { crossEntropy } from '@mini-llama/layers';
+import type { LlamaConfig, LlamaModel, SequenceClassifier, StateDict } from '@mini-llama/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, type AdamWConfig } from './adamw.js';
-import { type BatchSource, countedTargets, IGNORE_INDEX, type TokenBatch } from './batch-source.js';
+import { type BatchSource, countedTargets, IGNORE_INDEX, maskRows, type TokenBatch } from './batch-source.js';
 import { clipGradNorm, globalNorm } from './clip-grad-norm.js';
 import { learningRateAt, type ScheduleConfig, validateSchedule } from './lr-schedule.js';
 
@@ -33,20 +34,34 @@ export interface TrainerConfig {
   nonFinite?: 'stop' | 'skip'; // a NaN/Inf loss or gradient: stop with an error (default) or skip the update
 }
 
+/** What the trainer trains: a LlamaModel, a SequenceClassifier, or an adapted model with the same surface. */
+export interface TrainableModel {
+  readonly config: LlamaConfig;
+  parameters(): Record<string, tf.Variable>;
+  stateDict(): Promise<StateDict>;
+  loadStateDict(stateDict: StateDict, source?: string): void;
+}
+
 /** Loss of one micro-batch: a mean over its counted positions (a scalar). */
-export type Objective = (model: LlamaModel, batch: TokenBatch) => tf.Scalar;
+export type Objective<M extends TrainableModel = LlamaModel> = (model: M, batch: TokenBatch) => tf.Scalar;
 
 /** Next-token cross-entropy through the fused head (targets of -100 ignored): pretraining and LM fine-tuning. */
-export const languageModelObjective: Objective = (model, { inputs, targets, batchSize, seqLen }) =>
-  tf.tidy(() =>
-    model.loss(
-      tf.tensor2d(inputs, [batchSize, seqLen], 'int32'),
-      tf.tensor2d(targets, [batchSize, seqLen], 'int32'),
-      {
-        ignoreIndex: IGNORE_INDEX,
-      },
-    ),
-  );
+export const languageModelObjective: Objective<LlamaModel> = (model, batch) =>
+  tf.tidy(() => {
+    const { inputs, targets, batchSize, seqLen } = batch;
+    const x = tf.tensor2d(inputs, [batchSize, seqLen], 'int32');
+    const y = tf.tensor2d(targets, [batchSize, seqLen], 'int32');
+    return model.loss(x, y, { ignoreIndex: IGNORE_INDEX, attentionMask: maskRows(batch) });
+  });
+
+/** Cross-entropy of the classifier's logits (last real token of each row) against the batch's labels. */
+export const classificationObjective: Objective<SequenceClassifier> = (classifier, batch) =>
+  tf.tidy(() => {
+    const { inputs, labels, batchSize, seqLen } = batch;
+    if (!labels) throw new Error('classificationObjective: the batch has no labels');
+    const logits = classifier.logits(tf.tensor2d(inputs, [batchSize, seqLen], 'int32'), maskRows(batch));
+    return crossEntropy(logits, tf.tensor1d(labels, 'int32'));
+  });
 
 export class NonFiniteLossError extends Error {
   override name = 'NonFiniteLossError';
@@ -57,18 +72,29 @@ export class NonFiniteLossError extends Error {
  * periodic evaluation. It owns no I/O: checkpoints and metrics files are written by whoever listens to its
  * events (see `runTraining` in @mini-llama/trainer/node), so the same loop runs in a browser.
  */
-export class Trainer {
-  readonly model: LlamaModel;
+export class Trainer<M extends TrainableModel = LlamaModel> {
+  readonly model: M;
   readonly optimizer: AdamW;
   readonly config: Required<Omit<TrainerConfig, 'schedule'>> & { schedule: ScheduleConfig };
-  private readonly objective: Objective;
+  private readonly objective: Objective<M>;
+  /** The parameters being trained (all of the model's unless the constructor was given a subset). */
+  readonly trainable: Record<string, tf.Variable>;
   private readonly listeners: ((event: TrainerEvent) => void)[] = [];
   /** Optimizer updates done so far (the step a resumed run continues after). */
   step = 0;
   bestValLoss = Number.POSITIVE_INFINITY;
   skippedSteps = 0;
 
-  constructor(model: LlamaModel, config: TrainerConfig, objective: Objective = languageModelObjective) {
+  /**
+   * `objective` defaults to next-token prediction; `trainable` (default: every parameter of the model)
+   * names the parameters that get gradients and optimizer state — the rest stay frozen.
+   */
+  constructor(
+    model: M,
+    config: TrainerConfig,
+    objective: Objective<M> = languageModelObjective as unknown as Objective<M>,
+    trainable: Record<string, tf.Variable> = model.parameters(),
+  ) {
     const schedule: ScheduleConfig = {
       ...config.schedule,
       totalSteps: config.schedule.totalSteps ?? config.steps,
@@ -94,7 +120,8 @@ export class Trainer {
     };
     this.model = model;
     this.objective = objective;
-    this.optimizer = new AdamW(model.parameters(), {
+    this.trainable = trainable;
+    this.optimizer = new AdamW(trainable, {
       ...config.optimizer,
       learningRate: schedule.learningRate,
     });
@@ -117,7 +144,7 @@ export class Trainer {
     const counts = batches.map(countedTargets);
     const total = counts.reduce((a, b) => a + b, 0);
     const lr = learningRateAt(this.step, this.config.schedule);
-    const variables = this.model.parameters();
+    const variables = this.trainable;
     const nameOf = new Map(Object.entries(variables).map(([name, variable]) => [variable.name, name]));
     let summed: Map<string, tf.Tensor> | null = null;
     let loss = 0;

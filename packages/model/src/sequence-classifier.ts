@@ -1,0 +1,99 @@
+import { Linear, matMul } from '@mini-llama/layers';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LlamaConfig } from './config.js';
+import { type LlamaModel, type LlamaModelOptions, transpose2d } from './llama-model.js';
+import { Random } from './random.js';
+import type { NamedTensor, StateDict } from './state-dict.js';
+
+const SCORE = 'score.weight';
+
+/**
+ * A Llama with a classification head, as HF's LlamaForSequenceClassification: the final-norm hidden state of
+ * each row's last real (non-pad) token goes through `score` (no bias) to one logit per label. The last real
+ * token is found from the attention mask, so left and right padding give the same logits.
+ */
+export class SequenceClassifier {
+  readonly backbone: LlamaModel;
+  readonly score: Linear; // weight [dim, numLabels]
+  readonly numLabels: number;
+
+  constructor(backbone: LlamaModel, numLabels: number, { seed = 0 }: Pick<LlamaModelOptions, 'seed'> = {}) {
+    if (!Number.isInteger(numLabels) || numLabels < 2) {
+      throw new Error(`SequenceClassifier: numLabels must be an integer ≥ 2, got ${numLabels}`);
+    }
+    this.backbone = backbone;
+    this.numLabels = numLabels;
+    this.score = new Linear({ inFeatures: backbone.config.dim, outFeatures: numLabels });
+    // N(0, 0.02) as the rest of the model (HF initialises the score layer the same way)
+    const values = new Random(seed).normalArray(backbone.config.dim * numLabels, 0.02);
+    tf.tidy(() => this.score.weight.assign(tf.tensor2d(values, [backbone.config.dim, numLabels])));
+  }
+
+  get config(): LlamaConfig {
+    return this.backbone.config;
+  }
+
+  /**
+   * tokens: [B, T] int32, attentionMask: [B][T] of 1 (real) / 0 (pad) → logits [B, numLabels].
+   * Without a mask every position is real and the last one is read.
+   */
+  logits(tokens: tf.Tensor, attentionMask?: number[][]): tf.Tensor2D {
+    const [B, T] = tokens.shape as [number, number];
+    const last = lastRealPositions(B, T, attentionMask);
+    return tf.tidy(() => {
+      const hidden = this.backbone.hiddenStates(tokens, { attentionMask }); // [B, T, dim]
+      const dim = this.config.dim;
+      // Select each row's last real position with a one-hot product: its gradient is a matMul, which every
+      // backend has (gather's gradient needs UnsortedSegmentSum, missing on wasm).
+      const selection = new Float32Array(B * B * T);
+      last.forEach((position, row) => {
+        selection[row * B * T + row * T + position] = 1;
+      });
+      const pooled = matMul(tf.tensor2d(selection, [B, B * T]), tf.reshape(hidden, [B * T, dim])); // [B, dim]
+      return this.score.apply(pooled) as tf.Tensor2D; // [B, numLabels]
+    });
+  }
+
+  /** Backbone parameters by HF name, plus `score.weight`. */
+  parameters(): Record<string, tf.Variable> {
+    return { ...this.backbone.parameters(), [SCORE]: this.score.weight };
+  }
+
+  async stateDict(): Promise<StateDict> {
+    const out = await this.backbone.stateDict();
+    const values = (await this.score.weight.data()) as Float32Array;
+    const [dim, labels] = this.score.weight.shape as [number, number];
+    out.set(SCORE, { shape: [labels, dim], data: transpose2d(values, dim, labels) }); // HF: [numLabels, dim]
+    return out;
+  }
+
+  loadStateDict(stateDict: StateDict, source = 'state dict'): void {
+    const score = stateDict.get(SCORE);
+    if (!score) throw new Error(`${source}: missing tensor ${SCORE} (the classification head)`);
+    const [dim, labels] = this.score.weight.shape as [number, number];
+    if (score.shape[0] !== labels || score.shape[1] !== dim) {
+      throw new Error(
+        `${source}: ${SCORE} has shape [${score.shape}], this classifier needs [${labels},${dim}]`,
+      );
+    }
+    const backbone: StateDict = new Map([...stateDict].filter(([name]) => name !== SCORE));
+    this.backbone.loadStateDict(backbone, source);
+    const values = transpose2d((score as NamedTensor).data, labels, dim);
+    tf.tidy(() => this.score.weight.assign(tf.tensor2d(values, [dim, labels])));
+  }
+
+  /** Disposes the head only; the backbone belongs to whoever made it. */
+  dispose(): void {
+    this.score.dispose();
+  }
+}
+
+/** Index of each row's last real token; a row of padding only is an error. */
+export function lastRealPositions(B: number, T: number, attentionMask?: number[][]): number[] {
+  if (!attentionMask) return Array(B).fill(T - 1);
+  return attentionMask.map((row, b) => {
+    const last = row.lastIndexOf(1);
+    if (last < 0) throw new Error(`SequenceClassifier: row ${b} of the attention mask has no real token`);
+    return last;
+  });
+}
