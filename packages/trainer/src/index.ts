@@ -3,6 +3,13 @@ export { type BatchSource, countedTargets, IGNORE_INDEX, maskRows, type TokenBat
 export { clipGradNorm, globalNorm } from './clip-grad-norm.js';
 export { learningRateAt, type ScheduleConfig, type ScheduleName, validateSchedule } from './lr-schedule.js';
 export {
+  parseRunConfig,
+  type RunConfig,
+  RunConfigError,
+  type RunConfigInput,
+  runConfigSchema,
+} from './run-config.js';
+export {
   classificationObjective,
   languageModelObjective,
   NonFiniteLossError,
