@@ -16,6 +16,8 @@ const modelSchema = z
     multipleOf: positiveInteger.optional(),
     hiddenDim: positiveInteger.optional(),
     tieEmbeddings: z.boolean().optional(),
+    normEps: z.number().positive().optional(),
+    ropeTheta: z.number().positive().optional(),
     /** Start from these weights (any format @mini-llama/model reads) instead of a fresh initialisation. */
     init: z.string().optional(),
   })
