@@ -1,4 +1,25 @@
 export { ByteTokenizer } from './byte-tokenizer.js';
-export { Llama2cTokenizer } from './llama2c-tokenizer.js';
-export { loadTokenizer } from './load-tokenizer.js';
+export { decodeUtf8 } from './decode-utf8.js';
+export { LLAMA2_TOKENIZER_NAME, llama2Tokenizer } from './llama2-tokenizer.js';
+export { Llama2cTokenizer, parseLlama2cTokenizer, writeLlama2cTokenizer } from './llama2c-tokenizer.js';
+export { loadTokenizer, tokenizerFromBytes } from './load-tokenizer.js';
+export { modelFromMerges, type VocabularyWithMerges } from './model-from-merges.js';
+export { parseModelProto, writeModelProto } from './model-proto.js';
+export { type SavedTokenizerFiles, saveTokenizer } from './save-tokenizer.js';
+export {
+  bytePiece,
+  DEFAULT_TRAINER_SPEC,
+  IDENTITY_NORMALIZER,
+  ModelType,
+  type NormalizerSpec,
+  PieceType,
+  parseBytePiece,
+  type SentencePiece,
+  type SentencePieceModel,
+  SPACE_SYMBOL,
+  type TrainerSpec,
+} from './sentence-piece-model.js';
+export { SentencePieceTokenizer } from './sentence-piece-tokenizer.js';
 export { type EncodeOptions, type Tokenizer, TokenizerFileError } from './tokenizer.js';
+export { parseTokenizerJson, writeTokenizerJson } from './tokenizer-json.js';
+export { type TrainBpeOptions, trainBpe } from './train-bpe.js';

@@ -1,129 +1,109 @@
-import { type EncodeOptions, type Tokenizer, TokenizerFileError } from './tokenizer.js';
+// llama2.c's tokenizer.bin (https://github.com/karpathy/llama2.c, tokenizer.py `export`): int32
+// max_token_length, then per token a float32 score, an int32 byte length and the UTF-8 bytes, little-endian.
+// The export turns "▁" into a space and BOS/EOS into "\n<s>\n" / "\n</s>\n"; it keeps no piece types, so
+// those are recovered from the names, and run.c's fixed ids (0 <unk>, 1 BOS, 2 EOS) are assumed.
+
+import {
+  DEFAULT_TRAINER_SPEC,
+  IDENTITY_NORMALIZER,
+  PieceType,
+  parseBytePiece,
+  type SentencePiece,
+  type SentencePieceModel,
+  SPACE_SYMBOL,
+} from './sentence-piece-model.js';
+import { SentencePieceTokenizer } from './sentence-piece-tokenizer.js';
+import { TokenizerFileError } from './tokenizer.js';
 
 const UNK = 0;
 const BOS = 1;
 const EOS = 2;
-const BYTE_PIECE = /^<0x([0-9A-Fa-f]{2})>$/;
+const EXPORTED_BOS = '\n<s>\n';
+const EXPORTED_EOS = '\n</s>\n';
 
-/**
- * A SentencePiece BPE vocabulary in llama2.c's `tokenizer.bin` layout: int32 max_token_length, then per
- * token float32 score, int32 byte length, UTF-8 bytes (with "▁" already turned into a space, as llama2.c's
- * tokenizer.py exports it). Encoding is llama2.c's: a dummy-prefix space, one piece per code point (bytes as
- * <0xXX> pieces when a code point has none), then repeatedly merge the adjacent pair whose merged piece has
- * the highest score, the leftmost on ties.
- */
-export class Llama2cTokenizer implements Tokenizer {
-  readonly pieces: string[];
-  readonly scores: Float32Array;
-  readonly vocabSize: number;
-  readonly bosId = BOS;
-  readonly eosId = EOS;
-  readonly unkId = UNK;
-  private readonly idOfPiece: Map<string, number>;
-  private readonly byteOfId: Map<number, number>;
-
-  constructor(pieces: string[], scores: Float32Array) {
-    this.pieces = pieces;
-    this.scores = scores;
-    this.vocabSize = pieces.length;
-    this.idOfPiece = new Map();
-    this.byteOfId = new Map();
-    pieces.forEach((piece, id) => {
-      if (!this.idOfPiece.has(piece)) this.idOfPiece.set(piece, id);
-      const byte = BYTE_PIECE.exec(piece);
-      if (byte) this.byteOfId.set(id, Number.parseInt(byte[1]!, 16));
-    });
+/** tokenizer.bin bytes → model. Errors name the file, the token and the byte offset. */
+export function parseLlama2cTokenizer(bytes: Uint8Array, file = 'tokenizer.bin'): SentencePieceModel {
+  if (bytes.byteLength < 4) throw new TokenizerFileError(file, 'too short for a llama2.c tokenizer header');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const maxTokenLength = view.getInt32(0, true);
+  if (maxTokenLength <= 0 || maxTokenLength > 1024) {
+    throw new TokenizerFileError(
+      file,
+      `max_token_length ${maxTokenLength} is not plausible: not a tokenizer.bin`,
+    );
   }
-
-  static fromBytes(bytes: Uint8Array, fileName = 'tokenizer.bin'): Llama2cTokenizer {
-    if (bytes.byteLength < 4)
-      throw new TokenizerFileError(fileName, 'too short for a llama2.c tokenizer header');
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const maxTokenLength = view.getInt32(0, true);
-    if (maxTokenLength <= 0 || maxTokenLength > 1024) {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true }); // keep the piece U+FEFF
+  const pieces: SentencePiece[] = [];
+  let offset = 4;
+  while (offset < bytes.byteLength) {
+    if (offset + 8 > bytes.byteLength) {
+      throw new TokenizerFileError(file, `truncated at byte ${offset} (token ${pieces.length})`);
+    }
+    const score = view.getFloat32(offset, true);
+    const length = view.getInt32(offset + 4, true);
+    offset += 8;
+    if (length < 0 || length > maxTokenLength || offset + length > bytes.byteLength) {
       throw new TokenizerFileError(
-        fileName,
-        `max_token_length ${maxTokenLength} is not plausible: not a tokenizer.bin`,
+        file,
+        `token ${pieces.length} has an invalid length ${length} at byte ${offset - 4}`,
       );
     }
-    const decoder = new TextDecoder('utf-8', { fatal: false });
-    const pieces: string[] = [];
-    const scores: number[] = [];
-    let offset = 4;
-    while (offset < bytes.byteLength) {
-      if (offset + 8 > bytes.byteLength) {
-        throw new TokenizerFileError(fileName, `truncated at byte ${offset} (token ${pieces.length})`);
-      }
-      const score = view.getFloat32(offset, true);
-      const length = view.getInt32(offset + 4, true);
-      offset += 8;
-      if (length < 0 || length > maxTokenLength || offset + length > bytes.byteLength) {
-        throw new TokenizerFileError(
-          fileName,
-          `token ${pieces.length} has an invalid length ${length} at byte ${offset - 4}`,
-        );
-      }
-      pieces.push(decoder.decode(bytes.subarray(offset, offset + length)));
-      scores.push(score);
-      offset += length;
-    }
-    if (pieces.length < 3)
-      throw new TokenizerFileError(fileName, `only ${pieces.length} tokens: not a tokenizer.bin`);
-    return new Llama2cTokenizer(pieces, Float32Array.from(scores));
+    const text = decoder.decode(bytes.subarray(offset, offset + length));
+    pieces.push(pieceOf(text, score, pieces.length));
+    offset += length;
   }
+  if (pieces.length < 3)
+    throw new TokenizerFileError(file, `only ${pieces.length} tokens: not a tokenizer.bin`);
+  return {
+    pieces,
+    trainerSpec: {
+      ...DEFAULT_TRAINER_SPEC,
+      vocabSize: pieces.length,
+      byteFallback: pieces.filter(({ type }) => type === PieceType.byte).length === 256,
+      unkId: UNK,
+      bosId: BOS,
+      eosId: EOS,
+      unkPiece: pieces[UNK]!.piece,
+      bosPiece: pieces[BOS]!.piece,
+      eosPiece: pieces[EOS]!.piece,
+    },
+    normalizerSpec: { ...IDENTITY_NORMALIZER },
+  };
+}
 
-  encode(text: string, { bos = false, eos = false }: EncodeOptions = {}): number[] {
-    const ids: number[] = bos ? [BOS] : [];
-    const symbols: number[] = [];
-    if (text.length > 0) {
-      const prefix = this.idOfPiece.get(' ');
-      if (prefix !== undefined) symbols.push(prefix);
-    }
-    for (const codePoint of text) {
-      const id = this.idOfPiece.get(codePoint);
-      if (id !== undefined) {
-        symbols.push(id);
-        continue;
-      }
-      for (const byte of new TextEncoder().encode(codePoint)) {
-        symbols.push(this.idOfPiece.get(`<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`) ?? UNK);
-      }
-    }
-    for (;;) {
-      let bestScore = -Infinity;
-      let bestId = -1;
-      let bestAt = -1;
-      for (let i = 0; i + 1 < symbols.length; i++) {
-        const merged = this.idOfPiece.get(this.pieces[symbols[i]!]! + this.pieces[symbols[i + 1]!]!);
-        if (merged !== undefined && this.scores[merged]! > bestScore) {
-          bestScore = this.scores[merged]!;
-          bestId = merged;
-          bestAt = i;
-        }
-      }
-      if (bestAt < 0) break;
-      symbols.splice(bestAt, 2, bestId);
-    }
-    ids.push(...symbols);
-    if (eos) ids.push(EOS);
-    return ids;
-  }
+function pieceOf(text: string, score: number, id: number): SentencePiece {
+  if (id === UNK) return { piece: text, score, type: PieceType.unknown };
+  if (id === BOS) return { piece: text === EXPORTED_BOS ? '<s>' : text, score, type: PieceType.control };
+  if (id === EOS) return { piece: text === EXPORTED_EOS ? '</s>' : text, score, type: PieceType.control };
+  if (parseBytePiece(text) !== null) return { piece: text, score, type: PieceType.byte };
+  return { piece: text.replaceAll(' ', SPACE_SYMBOL), score, type: PieceType.normal };
+}
 
-  decode(ids: readonly number[]): string {
-    const bytes: number[] = [];
-    const encoder = new TextEncoder();
-    ids.forEach((id, i) => {
-      if (id === BOS || id === EOS || id === UNK || id < 0 || id >= this.vocabSize) return;
-      const byte = this.byteOfId.get(id);
-      if (byte !== undefined) {
-        bytes.push(byte);
-        return;
-      }
-      let piece = this.pieces[id]!;
-      // SentencePiece drops the dummy-prefix space of the first piece of a text.
-      if ((i === 0 || ids[i - 1] === BOS) && piece.startsWith(' ')) piece = piece.slice(1);
-      bytes.push(...encoder.encode(piece));
-    });
-    return new TextDecoder().decode(new Uint8Array(bytes));
+/** Model → tokenizer.bin bytes, as llama2.c's tokenizer.py exports a tokenizer.model. */
+export function writeLlama2cTokenizer(model: SentencePieceModel): Uint8Array {
+  const { bosId, eosId } = model.trainerSpec;
+  const encoder = new TextEncoder();
+  const encoded = model.pieces.map(({ piece }, id) => {
+    if (id === bosId) return encoder.encode(EXPORTED_BOS);
+    if (id === eosId) return encoder.encode(EXPORTED_EOS);
+    return encoder.encode(piece.replaceAll(SPACE_SYMBOL, ' '));
+  });
+  const bytes = new Uint8Array(4 + encoded.reduce((total, piece) => total + 8 + piece.length, 0));
+  const view = new DataView(bytes.buffer);
+  view.setInt32(0, Math.max(...encoded.map((piece) => piece.length)), true);
+  let offset = 4;
+  encoded.forEach((piece, id) => {
+    view.setFloat32(offset, model.pieces[id]!.score, true);
+    view.setInt32(offset + 4, piece.length, true);
+    bytes.set(piece, offset + 8);
+    offset += 8 + piece.length;
+  });
+  return bytes;
+}
+
+/** A llama2.c tokenizer.bin, encoded and decoded as SentencePiece would encode its tokenizer.model. */
+export class Llama2cTokenizer extends SentencePieceTokenizer {
+  static fromBytes(bytes: Uint8Array, file = 'tokenizer.bin'): Llama2cTokenizer {
+    return new Llama2cTokenizer(parseLlama2cTokenizer(bytes, file), file);
   }
 }
