@@ -2,7 +2,7 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StorageDtype } from '@mini-llama/model';
 import type { BatchSource, TokenBatch } from '../batch-source.js';
-import type { StepMetrics, Trainer } from '../trainer.js';
+import type { StepMetrics, TrainableModel, Trainer } from '../trainer.js';
 import {
   type Checkpoint,
   CheckpointError,
@@ -11,9 +11,9 @@ import {
   saveCheckpoint,
 } from './checkpoint.js';
 
-export interface RunTrainingOptions {
+export interface RunTrainingOptions<M extends TrainableModel = TrainableModel> {
   runDirectory: string;
-  trainer: Trainer;
+  trainer: Trainer<M>;
   train: BatchSource;
   /** Fresh validation batches for each evaluation. */
   validation?: () => Iterable<TokenBatch> | AsyncIterable<TokenBatch>;
@@ -40,7 +40,7 @@ export interface RunResult {
  * object per logged step), checkpoints (atomic; the last `keepLast` and the best kept), and — when the
  * trainer was resumed with `resumeTraining` — continues the metrics file where the checkpoint left it.
  */
-export async function runTraining(options: RunTrainingOptions): Promise<RunResult> {
+export async function runTraining<M extends TrainableModel>(options: RunTrainingOptions<M>): Promise<RunResult> {
   const {
     runDirectory,
     trainer,
@@ -107,8 +107,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
  * cursor) from a checkpoint, and trims the run's metrics.jsonl to the checkpoint's step, so the resumed run
  * continues exactly as the uninterrupted one would have.
  */
-export async function resumeTraining(
-  trainer: Trainer,
+export async function resumeTraining<M extends TrainableModel>(
+  trainer: Trainer<M>,
   train: BatchSource,
   checkpointPath: string,
   runDirectory?: string,
@@ -137,8 +137,8 @@ export async function resumeTraining(
   return checkpoint;
 }
 
-async function snapshot(
-  trainer: Trainer,
+async function snapshot<M extends TrainableModel>(
+  trainer: Trainer<M>,
   train: BatchSource,
   runState: Record<string, unknown>,
 ): Promise<Checkpoint> {
