@@ -2,10 +2,14 @@ import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { addBenchCommand } from './commands/bench.js';
 import { addConvertCommand } from './commands/convert.js';
+import { addDataCommand } from './commands/data.js';
 import { addDemoCommand } from './commands/demo.js';
+import { addFinetuneCommand } from './commands/finetune.js';
 import { addForwardCommand } from './commands/forward.js';
 import { addGenerateCommand } from './commands/generate.js';
 import { addInfoCommand } from './commands/info.js';
+import { addPretrainCommand } from './commands/pretrain.js';
+import { addTokenizerCommand } from './commands/tokenizer.js';
 import { type CliIo, processIo } from './io.js';
 
 /**
@@ -27,11 +31,15 @@ export function createProgram(io: CliIo): Command {
     .showSuggestionAfterError(true);
   // Subcommands made with program.command() inherit the settings above.
   addDemoCommand(program, io);
+  addPretrainCommand(program, io);
+  addFinetuneCommand(program, io);
   addGenerateCommand(program, io);
   addForwardCommand(program, io);
   addConvertCommand(program, io);
   addInfoCommand(program, io);
   addBenchCommand(program, io);
+  addDataCommand(program, io);
+  addTokenizerCommand(program, io);
   return program;
 }
 

@@ -1,4 +1,5 @@
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { ByteTokenizer, loadTokenizer, type Tokenizer } from '@mini-llama/tokenizer';
 import { exists, isDirectory } from './paths.js';
 
 /** File names a tokenizer is looked for under, in this order (llama2.c, SentencePiece, HF tokenizers). */
@@ -17,4 +18,21 @@ export async function findTokenizerFor(modelPath: string): Promise<string | null
     }
   }
   return null;
+}
+
+/** Names that stand for a built-in tokenizer rather than a file. */
+export const BUILT_IN_TOKENIZERS = ['bytes', 'llama2'] as const;
+
+/**
+ * A --tokenizer value: `bytes` (one token per UTF-8 byte), `llama2` (Llama 2's vocabulary, shipped with the
+ * tokenizer package), or a tokenizer file; `file` is its absolute path, null for the built-in ones.
+ */
+export async function openTokenizer(
+  value: string,
+  cwd: string,
+): Promise<{ tokenizer: Tokenizer; file: string | null }> {
+  if (value === 'bytes') return { tokenizer: new ByteTokenizer(), file: null };
+  if (value === 'llama2') return { tokenizer: await loadTokenizer('llama2'), file: null };
+  const file = resolve(cwd, value);
+  return { tokenizer: await loadTokenizer(file), file };
 }

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import type { BackendRequest } from '@mini-llama/backends';
+import { loadBrownCorpus } from '@mini-llama/data/node';
 import { generate, LLAMA_PRESETS, type LlamaConfigInput, LlamaModel, Random } from '@mini-llama/model';
 import { saveModel } from '@mini-llama/model/node';
 import { ByteTokenizer } from '@mini-llama/tokenizer';
 import type { Command } from 'commander';
 import { startBackend } from '../backend.js';
-import { loadBrownCorpus } from '../brown-corpus.js';
 import type { CliIo } from '../io.js';
 import { BACKEND_HELP, backendRequest, oneOf, positiveNumber } from '../options.js';
 import { TrainingProgress } from '../progress.js';

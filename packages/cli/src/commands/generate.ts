@@ -17,7 +17,7 @@ import {
   tokenList,
 } from '../options.js';
 import { TextStream } from '../text-stream.js';
-import { findTokenizerFor, TOKENIZER_FILES } from '../tokenizer-files.js';
+import { findTokenizerFor, openTokenizer, TOKENIZER_FILES } from '../tokenizer-files.js';
 
 interface GenerateFlags {
   model: string;
@@ -96,7 +96,7 @@ async function runGenerate(flags: GenerateFlags, io: CliIo): Promise<void> {
     throw new CliError('give a prompt: --prompt TEXT (with a tokenizer) or --prompt-tokens 1,2,3');
   }
   const modelPath = resolve(io.cwd, flags.model);
-  const tokenizer = await openTokenizer(flags, modelPath, io);
+  const tokenizer = await tokenizerFor(flags, modelPath, io);
   const promptIds = flags.promptTokens ?? tokenizer!.encode(flags.prompt!, { bos: true });
   const choice = await startBackend(flags.backend, io);
   const { model } = await loadModel(modelPath);
@@ -155,8 +155,9 @@ async function runGenerate(flags: GenerateFlags, io: CliIo): Promise<void> {
   }
 }
 
-async function openTokenizer(flags: GenerateFlags, modelPath: string, io: CliIo): Promise<Tokenizer | null> {
-  const path = flags.tokenizer ? resolve(io.cwd, flags.tokenizer) : await findTokenizerFor(modelPath);
+async function tokenizerFor(flags: GenerateFlags, modelPath: string, io: CliIo): Promise<Tokenizer | null> {
+  if (flags.tokenizer) return (await openTokenizer(flags.tokenizer, io.cwd)).tokenizer;
+  const path = await findTokenizerFor(modelPath);
   if (path) return loadTokenizer(path);
   if (flags.prompt !== undefined) {
     throw new CliError(

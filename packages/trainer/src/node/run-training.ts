@@ -40,7 +40,9 @@ export interface RunResult {
  * object per logged step), checkpoints (atomic; the last `keepLast` and the best kept), and — when the
  * trainer was resumed with `resumeTraining` — continues the metrics file where the checkpoint left it.
  */
-export async function runTraining<M extends TrainableModel>(options: RunTrainingOptions<M>): Promise<RunResult> {
+export async function runTraining<M extends TrainableModel>(
+  options: RunTrainingOptions<M>,
+): Promise<RunResult> {
   const {
     runDirectory,
     trainer,

@@ -1,0 +1,358 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import type { BackendRequest } from '@mini-llama/backends';
+import {
+  type ClassificationExample,
+  checkTokenizerMatchesModel,
+  classificationBatches,
+  combineSeeds,
+  parseJsonl,
+  shuffle,
+} from '@mini-llama/data';
+import { loadTask, writeAtomic } from '@mini-llama/data/node';
+import { type LlamaModel, SequenceClassifier, serializeSafetensors } from '@mini-llama/model';
+import { loadModel, saveModel } from '@mini-llama/model/node';
+import type { Tokenizer } from '@mini-llama/tokenizer';
+import {
+  type BatchSource,
+  classificationObjective,
+  IGNORE_INDEX,
+  type Objective,
+  parseRunConfig,
+  type StepMetrics,
+  type TokenBatch,
+  type TrainableModel,
+  Trainer,
+} from '@mini-llama/trainer';
+import { latestCheckpoint, resumeTraining, runTraining } from '@mini-llama/trainer/node';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Command } from 'commander';
+import { startBackend } from '../backend.js';
+import { CliError } from '../errors.js';
+import type { CliIo } from '../io.js';
+import { positiveInteger } from '../options.js';
+import { StepProgress } from '../step-progress.js';
+import { findTokenizerFor, openTokenizer } from '../tokenizer-files.js';
+import { addTrainingOptions, runConfigFromFlags, type TrainingFlags } from './training-options.js';
+
+interface FinetuneFlags extends TrainingFlags {
+  task?: string;
+  evalTask?: string;
+  lmData?: string;
+  promptField: string;
+  completionField: string;
+  maxLength?: number;
+}
+
+export function addFinetuneCommand(program: Command, io: CliIo): void {
+  const command = program
+    .command('finetune')
+    .description(
+      'Fine-tune a pretrained model (--init): classification (--task TASKSPEC) with a head on the last real token, or LM fine-tuning (--lm-data FILE.jsonl) with the prompt tokens left out of the loss.',
+    )
+    .option(
+      '--task <taskspec>',
+      'classification training set, e.g. sst2:../shared/data/sst2/train.tsv or tsv:FILE',
+    )
+    .option(
+      '--eval-task <taskspec>',
+      'classification validation set: loss every --eval-every steps, accuracy at the end',
+    )
+    .option('--lm-data <file>', 'JSONL of {"prompt": ..., "completion": ...} for LM fine-tuning')
+    .option('--prompt-field <name>', 'JSONL field of the prompt', 'prompt')
+    .option('--completion-field <name>', 'JSONL field of the completion', 'completion')
+    .option(
+      '--max-length <n>',
+      "longest sequence in tokens (default: the model's context)",
+      positiveInteger('--max-length'),
+    );
+  addTrainingOptions(command);
+  command.action((flags: FinetuneFlags) => runFinetune(flags, io));
+}
+
+async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
+  if (!flags.init && !flags.resume) throw new CliError('--init WEIGHTS is required: the model to fine-tune');
+  if (Boolean(flags.task) === Boolean(flags.lmData)) {
+    throw new CliError(
+      'give exactly one of --task TASKSPEC (classification) or --lm-data FILE (LM fine-tuning)',
+    );
+  }
+  const resumeDirectory = flags.resume ? resolve(io.cwd, flags.resume) : undefined;
+  const base = resumeDirectory
+    ? JSON.parse(await readFile(join(resumeDirectory, 'run-config.json'), 'utf8'))
+    : undefined;
+  const data = flags.task ?? flags.lmData!;
+  const config = parseRunConfig(runConfigFromFlags({ ...flags, data: [data] }, base), 'run configuration');
+  const outDirectory = resumeDirectory ?? (flags.out ? resolve(io.cwd, flags.out) : undefined);
+  if (!outDirectory) throw new CliError('--out DIR is required (or --resume DIR)');
+  await startBackend(config.backend as BackendRequest, io);
+
+  const initPath = resolve(io.cwd, config.model.init!);
+  const { model } = await loadModel(initPath);
+  const tokenizerPath = config.data.tokenizer ?? (await findTokenizerFor(initPath));
+  if (!tokenizerPath)
+    throw new CliError(`no tokenizer next to ${initPath}: pass --tokenizer PATH (or bytes, llama2)`);
+  const { tokenizer, file: tokenizerFile } = await openTokenizer(tokenizerPath, io.cwd);
+  checkTokenizerMatchesModel(tokenizer, model.config.vocabSize, tokenizerPath);
+  const { training } = config;
+  const maxLength = flags.maxLength ?? model.config.maxSeqLen;
+
+  let trainable: TrainableModel;
+  let objective: Objective<TrainableModel>;
+  let source: BatchSource;
+  let validation: (() => TokenBatch[]) | undefined;
+  let classifier: SequenceClassifier | null = null;
+  let labelNames: string[] = [];
+  let evalExamples: ClassificationExample[] = [];
+  if (flags.task) {
+    const train = await loadTask(flags.task);
+    labelNames = train.labelNames;
+    classifier = new SequenceClassifier(model, labelNames.length, { seed: training.seed });
+    trainable = classifier;
+    objective = classificationObjective as Objective<TrainableModel>;
+    source = new ExampleSource(
+      train.examples,
+      (rows) => classificationBatch(rows, tokenizer, maxLength),
+      training.batchSize,
+      training.seed,
+    );
+    if (flags.evalTask) {
+      const held = await loadTask(flags.evalTask);
+      evalExamples = held.examples;
+      validation = () =>
+        [
+          ...classificationBatches(held.examples, tokenizer, { batchSize: training.batchSize, maxLength }),
+        ].map(toTokenBatch);
+    }
+  } else {
+    const examples = await readPromptCompletions(
+      resolve(io.cwd, flags.lmData!),
+      flags.promptField,
+      flags.completionField,
+    );
+    trainable = model;
+    objective = undefined as unknown as Objective<TrainableModel>; // the trainer's default: next-token loss
+    source = new ExampleSource(
+      examples,
+      (rows) => promptCompletionBatch(rows, tokenizer, maxLength),
+      training.batchSize,
+      training.seed,
+    );
+  }
+  const trainer = new Trainer(
+    trainable,
+    {
+      steps: training.steps,
+      batchSize: training.batchSize,
+      gradAccum: training.gradAccum,
+      clip: training.clip,
+      evalEvery: validation ? training.evalEvery : 0,
+      nonFinite: training.onNan,
+      optimizer: {
+        beta1: training.beta1,
+        beta2: training.beta2,
+        eps: training.eps,
+        weightDecay: training.weightDecay,
+      },
+      schedule: {
+        name: training.schedule,
+        learningRate: training.lr,
+        minLearningRate: training.minLr,
+        warmupSteps: training.warmup,
+      },
+    },
+    objective,
+  );
+  await mkdir(outDirectory, { recursive: true });
+  if (resumeDirectory) {
+    const checkpoint = await latestCheckpoint(resumeDirectory);
+    if (!checkpoint) throw new CliError(`--resume: no checkpoint in ${resumeDirectory}`);
+    await resumeTraining(trainer, source, checkpoint, resumeDirectory);
+  }
+  const resolved = {
+    ...config,
+    finetune: {
+      task: flags.task ?? null,
+      evalTask: flags.evalTask ?? null,
+      lmData: flags.lmData ?? null,
+      labelNames,
+    },
+  };
+  await writeAtomic(join(outDirectory, 'run-config.json'), `${JSON.stringify(resolved, null, 2)}\n`);
+  const progress = new StepProgress(io, training.steps, trainer.step);
+  let last: StepMetrics | null = null;
+  trainer.on((event) => {
+    if (event.type === 'step') {
+      last = event.metrics;
+      progress.update(last);
+    }
+    if (event.type === 'eval' && last) progress.update({ ...last, valLoss: event.valLoss });
+  });
+  try {
+    const result = await runTraining({
+      runDirectory: outDirectory,
+      trainer,
+      train: source,
+      validation,
+      checkpointEvery: training.checkpointEvery,
+      keepLast: training.keepLast,
+      logEvery: training.logEvery,
+      runState: { runConfig: resolved, tokenizer: tokenizerPath },
+    });
+    progress.stop();
+    const finalDirectory = join(outDirectory, 'model');
+    await saveModel(model, finalDirectory, { format: 'hf' });
+    if (tokenizerFile)
+      await writeFile(join(finalDirectory, basename(tokenizerFile)), await readFile(tokenizerFile));
+    let accuracy: number | null = null;
+    if (classifier) {
+      const state = await classifier.stateDict();
+      await writeAtomic(
+        join(finalDirectory, 'classifier.safetensors'),
+        serializeSafetensors(new Map([['score.weight', state.get('score.weight')!]]), { dtype: 'F32' }),
+      );
+      await writeAtomic(join(finalDirectory, 'labels.json'), `${JSON.stringify({ labelNames }, null, 2)}\n`);
+      if (evalExamples.length > 0)
+        accuracy = classifierAccuracy(classifier, evalExamples, tokenizer, training.batchSize, maxLength);
+    }
+    io.stdout.write(
+      `finished at step ${result.step}${accuracy === null ? '' : `, validation accuracy ${accuracy.toFixed(4)} (${evalExamples.length} examples)`}\nmetrics: ${join(outDirectory, 'metrics.jsonl')}\nmodel: ${finalDirectory}\n`,
+    );
+  } finally {
+    progress.stop();
+    trainer.dispose();
+    classifier?.dispose();
+    model.dispose();
+  }
+}
+
+/** Examples in a seeded order that changes every epoch; the cursor (epoch, next example) makes resume exact. */
+class ExampleSource<T> implements BatchSource {
+  private epoch = 0;
+  private index = 0;
+  private order: T[];
+  constructor(
+    private readonly examples: readonly T[],
+    private readonly batch: (rows: T[]) => TokenBatch,
+    private readonly batchSize: number,
+    private readonly seed: number,
+  ) {
+    if (examples.length === 0) throw new CliError('the training set is empty');
+    this.order = shuffle(examples, combineSeeds(seed, 0));
+  }
+  nextBatch(): TokenBatch {
+    const rows: T[] = [];
+    while (rows.length < this.batchSize) {
+      if (this.index === this.order.length) this.setCursor({ epoch: this.epoch + 1, index: 0 });
+      rows.push(this.order[this.index++]!);
+    }
+    return this.batch(rows);
+  }
+  getCursor() {
+    return { epoch: this.epoch, index: this.index };
+  }
+  setCursor(cursor: unknown) {
+    const { epoch, index } = cursor as { epoch: number; index: number };
+    this.epoch = epoch;
+    this.index = index;
+    this.order = shuffle(this.examples, combineSeeds(this.seed, epoch));
+  }
+}
+
+function toTokenBatch(batch: {
+  ids: Int32Array;
+  attentionMask: Int32Array;
+  labels: Int32Array;
+  batchSize: number;
+  seqLen: number;
+}): TokenBatch {
+  return {
+    inputs: batch.ids,
+    targets: new Int32Array(batch.ids.length),
+    labels: batch.labels,
+    attentionMask: Uint8Array.from(batch.attentionMask),
+    batchSize: batch.batchSize,
+    seqLen: batch.seqLen,
+  };
+}
+
+function classificationBatch(
+  rows: ClassificationExample[],
+  tokenizer: Tokenizer,
+  maxLength: number,
+): TokenBatch {
+  const [batch] = [...classificationBatches(rows, tokenizer, { batchSize: rows.length, maxLength })];
+  return toTokenBatch(batch!);
+}
+
+interface PromptCompletion {
+  prompt: string;
+  completion: string;
+}
+
+async function readPromptCompletions(
+  path: string,
+  promptField: string,
+  completionField: string,
+): Promise<PromptCompletion[]> {
+  const records = parseJsonl(await readFile(path, 'utf8'), path);
+  return records.map(({ line, value }) => {
+    const prompt = value[promptField];
+    const completion = value[completionField];
+    if (typeof prompt !== 'string' || typeof completion !== 'string') {
+      throw new CliError(`${path}:${line}: needs string fields "${promptField}" and "${completionField}"`);
+    }
+    return { prompt, completion };
+  });
+}
+
+/** BOS + prompt + completion + EOS, right-padded; only completion tokens (and EOS) are targets. */
+export function promptCompletionBatch(
+  rows: PromptCompletion[],
+  tokenizer: Tokenizer,
+  maxLength: number,
+): TokenBatch {
+  const sequences = rows.map(({ prompt, completion }) => {
+    const promptIds = tokenizer.encode(prompt, { bos: true });
+    const ids = [...promptIds, ...tokenizer.encode(completion, { eos: true })].slice(0, maxLength + 1);
+    return { ids, promptLength: promptIds.length };
+  });
+  const seqLen = Math.max(...sequences.map((s) => s.ids.length - 1));
+  const inputs = new Int32Array(rows.length * seqLen).fill(tokenizer.eosId);
+  const targets = new Int32Array(rows.length * seqLen).fill(IGNORE_INDEX);
+  const attentionMask = new Uint8Array(rows.length * seqLen);
+  sequences.forEach(({ ids, promptLength }, row) => {
+    for (let t = 0; t + 1 < ids.length; t++) {
+      inputs[row * seqLen + t] = ids[t]!;
+      attentionMask[row * seqLen + t] = 1;
+      if (t + 1 >= promptLength) targets[row * seqLen + t] = ids[t + 1]!; // predicting a completion token
+    }
+  });
+  return { inputs, targets, attentionMask, batchSize: rows.length, seqLen };
+}
+
+function classifierAccuracy(
+  classifier: SequenceClassifier,
+  examples: ClassificationExample[],
+  tokenizer: Tokenizer,
+  batchSize: number,
+  maxLength: number,
+): number {
+  let correct = 0;
+  for (const batch of classificationBatches(examples, tokenizer, { batchSize, maxLength })) {
+    const rows = Array.from({ length: batch.batchSize }, (_, b) =>
+      Array.from(batch.attentionMask.subarray(b * batch.seqLen, (b + 1) * batch.seqLen)),
+    );
+    const predicted = tf.tidy(() =>
+      tf
+        .argMax(classifier.logits(tf.tensor2d(batch.ids, [batch.batchSize, batch.seqLen], 'int32'), rows), 1)
+        .dataSync(),
+    );
+    predicted.forEach((label, b) => {
+      if (label === batch.labels[b]) correct++;
+    });
+  }
+  return correct / examples.length;
+}
+
+export type { LlamaModel };

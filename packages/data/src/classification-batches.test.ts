@@ -1,0 +1,34 @@
+import { ByteTokenizer } from '@mini-llama/tokenizer';
+import { describe, expect, it } from 'vitest';
+import { classificationBatches } from './classification-batches.js';
+
+describe('classificationBatches', () => {
+  const tokenizer = new ByteTokenizer();
+  const examples = ['ab', 'c', 'def', 'g', 'hi'].map((text, i) => ({ text, label: i % 2 }));
+
+  it('tokenises with BOS, pads with EOS, and keeps labels with their rows', () => {
+    const batches = [...classificationBatches(examples, tokenizer, { batchSize: 2 })];
+    expect(batches.map((batch) => batch.batchSize)).toEqual([2, 2, 1]);
+    const [first] = batches;
+    // BOS = 1, EOS = 2, byte b → b + 3 ('a' = 97 → 100).
+    expect([...first!.ids]).toEqual([1, 100, 101, 1, 102, 2]);
+    expect([...first!.attentionMask]).toEqual([1, 1, 1, 1, 1, 0]);
+    expect([...first!.lengths]).toEqual([3, 2]);
+    expect(batches.flatMap((batch) => [...batch.labels])).toEqual([0, 1, 0, 1, 0]);
+  });
+
+  it('shuffles by seed, the same way every time, and can drop the short last batch', () => {
+    const order = (seed: number) =>
+      [...classificationBatches(examples, tokenizer, { batchSize: 2, seed })].flatMap((batch) =>
+        Array.from({ length: batch.batchSize }, (_, row) =>
+          tokenizer.decode([...batch.ids.subarray(row * batch.seqLen, (row + 1) * batch.seqLen)]),
+        ),
+      );
+    expect(order(3)).toEqual(order(3));
+    expect([...order(3)].sort()).toEqual(['ab', 'c', 'def', 'g', 'hi']);
+    expect(order(3)).not.toEqual(order(4));
+    expect([...classificationBatches(examples, tokenizer, { batchSize: 2, keepLast: false })]).toHaveLength(
+      2,
+    );
+  });
+});

@@ -1,0 +1,74 @@
+export { AG_NEWS_LABELS, parseAgNews } from './ag-news.js';
+export { untagBrown, untagBrownSentences } from './brown-corpus.js';
+export {
+  BROWN_GENRES,
+  BROWN_TOPIC_LABELS,
+  BROWN_TOPIC_SPLITS,
+  type BrownGenre,
+  type BrownTopicSplit,
+  brownGenre,
+  brownTopicSplit,
+  chunkSentences,
+} from './brown-topics.js';
+export {
+  type ClassificationBatch,
+  type ClassificationBatchOptions,
+  classificationBatches,
+} from './classification-batches.js';
+export {
+  type ClassificationDataset,
+  type ClassificationExample,
+  nonEmptyDataset,
+  type RawLabel,
+  resolveLabels,
+  UNLABELLED,
+} from './classification-dataset.js';
+export { DataFormatError } from './data-format-error.js';
+export { type DelimitedOptions, type DelimitedRow, parseDelimited } from './delimited-rows.js';
+export { assignSplit, type DocumentSplitRule, documentHash, type SplitName } from './document-split.js';
+export { type JsonlRecord, parseJsonl, parseJsonlLine } from './jsonl.js';
+export { parseJsonlClassification } from './jsonl-classification.js';
+export { parseLabelMapping, parseMinllama } from './minllama.js';
+export { encodeDocument, packDocuments } from './pack-documents.js';
+export { type PaddedBatch, type PadOptions, padSequences } from './pad-sequences.js';
+export { hfClassLabelNames, parseParquetClassification } from './parquet-classification.js';
+export {
+  DocumentLineReader,
+  type DocumentParseOptions,
+  inferPretrainingFormat,
+  PRETRAINING_FORMATS,
+  type PretrainingFormat,
+  parseDocuments,
+} from './pretraining-documents.js';
+export {
+  bytesPerToken,
+  checkManifestMatchesModel,
+  MANIFEST_FILE,
+  MANIFEST_FORMAT,
+  parseShardManifest,
+  type ShardInfo,
+  type ShardManifest,
+  type TokenDtype,
+  tokenDtypeFor,
+} from './shard-manifest.js';
+export { combineSeeds, permutation, seededRandom, shuffle } from './shuffle.js';
+export { parseSst2, SST2_LABELS } from './sst2.js';
+export { type ColumnOptions, parseTableClassification, type TableOptions } from './table-classification.js';
+export {
+  CLASSIFICATION_TASKS,
+  type ClassificationTask,
+  parseTaskSpec,
+  type TaskSpec,
+} from './task-spec.js';
+export { END_OF_TEXT, splitTinyStories, TinyStoriesSplitter } from './tinystories.js';
+export { InMemoryTokenSource, type TokenSource } from './token-source.js';
+export { parseUciSentiment, UCI_SENTIMENT_LABELS } from './uci-sentiment.js';
+export { checkTokenizerMatchesModel, VocabularyMismatchError } from './vocabulary-check.js';
+export {
+  type TokenBatch,
+  type WindowCursor,
+  WindowLoader,
+  type WindowLoaderOptions,
+  type WindowOrder,
+  windowCount,
+} from './window-loader.js';

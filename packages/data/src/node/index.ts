@@ -1,0 +1,31 @@
+export {
+  type BrownSample,
+  loadBrownCorpus,
+  loadBrownSamples,
+  loadBrownTopics,
+} from './brown-corpus-files.js';
+export {
+  CACHE_MANIFEST,
+  type CachedDataset,
+  type CachedFile,
+  ChecksumMismatchError,
+  DownloadError,
+  type GetDatasetOptions,
+  getDataset,
+} from './download-dataset.js';
+export {
+  DEFAULT_HUB_URL,
+  defaultDatasetCache,
+  HUB_DATASET_NAMES,
+  HUB_DATASETS,
+  type HubDataset,
+  type HubDatasetFile,
+  type HubDatasetName,
+  hubFileUrl,
+} from './hub-datasets.js';
+export { loadTask, minllamaLabelNames } from './load-task.js';
+export { DEFAULT_SHARD_TOKENS, type PrepareCorpusOptions, prepareCorpus } from './prepare-corpus.js';
+export { detectPretrainingFormat, type ReadDocumentsOptions, readDocuments } from './read-documents.js';
+export { ShardWriter, type ShardWriterOptions } from './shard-writer.js';
+export { type OpenTokenShardsOptions, ShardedTokenSource } from './sharded-token-source.js';
+export { writeAtomic } from './write-atomic.js';

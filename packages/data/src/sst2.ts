@@ -1,0 +1,44 @@
+import {
+  type ClassificationDataset,
+  nonEmptyDataset,
+  resolveLabels,
+  UNLABELLED,
+} from './classification-dataset.js';
+import { DataFormatError } from './data-format-error.js';
+import { expectFieldCount, parseDelimited } from './delimited-rows.js';
+
+/** GLUE SST-2 (Socher et al. 2013; Wang et al. 2019): 0 negative, 1 positive. */
+export const SST2_LABELS = ['negative', 'positive'];
+
+/**
+ * A GLUE SST-2 TSV: train.tsv and dev.tsv are `sentence<TAB>label` under that header; test.tsv is
+ * `index<TAB>sentence`, without labels, and comes back with `labelled: false`. No quoting: sentences keep
+ * their quotes as written. Sentences are trimmed (GLUE's end with a space before the tab).
+ */
+export function parseSst2(text: string, file: string): ClassificationDataset {
+  const [header, ...rows] = parseDelimited(text, file, { delimiter: '\t', quoted: false });
+  if (!header) throw new DataFormatError(file, null, 'no examples: the file is empty');
+  const columns = header.fields.join('\t');
+  if (columns === 'index\tsentence') {
+    const examples = rows.map((row) => {
+      expectFieldCount(row, 2, file, 'tab-separated');
+      return { text: row.fields[1]!.trim(), label: UNLABELLED };
+    });
+    return nonEmptyDataset({ examples, labelNames: [...SST2_LABELS], source: file, labelled: false });
+  }
+  if (columns !== 'sentence\tlabel') {
+    throw new DataFormatError(
+      file,
+      header.line,
+      `expected the header 'sentence<TAB>label' (train/dev) or 'index<TAB>sentence' (test), got '${header.fields.join('<TAB>')}'`,
+    );
+  }
+  for (const row of rows) expectFieldCount(row, 2, file, 'tab-separated');
+  const { labels } = resolveLabels(
+    rows.map((row) => ({ value: row.fields[1]!, line: row.line })),
+    file,
+    SST2_LABELS,
+  );
+  const examples = rows.map((row, i) => ({ text: row.fields[0]!.trim(), label: labels[i]! }));
+  return nonEmptyDataset({ examples, labelNames: [...SST2_LABELS], source: file, labelled: true });
+}

@@ -1,0 +1,48 @@
+/**
+ * Classification tasks a TASKSPEC can name, with the file layout each expects:
+ * - sst2: GLUE SST-2 TSV (`sentence<TAB>label` + header; test.tsv unlabelled), or an HF Parquet split;
+ * - ag_news: AG News CSV (`"class","title","description"` or `text,label`), or an HF Parquet split;
+ * - minllama: `label ||| text` with `<prefix>-label-mapping.json` beside it when present;
+ * - uci: UCI sentiment `sentence<TAB>label`, no header;
+ * - tsv / csv / jsonl / parquet: generic, text and label columns (`text`, `label` unless told);
+ * - brown: the Brown corpus genre task; the "path" is a split, `id-train`, `id-test` or `ood`.
+ */
+export const CLASSIFICATION_TASKS = [
+  'sst2',
+  'ag_news',
+  'minllama',
+  'uci',
+  'tsv',
+  'csv',
+  'jsonl',
+  'parquet',
+  'brown',
+] as const;
+
+export type ClassificationTask = (typeof CLASSIFICATION_TASKS)[number];
+
+export interface TaskSpec {
+  task: ClassificationTask;
+  path: string;
+}
+
+/**
+ * `task:path` → its parts, e.g. `sst2:../shared/data/sst2/dev.tsv`. Split at the first colon, so a path may
+ * hold colons of its own; task names are two letters or more, so `C:\data\x.csv` is never taken for one.
+ */
+export function parseTaskSpec(spec: string): TaskSpec {
+  const colon = spec.indexOf(':');
+  const task = spec.slice(0, colon);
+  const path = spec.slice(colon + 1);
+  if (colon === -1 || path === '') {
+    throw new Error(
+      `task spec '${spec}': expected TASK:PATH with TASK one of ${CLASSIFICATION_TASKS.join(', ')}`,
+    );
+  }
+  if (!(CLASSIFICATION_TASKS as readonly string[]).includes(task)) {
+    throw new Error(
+      `task spec '${spec}': unknown task '${task}' (tasks: ${CLASSIFICATION_TASKS.join(', ')})`,
+    );
+  }
+  return { task: task as ClassificationTask, path };
+}
