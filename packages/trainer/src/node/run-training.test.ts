@@ -134,6 +134,9 @@ describe('runTraining', () => {
     expect(await latestCheckpoint(dir)).toBe(before);
     const loaded = await loadCheckpoint(before!);
     expect(loaded.step).toBe(8);
+    // the checkpoint carries the metrics so far and the data cursor
+    expect((loaded.state.metrics as StepMetrics[]).map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(loaded.state.dataCursor).toEqual({ position: 32 });
   });
 
   it('rejects a corrupt checkpoint with a clear error and never overwrites it', async () => {

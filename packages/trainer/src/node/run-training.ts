@@ -61,12 +61,15 @@ export async function runTraining<M extends TrainableModel>(
   const checkpointNow = async () => {
     lastCheckpoint = await saveCheckpoint(
       runDirectory,
-      await snapshot(trainer, train, options.runState ?? {}),
+      await snapshot(trainer, train, { ...options.runState, metrics: history }),
       { dtype },
     );
     trainer.emit({ type: 'checkpoint', step: trainer.step, path: lastCheckpoint });
     return lastCheckpoint;
   };
+  // Every logged step so far, saved in each checkpoint beside metrics.jsonl (a resumed run trims the file to
+  // the checkpoint's step, so the two always agree).
+  const history: StepMetrics[] = await readMetrics(metricsPath);
   while (trainer.step < steps) {
     const metrics: StepMetrics = await trainer.trainStep(train);
     let best = false;
@@ -78,6 +81,7 @@ export async function runTraining<M extends TrainableModel>(
     }
     if (metrics.step % logEvery === 0 || metrics.valLoss !== undefined || metrics.step === steps) {
       await appendFile(metricsPath, `${JSON.stringify(metrics)}\n`);
+      history.push(metrics);
     }
     const stopping = options.signal?.aborted ?? false;
     const due =
@@ -170,6 +174,14 @@ async function trimMetrics(path: string, step: number): Promise<void> {
     .filter((line) => line.trim() !== '')
     .filter((line) => (JSON.parse(line) as { step: number }).step <= step);
   await writeFile(path, kept.map((line) => `${line}\n`).join(''));
+}
+
+async function readMetrics(path: string): Promise<StepMetrics[]> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as StepMetrics);
 }
 
 async function readBestPointer(runDirectory: string): Promise<string | undefined> {
