@@ -95,6 +95,19 @@ describe('WindowLoader cursor', () => {
     });
   }
 
+  it('as a batch source: setCursor on a running loader resumes the same way', async () => {
+    const options: WindowLoaderOptions = { batchSize: 3, seqLen: 5, order: 'shuffled', seed: 9 };
+    const uninterrupted = await take(new WindowLoader(positions(58), options), 12);
+    const first = new WindowLoader(positions(58), options);
+    await take(first, 4);
+    const other = new WindowLoader(positions(58), options);
+    other.setCursor(JSON.parse(JSON.stringify(first.getCursor())));
+    const resumed = [];
+    for (let i = 0; i < 8; i++) resumed.push(await other.nextBatch());
+    expect(resumed).toEqual(uninterrupted.slice(4));
+    expect(() => other.setCursor({ epoch: 0, position: -1 })).toThrow(/is not a position in 11 windows/);
+  });
+
   it('rejects a cursor outside the epoch, and streams too short for one window', () => {
     expect(
       () => new WindowLoader(positions(58), { batchSize: 1, seqLen: 5, cursor: { epoch: 0, position: 11 } }),

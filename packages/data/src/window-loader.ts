@@ -103,6 +103,33 @@ export class WindowLoader {
     return { epoch: this.epoch, position: this.position };
   }
 
+  // The trainer's BatchSource interface (@mini-llama/trainer), structurally: a loader is a batch source.
+  nextBatch(): Promise<TokenBatch> {
+    return this.next();
+  }
+
+  getCursor(): WindowCursor {
+    return this.cursor;
+  }
+
+  /** Moves to a cursor saved earlier (the same checks as the constructor's `cursor` option). */
+  setCursor(cursor: unknown): void {
+    const { epoch, position } = (cursor ?? {}) as Partial<WindowCursor>;
+    if (
+      !Number.isInteger(epoch) ||
+      epoch! < 0 ||
+      !Number.isInteger(position) ||
+      position! < 0 ||
+      position! >= this.windowCount
+    ) {
+      throw new RangeError(
+        `WindowLoader: cursor ${JSON.stringify(cursor)} is not a position in ${this.windowCount} windows`,
+      );
+    }
+    this.epoch = epoch!;
+    this.position = position!;
+  }
+
   /** Windows per epoch / batch size, rounded down: how many batches make roughly one pass. */
   get batchesPerEpoch(): number {
     return Math.floor(this.windowCount / this.batchSize);

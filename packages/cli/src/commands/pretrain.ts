@@ -15,7 +15,6 @@ import { type LlamaConfig, LlamaModel, presetConfig, resolveConfig } from '@mini
 import { loadModel, saveModel } from '@mini-llama/model/node';
 import type { Tokenizer } from '@mini-llama/tokenizer';
 import {
-  type BatchSource,
   parseRunConfig,
   type RunConfig,
   type RunConfigInput,
@@ -37,29 +36,6 @@ export function addPretrainCommand(program: Command, io: CliIo): void {
     .description('Pretrain a Llama on text files or prepared shards (next-token prediction).');
   addTrainingOptions(command);
   command.action((flags: TrainingFlags) => runPretrain(flags, io));
-}
-
-/** A WindowLoader as the trainer's batch source, its cursor saved in checkpoints. */
-class LoaderSource implements BatchSource {
-  private loader: WindowLoader;
-  constructor(
-    private readonly tokens: TokenSource,
-    private readonly options: ConstructorParameters<typeof WindowLoader>[1],
-  ) {
-    this.loader = new WindowLoader(tokens, options);
-  }
-  nextBatch() {
-    return this.loader.next();
-  }
-  getCursor() {
-    return this.loader.cursor;
-  }
-  setCursor(cursor: unknown) {
-    this.loader = new WindowLoader(this.tokens, {
-      ...this.options,
-      cursor: cursor as { epoch: number; position: number },
-    });
-  }
 }
 
 async function runPretrain(flags: TrainingFlags, io: CliIo): Promise<void> {
@@ -89,7 +65,7 @@ async function runPretrain(flags: TrainingFlags, io: CliIo): Promise<void> {
     throw new CliError(`--seq-len ${seqLen} exceeds the model's context length ${model.config.maxSeqLen}`);
   }
   const { training } = config;
-  const train = new LoaderSource(data.train, {
+  const train = new WindowLoader(data.train, {
     batchSize: training.batchSize,
     seqLen,
     order: config.data.order,
