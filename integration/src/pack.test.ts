@@ -1,11 +1,22 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '..', '..');
-const published = ['layers', 'model', 'backends', 'tokenizer', 'cli'];
+/** Every package under packages/ that is published (not private): name → directory. */
+const published = readdirSync(join(root, 'packages'))
+  .map((directory) => ({
+    directory,
+    manifest: JSON.parse(readFileSync(join(root, 'packages', directory, 'package.json'), 'utf8')),
+  }))
+  .filter(({ manifest }) => !manifest.private)
+  .map(({ directory, manifest }) => ({
+    directory,
+    name: manifest.name as string,
+    version: manifest.version as string,
+  }));
 const TFJS = '4.22.0';
 
 /**
@@ -19,25 +30,15 @@ describe('the packed packages in an outside project', () => {
   beforeAll(() => {
     project = mkdtempSync(join(tmpdir(), 'mini-llama-pack-'));
     const tarballs = join(project, 'tarballs');
-    for (const name of published) {
+    const local: Record<string, string> = {};
+    for (const { directory, name, version } of published) {
       execFileSync('pnpm', ['pack', '--pack-destination', tarballs], {
-        cwd: join(root, 'packages', name),
+        cwd: join(root, 'packages', directory),
         stdio: 'pipe',
       });
+      // pnpm names a tarball after the package: @scope/name 1.0.0 → scope-name-1.0.0.tgz
+      local[name] = `file:${join(tarballs, `${name.replace('@', '').replace('/', '-')}-${version}.tgz`)}`;
     }
-    const files = readdirSync(tarballs);
-    const tarballOf = (prefix: string) => {
-      const file = files.find((f) => f.startsWith(prefix));
-      if (!file) throw new Error(`no tarball for ${prefix} in ${files.join(', ')}`);
-      return `file:${join(tarballs, file)}`;
-    };
-    const local = {
-      '@mini-llama/layers': tarballOf('mini-llama-layers-'),
-      '@mini-llama/model': tarballOf('mini-llama-model-'),
-      '@mini-llama/backends': tarballOf('mini-llama-backends-'),
-      '@mini-llama/tokenizer': tarballOf('mini-llama-tokenizer-'),
-      'mini-llama': tarballOf('mini-llama-0'),
-    };
     const manifest = {
       name: 'outside-project',
       private: true,
@@ -56,20 +57,18 @@ describe('the packed packages in an outside project', () => {
     if (project) rmSync(project, { recursive: true, force: true });
   });
 
+  // A byte tokenizer, a window loader over its tokens, the trainer with AdamW: the packages working together.
   const trainScript = (load: string) => `${load}
 async function main() {
   await useBackend('cpu');
-  const model = new LlamaModel({ dim: 16, nLayers: 1, nHeads: 2, vocabSize: 20, maxSeqLen: 8, multipleOf: 4 }, { seed: 1 });
-  const inputs = tf.tensor2d([[1, 2, 3, 4]], [1, 4], 'int32');
-  const targets = tf.tensor2d([[2, 3, 4, 5]], [1, 4], 'int32');
-  const logits = model.forward(inputs);
-  const optimizer = tf.train.sgd(0.5);
+  const tokenizer = new ByteTokenizer();
+  const tokens = Int32Array.from(tokenizer.encode('the cat sat on the mat. '.repeat(20), { bos: true }));
+  const loader = new WindowLoader(new InMemoryTokenSource(tokens), { batchSize: 4, seqLen: 8 });
+  const model = new LlamaModel({ dim: 16, nLayers: 1, nHeads: 2, vocabSize: tokenizer.vocabSize, maxSeqLen: 8, multipleOf: 4 }, { seed: 1 });
+  const logits = model.forward(tf.tensor2d([[1, 2, 3, 4]], [1, 4], 'int32'));
+  const trainer = new Trainer(model, { steps: 12, batchSize: 4, optimizer: {}, schedule: { name: 'constant', learningRate: 1e-2 } });
   const losses = [];
-  for (let step = 0; step < 5; step++) {
-    const loss = optimizer.minimize(() => crossEntropy(model.forward(inputs), targets), true);
-    losses.push(loss.dataSync()[0]);
-    loss.dispose();
-  }
+  for (let step = 0; step < 12; step++) losses.push((await trainer.trainStep(loader)).loss);
   console.log(JSON.stringify({ shape: logits.shape, losses }));
 }
 main();
@@ -78,22 +77,26 @@ main();
   it('runs a forward pass and training steps from ESM', () => {
     const script = trainScript(`import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@mini-llama/backends';
-import { crossEntropy } from '@mini-llama/layers';
-import { LlamaModel } from '@mini-llama/model';`);
+import { InMemoryTokenSource, WindowLoader } from '@mini-llama/data';
+import { LlamaModel } from '@mini-llama/model';
+import { ByteTokenizer } from '@mini-llama/tokenizer';
+import { Trainer } from '@mini-llama/trainer';`);
     writeFileSync(join(project, 'train.mjs'), script);
     const result = JSON.parse(execFileSync('node', ['train.mjs'], { cwd: project, encoding: 'utf8' }));
-    expect(result.shape).toEqual([1, 4, 20]);
-    expect(result.losses[4]).toBeLessThan(result.losses[0]);
+    expect(result.shape).toEqual([1, 4, 259]);
+    expect(result.losses[11]).toBeLessThan(result.losses[0]);
   });
 
   it('runs the same from CommonJS', () => {
     const script = trainScript(`const tf = require('@tensorflow/tfjs-core');
 const { useBackend } = require('@mini-llama/backends');
-const { crossEntropy } = require('@mini-llama/layers');
-const { LlamaModel } = require('@mini-llama/model');`);
+const { InMemoryTokenSource, WindowLoader } = require('@mini-llama/data');
+const { LlamaModel } = require('@mini-llama/model');
+const { ByteTokenizer } = require('@mini-llama/tokenizer');
+const { Trainer } = require('@mini-llama/trainer');`);
     writeFileSync(join(project, 'train.cjs'), script);
     const result = JSON.parse(execFileSync('node', ['train.cjs'], { cwd: project, encoding: 'utf8' }));
-    expect(result.losses[4]).toBeLessThan(result.losses[0]);
+    expect(result.losses[11]).toBeLessThan(result.losses[0]);
   });
 
   it('installs the mini-llama command', () => {
