@@ -3,7 +3,7 @@ import { causalMask } from './causal-mask.js';
 import type { LayerKvCache } from './kv-cache.js';
 import { Linear } from './linear.js';
 import { matMul, swapLastTwoAxes } from './matmul.js';
-import type { RotaryEmbedding } from './rotary-embedding.js';
+import type { RotaryEmbedding, RotaryTables } from './rotary-embedding.js';
 
 export interface GroupedQueryAttentionConfig {
   dim: number;
@@ -16,8 +16,11 @@ export interface GroupedQueryAttentionConfig {
 
 export interface AttentionCall {
   rotary: RotaryEmbedding;
-  /** Position of the first token (all rows alike), or int32 [B, T] per-token positions. Default 0. */
-  positions?: number | tf.Tensor;
+  /**
+   * Position of the first token (all rows alike), int32 [B, T] per-token positions, or the rotary tables
+   * for them (`rotary.tables(...)`, computed once for all layers). Default 0.
+   */
+  positions?: number | tf.Tensor | RotaryTables;
   /** Keys and values of earlier positions; the new ones are appended. */
   cache?: LayerKvCache;
   /**

@@ -42,5 +42,15 @@ export function matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   if (a.shape.slice(0, -2).some((size, axis) => size !== b.shape[axis])) {
     throw new Error(`matMul: batch dimensions differ: [${a.shape}] · [${b.shape}]`);
   }
-  return matMulWithFastGradient(a, b);
+  // Outside a gradient computation (generation, evaluation) the custom-gradient wrapper only adds overhead.
+  return isRecordingGradients() ? matMulWithFastGradient(a, b) : tf.matMul(a, b);
+}
+
+/**
+ * Whether tfjs is recording operations for a gradient (inside tf.grad / tf.variableGrads). Reads the engine's
+ * own test (`isTapeOn`, not part of tfjs's typed API), so it follows whatever tfjs counts as recording.
+ */
+export function isRecordingGradients(): boolean {
+  const engine = tf.engine() as unknown as { isTapeOn?: () => boolean };
+  return engine.isTapeOn ? engine.isTapeOn() : true; // unknown engine: always take the path with gradients
 }

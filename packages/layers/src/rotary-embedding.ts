@@ -1,6 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMul } from './matmul.js';
 
+/** cos and sin rows for one call's positions: [B|1, T, 1, headDim] each. */
+export interface RotaryTables {
+  cos: tf.Tensor;
+  sin: tf.Tensor;
+}
+
+function isTables(value: number | tf.Tensor | RotaryTables): value is RotaryTables {
+  return typeof value === 'object' && 'cos' in value && 'sin' in value;
+}
+
 export interface RotaryEmbeddingConfig {
   headDim: number; // must be even: rotation acts on pairs
   maxSeqLen: number; // positions 0 … maxSeqLen-1 are precomputed
@@ -59,35 +69,45 @@ export class RotaryEmbedding {
   }
 
   /**
-   * x: [B, T, H, headDim] → [B, T, H, headDim], rotated for its positions.
-   * positions: the position of x's first token (the same for every row, as in cached decoding), or an
-   * int32 tensor [B, T] giving each token's position (rows of a left-padded batch start at different places).
+   * The cos and sin rows for a call's positions, [B|1, T, 1, headDim] each: compute them once per forward and
+   * pass them to every layer's `apply` instead of the positions (they are the same for q and k of all layers).
    */
-  apply(x: tf.Tensor, positions: number | tf.Tensor = 0): tf.Tensor {
-    if (x.rank !== 4 || x.shape[3] !== this.headDim) {
-      throw new Error(`RotaryEmbedding: input has shape [${x.shape}], expected [B, T, H, ${this.headDim}]`);
-    }
-    const [B, T, H] = x.shape as [number, number, number, number];
+  tables(positions: number | tf.Tensor, B: number, T: number): RotaryTables {
     return tf.tidy(() => {
-      let cos: tf.Tensor;
-      let sin: tf.Tensor;
       if (typeof positions === 'number') {
         if (!Number.isInteger(positions) || positions < 0 || positions + T > this.maxSeqLen) {
           throw new Error(
             `RotaryEmbedding: positions ${positions}…${positions + T - 1} fall outside 0…${this.maxSeqLen - 1}`,
           );
         }
-        cos = tf.reshape(tf.slice(this.cos, [positions, 0], [T, this.headDim]), [1, T, 1, this.headDim]);
-        sin = tf.reshape(tf.slice(this.sin, [positions, 0], [T, this.headDim]), [1, T, 1, this.headDim]);
-      } else {
-        if (positions.rank !== 2 || positions.shape[0] !== B || positions.shape[1] !== T) {
-          throw new Error(
-            `RotaryEmbedding: positions have shape [${positions.shape}], expected [${B}, ${T}]`,
-          );
-        }
-        cos = tf.reshape(tf.gather(this.cos, positions), [B, T, 1, this.headDim]);
-        sin = tf.reshape(tf.gather(this.sin, positions), [B, T, 1, this.headDim]);
+        return {
+          cos: tf.reshape(tf.slice(this.cos, [positions, 0], [T, this.headDim]), [1, T, 1, this.headDim]),
+          sin: tf.reshape(tf.slice(this.sin, [positions, 0], [T, this.headDim]), [1, T, 1, this.headDim]),
+        };
       }
+      if (positions.rank !== 2 || positions.shape[0] !== B || positions.shape[1] !== T) {
+        throw new Error(`RotaryEmbedding: positions have shape [${positions.shape}], expected [${B}, ${T}]`);
+      }
+      return {
+        cos: tf.reshape(tf.gather(this.cos, positions), [B, T, 1, this.headDim]),
+        sin: tf.reshape(tf.gather(this.sin, positions), [B, T, 1, this.headDim]),
+      };
+    }) as RotaryTables;
+  }
+
+  /**
+   * x: [B, T, H, headDim] → [B, T, H, headDim], rotated for its positions.
+   * positions: the position of x's first token (the same for every row, as in cached decoding), or an
+   * int32 tensor [B, T] giving each token's position (rows of a left-padded batch start at different places),
+   * or the tables for them from `tables()`.
+   */
+  apply(x: tf.Tensor, positions: number | tf.Tensor | RotaryTables = 0): tf.Tensor {
+    if (x.rank !== 4 || x.shape[3] !== this.headDim) {
+      throw new Error(`RotaryEmbedding: input has shape [${x.shape}], expected [B, T, H, ${this.headDim}]`);
+    }
+    const [B, T, H] = x.shape as [number, number, number, number];
+    return tf.tidy(() => {
+      const { cos, sin } = isTables(positions) ? positions : this.tables(positions, B, T);
       const pairs = tf.reshape(x, [B * T * H, this.headDim]); // [B·T·H, headDim]
       const rotated = tf.reshape(matMul(pairs, this.pairRotation), x.shape); // [B, T, H, headDim]
       return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));

@@ -6,13 +6,14 @@ import {
   prefixed,
   RmsNorm,
   type RotaryEmbedding,
+  type RotaryTables,
 } from '@mini-llama/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LlamaConfig } from './config.js';
 
 export interface DecoderLayerCall {
   rotary: RotaryEmbedding;
-  positions: number | tf.Tensor;
+  positions: number | tf.Tensor | RotaryTables;
   mask: tf.Tensor | null;
   cache: LayerKvCache | undefined;
 }

@@ -76,11 +76,16 @@ export async function* generateStream(
   let prefillMs = 0;
   const decodeStart = { time: 0 };
   let logits: tf.Tensor | null = null;
+  const head = model.inferenceHead(); // [dim, vocab], reused for every token
   try {
     const started = performance.now();
     logits = tf.tidy(() => {
-      const all = model.forward(tf.tensor2d(padded, [B, promptLength], 'int32'), { cache, attentionMask });
-      return tf.reshape(tf.slice(all, [0, promptLength - 1, 0], [B, 1, -1]), [B, -1]); // [B, vocab]
+      const hidden = model.hiddenStates(tf.tensor2d(padded, [B, promptLength], 'int32'), {
+        cache,
+        attentionMask,
+      });
+      const last = tf.slice(hidden, [0, promptLength - 1, 0], [B, 1, -1]); // [B, 1, dim]: only it is sampled from
+      return tf.reshape(model.logitsFromHidden(last, head), [B, -1]); // [B, vocab]
     });
     prefillMs = performance.now() - started;
     decodeStart.time = performance.now();
@@ -110,13 +115,14 @@ export async function* generateStream(
         for (let row = 0; row < B; row++) attentionMask[row]!.push(finishReasons[row] ? 0 : 1);
       }
       logits = tf.tidy(() => {
-        const out = model.forward(tf.tensor2d(next, [B, 1], 'int32'), { cache, attentionMask });
-        return tf.reshape(out, [B, -1]); // [B, vocab]
+        const hidden = model.hiddenStates(tf.tensor2d(next, [B, 1], 'int32'), { cache, attentionMask });
+        return tf.reshape(model.logitsFromHidden(hidden, head), [B, -1]); // [B, vocab]
       });
     }
   } finally {
     logits?.dispose(); // already disposed unless the consumer stopped early
     cache.dispose();
+    head.dispose();
   }
   const reasons = finishReasons.map(
     (reason) => reason ?? (budget < maxNewTokens ? 'context' : 'length'),

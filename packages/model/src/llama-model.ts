@@ -111,24 +111,42 @@ export class LlamaModel {
     }
     return tf.tidy(() => {
       const { positions, mask } = this.positionsAndMask(B, T, start, attentionMask);
+      const rope = this.rotary.tables(positions, B, T); // once for the q and k of every layer
       let h = this.embedTokens.apply(tokens); // [B, T, dim]
       this.layers.forEach((layer, i) => {
-        h = layer.apply(h, { rotary: this.rotary, positions, mask, cache: cache?.layers[i] });
+        h = layer.apply(h, { rotary: this.rotary, positions: rope, mask, cache: cache?.layers[i] });
       });
       return this.norm.apply(h) as tf.Tensor3D;
     });
   }
 
-  /** hidden: [B, T, dim] → logits [B, T, vocab] */
-  logitsFromHidden(hidden: tf.Tensor): tf.Tensor3D {
+  /**
+   * hidden: [B, T, dim] → logits [B, T, vocab]. `head` is the output matrix [dim, vocab] when the caller holds
+   * one already (see `inferenceHead`); otherwise it is the untied head or the transposed embedding.
+   */
+  logitsFromHidden(hidden: tf.Tensor, head?: tf.Tensor): tf.Tensor3D {
     const [B, T, dim] = hidden.shape as [number, number, number];
     return tf.tidy(() => {
       const flat = tf.reshape(hidden, [B * T, dim]); // [B·T, dim]
-      const logits = this.lmHead
-        ? this.lmHead.apply(flat)
-        : matMul(flat, swapLastTwoAxes(this.embedTokens.weight)); // tied: h · Eᵀ, [B·T, vocab]
+      const logits = head
+        ? matMul(flat, head)
+        : this.lmHead
+          ? this.lmHead.apply(flat)
+          : matMul(flat, swapLastTwoAxes(this.embedTokens.weight)); // tied: h · Eᵀ, [B·T, vocab]
       return tf.reshape(logits, [B, T, this.config.vocabSize]) as tf.Tensor3D;
     });
+  }
+
+  /**
+   * The output matrix [dim, vocab] as one tensor to reuse across decoding steps: a tied head would otherwise
+   * transpose the [vocab, dim] embedding for every token (as much memory traffic as the product itself), and
+   * a new tensor each time defeats the wasm backend's cache of packed matMul weights. The caller disposes it;
+   * it is a snapshot, so take a new one after the weights change.
+   */
+  inferenceHead(): tf.Tensor2D {
+    return tf.tidy(() =>
+      this.lmHead ? tf.clone(this.lmHead.weight) : swapLastTwoAxes(this.embedTokens.weight),
+    ) as tf.Tensor2D;
   }
 
   /**
