@@ -13,6 +13,6 @@ export {
 export { LayerKvCache } from './kv-cache.js';
 export { Linear, type LinearConfig } from './linear.js';
 export { type LinearCrossEntropyOptions, linearCrossEntropy } from './linear-cross-entropy.js';
-export { matMul, swapLastTwoAxes } from './matmul.js';
+export { isRecordingGradients, matMul, swapLastTwoAxes } from './matmul.js';
 export { RmsNorm, type RmsNormConfig } from './rms-norm.js';
 export { RotaryEmbedding, type RotaryEmbeddingConfig, type RotaryTables } from './rotary-embedding.js';

@@ -1,7 +1,7 @@
 import { useBackend } from '@mini-llama/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { matMul, swapLastTwoAxes } from './index.js';
+import { isRecordingGradients, matMul, swapLastTwoAxes } from './index.js';
 import { expectClose, randomValues } from './test-helpers.js';
 
 /** Plain-JS batched product of row-major arrays: [batch, M, K] · [batch, K, N]. */
@@ -128,5 +128,33 @@ describe.each(['cpu', 'wasm'] as const)('matMul on %s', (backend) => {
       );
     });
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('matMul outside gradient recording', () => {
+  it('knows when tfjs records a gradient, and gives the same value either way', async () => {
+    await useBackend('cpu');
+    const a = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
+    const b = tf.tensor2d([
+      [0.5, -1],
+      [2, 0],
+    ]);
+    expect(isRecordingGradients()).toBe(false);
+    const outside = matMul(a, b);
+    let inside: number[] = [];
+    let recording = false;
+    const grad = tf.grad((x: tf.Tensor) => {
+      recording = isRecordingGradients();
+      const product = matMul(x, b);
+      inside = Array.from(product.dataSync());
+      return tf.sum(product);
+    })(a);
+    expect(recording).toBe(true);
+    expect(inside).toEqual(Array.from(outside.dataSync()));
+    expect(Array.from(grad.dataSync())).toEqual([-0.5, 2, -0.5, 2]); // row sums of b, for each row of a
+    tf.dispose([a, b, outside, grad]);
   });
 });

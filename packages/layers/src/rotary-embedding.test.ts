@@ -208,3 +208,29 @@ describe.each(['cpu', 'wasm'] as const)('RotaryEmbedding on %s', (backend) => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('RotaryEmbedding tables', () => {
+  it('precomputed tables rotate exactly as the positions they came from', async () => {
+    await useBackend('cpu');
+    const rotary = new RotaryEmbedding({ headDim: 8, maxSeqLen: 16 });
+    const x = tf.tensor4d(randomValues(2 * 3 * 2 * 8, 17), [2, 3, 2, 8]);
+    const positions = tf.tensor2d(
+      [
+        [4, 5, 6],
+        [0, 0, 1],
+      ],
+      [2, 3],
+      'int32',
+    );
+    for (const where of [5, positions]) {
+      const direct = rotary.apply(x, where);
+      const tables = rotary.tables(where, 2, 3);
+      const viaTables = rotary.apply(x, tables);
+      expect(Array.from(viaTables.dataSync())).toEqual(Array.from(direct.dataSync()));
+      tf.dispose([direct, viaTables, tables.cos, tables.sin]);
+    }
+    expect(() => rotary.tables(15, 1, 3)).toThrow(/positions 15…17 fall outside 0…15/);
+    tf.dispose([x, positions]);
+    rotary.dispose();
+  });
+});

@@ -210,3 +210,24 @@ describe('LlamaModel weights', () => {
     model.dispose();
   });
 });
+
+describe('LlamaModel inference head', () => {
+  it.each([true, false])(
+    'reuses one output matrix with the same logits (tied: %s)',
+    async (tieEmbeddings) => {
+      await useBackend('cpu');
+      const model = new LlamaModel({ ...tiny, tieEmbeddings }, { seed: 21 });
+      const before = tf.memory().numTensors;
+      const head = model.inferenceHead();
+      expect(head.shape).toEqual([32, 50]);
+      const [plain, reused] = tf.tidy(() => {
+        const hidden = model.hiddenStates(tf.tensor2d([[1, 2, 3]], [1, 3], 'int32'));
+        return [model.logitsFromHidden(hidden), model.logitsFromHidden(hidden, head)];
+      });
+      expect(maxAbsDiff(plain!, reused!)).toBe(0);
+      tf.dispose([plain!, reused!, head]);
+      expect(tf.memory().numTensors).toBe(before);
+      model.dispose();
+    },
+  );
+});
