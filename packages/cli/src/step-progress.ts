@@ -1,3 +1,4 @@
+import type { StepMetrics, TrainerEvent } from '@mini-llama/trainer';
 import { SingleBar } from 'cli-progress';
 import type { CliIo } from './io.js';
 
@@ -59,6 +60,18 @@ export class StepProgress {
     this.io.stderr.write(
       `step ${step}/${this.totalSteps}  loss ${loss.toFixed(3)}${validation}  lr ${lr.toExponential(2)}  ${speed} tok/s  ${elapsed.toFixed(0)} s\n`,
     );
+  }
+
+  /** Shows a trainer's steps and evaluations: `trainer.on(progress.listener())`. */
+  listener(): (event: TrainerEvent) => void {
+    let last: StepMetrics | null = null;
+    return (event) => {
+      if (event.type === 'step') {
+        last = event.metrics;
+        this.update(last);
+      }
+      if (event.type === 'eval' && last) this.update({ ...last, valLoss: event.valLoss });
+    };
   }
 
   stop(): void {

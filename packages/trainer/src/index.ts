@@ -8,6 +8,7 @@ export {
   RunConfigError,
   type RunConfigInput,
   runConfigSchema,
+  trainerConfigFromRun,
 } from './run-config.js';
 export {
   classificationObjective,

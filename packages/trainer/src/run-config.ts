@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TrainerConfig } from './trainer.js';
 
 const positiveInteger = z.number().int().positive();
 const nonNegativeInteger = z.number().int().nonnegative();
@@ -86,4 +87,31 @@ export function parseRunConfig(json: unknown, source = 'run configuration'): Run
     (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
   );
   throw new RunConfigError(`${source}: ${problems.join('; ')}`);
+}
+
+/** The Trainer's settings in a run configuration; evaluation only when the run has validation data. */
+export function trainerConfigFromRun(
+  training: RunConfig['training'],
+  { evaluate }: { evaluate: boolean },
+): TrainerConfig {
+  return {
+    steps: training.steps,
+    batchSize: training.batchSize,
+    gradAccum: training.gradAccum,
+    clip: training.clip,
+    evalEvery: evaluate ? training.evalEvery : 0,
+    nonFinite: training.onNan,
+    optimizer: {
+      beta1: training.beta1,
+      beta2: training.beta2,
+      eps: training.eps,
+      weightDecay: training.weightDecay,
+    },
+    schedule: {
+      name: training.schedule,
+      learningRate: training.lr,
+      minLearningRate: training.minLr,
+      warmupSteps: training.warmup,
+    },
+  };
 }

@@ -19,10 +19,10 @@ import {
   IGNORE_INDEX,
   type Objective,
   parseRunConfig,
-  type StepMetrics,
   type TokenBatch,
   type TrainableModel,
   Trainer,
+  trainerConfigFromRun,
 } from '@mini-llama/trainer';
 import { latestCheckpoint, resumeTraining, runTraining } from '@mini-llama/trainer/node';
 import * as tf from '@tensorflow/tfjs-core';
@@ -141,26 +141,7 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
   }
   const trainer = new Trainer(
     trainable,
-    {
-      steps: training.steps,
-      batchSize: training.batchSize,
-      gradAccum: training.gradAccum,
-      clip: training.clip,
-      evalEvery: validation ? training.evalEvery : 0,
-      nonFinite: training.onNan,
-      optimizer: {
-        beta1: training.beta1,
-        beta2: training.beta2,
-        eps: training.eps,
-        weightDecay: training.weightDecay,
-      },
-      schedule: {
-        name: training.schedule,
-        learningRate: training.lr,
-        minLearningRate: training.minLr,
-        warmupSteps: training.warmup,
-      },
-    },
+    trainerConfigFromRun(training, { evaluate: Boolean(validation) }),
     objective,
   );
   await mkdir(outDirectory, { recursive: true });
@@ -180,14 +161,7 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
   };
   await writeAtomic(join(outDirectory, 'run-config.json'), `${JSON.stringify(resolved, null, 2)}\n`);
   const progress = new StepProgress(io, training.steps, trainer.step);
-  let last: StepMetrics | null = null;
-  trainer.on((event) => {
-    if (event.type === 'step') {
-      last = event.metrics;
-      progress.update(last);
-    }
-    if (event.type === 'eval' && last) progress.update({ ...last, valLoss: event.valLoss });
-  });
+  trainer.on(progress.listener());
   try {
     const result = await runTraining({
       runDirectory: outDirectory,

@@ -18,8 +18,8 @@ import {
   parseRunConfig,
   type RunConfig,
   type RunConfigInput,
-  type StepMetrics,
   Trainer,
+  trainerConfigFromRun,
 } from '@mini-llama/trainer';
 import { latestCheckpoint, resumeTraining, runTraining } from '@mini-llama/trainer/node';
 import type { Command } from 'commander';
@@ -74,26 +74,7 @@ async function runPretrain(flags: TrainingFlags, io: CliIo): Promise<void> {
   const validation = data.validation
     ? validationBatches(data.validation, training.batchSize, seqLen, training.evalBatches)
     : undefined;
-  const trainer = new Trainer(model, {
-    steps: training.steps,
-    batchSize: training.batchSize,
-    gradAccum: training.gradAccum,
-    clip: training.clip,
-    evalEvery: validation ? training.evalEvery : 0,
-    nonFinite: training.onNan,
-    optimizer: {
-      beta1: training.beta1,
-      beta2: training.beta2,
-      eps: training.eps,
-      weightDecay: training.weightDecay,
-    },
-    schedule: {
-      name: training.schedule,
-      learningRate: training.lr,
-      minLearningRate: training.minLr,
-      warmupSteps: training.warmup,
-    },
-  });
+  const trainer = new Trainer(model, trainerConfigFromRun(training, { evaluate: Boolean(validation) }));
   await mkdir(outDirectory, { recursive: true });
   if (resumeDirectory) {
     const checkpoint = await latestCheckpoint(resumeDirectory);
@@ -108,14 +89,7 @@ async function runPretrain(flags: TrainingFlags, io: CliIo): Promise<void> {
   );
 
   const progress = new StepProgress(io, training.steps, trainer.step);
-  let lastStep: StepMetrics | null = null;
-  trainer.on((event) => {
-    if (event.type === 'step') {
-      lastStep = event.metrics;
-      progress.update(event.metrics);
-    }
-    if (event.type === 'eval' && lastStep) progress.update({ ...lastStep, valLoss: event.valLoss });
-  });
+  trainer.on(progress.listener());
   const controller = new AbortController();
   const interrupt = () => {
     io.stderr.write('\ninterrupted: finishing this step and writing a checkpoint (Ctrl-C again to abort)\n');
