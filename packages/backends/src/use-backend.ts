@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { registerFastWasmSlices } from './wasm-slice-kernels.js';
 
 export type BackendName = 'cpu' | 'wasm';
 export type BackendRequest = BackendName | 'auto';
@@ -22,7 +23,10 @@ const AUTO_ORDER: readonly BackendName[] = ['wasm', 'cpu'];
 async function registerBackend(name: BackendName): Promise<void> {
   if (tf.findBackendFactory(name)) return;
   if (name === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
-  else await import('@tensorflow/tfjs-backend-wasm');
+  else {
+    await import('@tensorflow/tfjs-backend-wasm');
+    registerFastWasmSlices();
+  }
 }
 
 async function start(name: BackendName): Promise<void> {
