@@ -10,6 +10,7 @@ import {
   presetConfig,
   Random,
 } from '@mini-llama/model';
+import { Trainer } from '@mini-llama/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
 import { startBackend } from '../backend.js';
@@ -18,7 +19,7 @@ import type { CliIo } from '../io.js';
 import { BACKEND_HELP, backendRequest, nameList, positiveInteger, positiveNumber } from '../options.js';
 import { exists, formatBytes } from '../paths.js';
 import { findTorchScript, pythonFor, runTorchPeer, torchAvailable } from '../torch-peer.js';
-import { LanguageModelTrainer, randomTokens } from '../training.js';
+import { randomTokens } from '../training.js';
 
 interface BenchFlags {
   presets: string[];
@@ -47,7 +48,13 @@ export interface BenchRow {
   tensorsAfter: number;
 }
 
-const LEARNING_RATE = 5e-4; // torch_llama.py's; the value does not change the speed
+// torch_llama.py's training step: AdamW (lr 5e-4, β 0.9/0.95, weight decay 0.1 on matrices), clipping at 1.0.
+const TRAINER = {
+  batchSize: 1,
+  optimizer: { beta1: 0.9, beta2: 0.95, weightDecay: 0.1 },
+  schedule: { name: 'constant', learningRate: 5e-4 },
+  clip: 1,
+} as const;
 
 export function addBenchCommand(program: Command, io: CliIo): void {
   program
@@ -82,8 +89,8 @@ export function addBenchCommand(program: Command, io: CliIo): void {
     .addHelpText(
       'after',
       `
-Training: random tokens, batch B at the full context, Adam with fused cross-entropy; one warm-up step, then
-steps until --seconds have passed. Generation: batch 1, greedy, min(255, context - 1) new tokens with the KV
+Training: random tokens, batch B at the full context, AdamW with the fused head + loss and clipping at 1.0
+(as torch_llama.py); one warm-up step, then steps until --seconds have passed. Generation: batch 1, greedy, min(255, context - 1) new tokens with the KV
 cache; decode tokens/s. Peak RSS is sampled around every step and token; tf.memory().numTensors is read
 before building the model and after disposing it, and must be equal.`,
     )
@@ -183,7 +190,7 @@ async function measurePreset(preset: LlamaPresetName, flags: BenchFlags, io: Cli
   const tensorsBefore = tf.memory().numTensors;
   const config = presetConfig(preset);
   const model = new LlamaModel(config, { seed: 0 });
-  const trainer = new LanguageModelTrainer(model, { learningRate: LEARNING_RATE });
+  const trainer = new Trainer(model, { ...TRAINER, steps: Number.MAX_SAFE_INTEGER, batchSize: flags.batch });
   let disposed = false;
   const disposeAll = () => {
     if (disposed) return;
@@ -196,12 +203,13 @@ async function measurePreset(preset: LlamaPresetName, flags: BenchFlags, io: Cli
     const T = config.maxSeqLen;
     io.stderr.write(`${preset}: training, batch ${B} × ${T} tokens, ${flags.seconds} s…\n`);
     const batch = randomTokens(config.vocabSize, B, T, new Random(0));
-    await trainer.step(batch); // warm-up: kernels compiled, optimizer state allocated
+    const source = { nextBatch: () => batch, getCursor: () => null, setCursor: () => {} }; // the same batch, as torch_llama.py
+    await trainer.trainStep(source); // warm-up: kernels compiled, optimizer state allocated
     rss.sample();
     const started = performance.now();
     let steps = 0;
     while (steps < 2 || performance.now() - started < flags.seconds * 1000) {
-      await trainer.step(batch);
+      await trainer.trainStep(source);
       rss.sample();
       steps++;
     }
