@@ -4,12 +4,13 @@ import { loadBrownCorpus } from '@mini-llama/data/node';
 import { generate, LLAMA_PRESETS, type LlamaConfigInput, LlamaModel, Random } from '@mini-llama/model';
 import { saveModel } from '@mini-llama/model/node';
 import { ByteTokenizer } from '@mini-llama/tokenizer';
+import { Trainer } from '@mini-llama/trainer';
 import type { Command } from 'commander';
 import { startBackend } from '../backend.js';
 import type { CliIo } from '../io.js';
 import { BACKEND_HELP, backendRequest, oneOf, positiveNumber } from '../options.js';
 import { TrainingProgress } from '../progress.js';
-import { LanguageModelTrainer, randomWindows } from '../training.js';
+import { randomWindows } from '../training.js';
 
 type ModelShape = Omit<LlamaConfigInput, 'vocabSize'>;
 
@@ -78,15 +79,28 @@ async function runDemo(flags: DemoFlags, io: CliIo): Promise<void> {
       `${corpus.length.toLocaleString('en-US')} tokens of the Brown corpus, ${seconds} s on ${choice.name}\n`,
   );
 
-  const trainer = new LanguageModelTrainer(model, { learningRate: LEARNING_RATE });
+  // Adam as tfjs's tf.train.adam defaults it (no weight decay, no clipping): the quickest start for seconds of
+  // training. The trainer package's AdamW with decay is what `mini-llama pretrain` uses.
+  const trainer = new Trainer(model, {
+    steps: Number.MAX_SAFE_INTEGER,
+    batchSize: BATCH,
+    clip: 0,
+    optimizer: { beta1: 0.9, beta2: 0.999, eps: 1e-7, weightDecay: 0 },
+    schedule: { name: 'constant', learningRate: LEARNING_RATE },
+  });
   try {
     const random = new Random(SEED);
+    const source = {
+      nextBatch: () => randomWindows(corpus, BATCH, seqLen, random),
+      getCursor: () => null,
+      setCursor: () => {},
+    };
     const progress = new TrainingProgress(io, seconds);
     const started = performance.now();
     let status = { step: 0, loss: Number.NaN, tokensPerSecond: 0, elapsedSeconds: 0 };
     // At least one step, however short --seconds is: the demo always trains.
     while (status.step === 0 || status.elapsedSeconds < seconds) {
-      const loss = await trainer.step(randomWindows(corpus, BATCH, seqLen, random));
+      const { loss } = await trainer.trainStep(source);
       const elapsedSeconds = (performance.now() - started) / 1000;
       const step = status.step + 1;
       status = { step, loss, tokensPerSecond: (step * BATCH * seqLen) / elapsedSeconds, elapsedSeconds };
