@@ -3,5 +3,6 @@ export {
   type BackendChoice,
   type BackendName,
   type BackendRequest,
+  type UseBackendOptions,
   useBackend,
 } from './use-backend.js';

@@ -91,4 +91,15 @@ export function oneOf<T extends string>(flag: string, choices: readonly T[]): (v
 
 export const backendRequest = oneOf<BackendRequest>('--backend', BACKEND_REQUESTS);
 
+/** --threads: wasm's XNNPACK pool size, 1 to 8 (tfjs pre-creates 8 workers). */
+export function wasmThreads(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isInteger(number) || number < 1 || number > 8) {
+    throw new CliError(`--threads must be an integer from 1 to 8, got '${value}'`);
+  }
+  return number;
+}
+
+export const THREADS_HELP = 'threads for the wasm backend in Node, 1 to 8 (default: one per core)';
+
 export const BACKEND_HELP = `tfjs backend: ${BACKEND_REQUESTS.join(', ')} (auto picks the fastest that starts)`;

@@ -77,9 +77,13 @@ describe('mini-llama bench', () => {
       'generate --config stories260K --tokens 255',
     ]);
     const lines = run.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^preset +mode +ours tokens\/s +torch tokens\/s +ratio +peak RSS +tensors$/);
-    expect(lines[1]).toMatch(/^stories260K +train +[\d.]+ +1000\.0 +[\d.]+x +[\d.]+ [KMG]iB +(\d+) → \1$/);
-    expect(lines[2]).toMatch(/^stories260K +generate +[\d.]+ +50\.0 +[\d.]+x/);
+    expect(lines[0]).toMatch(
+      /^preset +mode +backend +ours tokens\/s +torch tokens\/s +ratio +peak RSS +tensors$/,
+    );
+    expect(lines[1]).toMatch(
+      /^stories260K +train +wasm ×\d +[\d.]+ +1000\.0 +[\d.]+x +[\d.]+ [KMG]iB +(\d+) → \1$/,
+    );
+    expect(lines[2]).toMatch(/^stories260K +generate +wasm ×\d +[\d.]+ +50\.0 +[\d.]+x/);
 
     const json = await cliWithEnv(env, ...args, '--json');
     const rows = JSON.parse(json.stdout) as BenchRow[];
@@ -104,6 +108,35 @@ describe('mini-llama bench', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toContain(`torch: skipped, ${missing} not found`);
     expect((JSON.parse(run.stdout) as BenchRow[])[0]!.torchTokensPerSecond).toBeNull();
+  });
+
+  it('--modes generate measures generation only, on the wasm threads asked for', async () => {
+    const run = await cli(
+      'bench',
+      '--presets',
+      'stories260K',
+      '--modes',
+      'generate',
+      '--threads',
+      '1',
+      '--json',
+      '--no-torch',
+    );
+    expect(run.code).toBe(0);
+    const rows = JSON.parse(run.stdout) as BenchRow[];
+    expect(rows.map((row) => [row.mode, row.backend])).toEqual([['generate', 'wasm']]);
+    // In this test process wasm may have started earlier with another count; the row says which ran.
+    const [, running] = /backend: wasm on (\d+) threads?/.exec(run.stderr) ?? [];
+    expect(rows[0]!.threads).toBe(Number(running));
+  });
+
+  it('rejects a thread count wasm cannot use and an unknown mode', async () => {
+    expect((await cli('bench', '--threads', '0')).stderr).toMatch(
+      /^mini-llama bench: --threads must be an integer from 1 to 8, got '0'/m,
+    );
+    expect((await cli('bench', '--modes', 'train,infer', '--no-torch')).stderr).toMatch(
+      /^mini-llama bench: --modes: unknown mode 'infer', expected train, generate/m,
+    );
   });
 
   it('rejects an unknown preset', async () => {

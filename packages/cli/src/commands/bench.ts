@@ -16,7 +16,15 @@ import type { Command } from 'commander';
 import { startBackend } from '../backend.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { BACKEND_HELP, backendRequest, nameList, positiveInteger, positiveNumber } from '../options.js';
+import {
+  BACKEND_HELP,
+  backendRequest,
+  nameList,
+  positiveInteger,
+  positiveNumber,
+  THREADS_HELP,
+  wasmThreads,
+} from '../options.js';
 import { exists, formatBytes } from '../paths.js';
 import { findTorchScript, pythonFor, runTorchPeer, torchAvailable } from '../torch-peer.js';
 import { randomTokens } from '../training.js';
@@ -24,6 +32,9 @@ import { randomTokens } from '../training.js';
 interface BenchFlags {
   presets: string[];
   backend: BackendRequest;
+  threads?: number;
+  generateThreads: number;
+  modes: string[];
   seconds: number;
   batch: number;
   json?: boolean;
@@ -36,6 +47,8 @@ export interface BenchRow {
   preset: string;
   mode: 'train' | 'generate';
   backend: string;
+  /** wasm's thread count; null for other backends. */
+  threads: number | null;
   /** Train: batch × full context; generate: batch 1 and the number of new tokens. */
   batch: number;
   tokens: number;
@@ -69,6 +82,14 @@ export function addBenchCommand(program: Command, io: CliIo): void {
       ['stories260K', 'stories15M'],
     )
     .option('--backend <name>', BACKEND_HELP, backendRequest, 'auto')
+    .option('--threads <n>', `training: ${THREADS_HELP}`, wasmThreads)
+    .option(
+      '--generate-threads <n>',
+      'generation: wasm threads (default 1: per-token products are too small to gain from more)',
+      wasmThreads,
+      1,
+    )
+    .option('--modes <modes>', 'comma-separated: train, generate', nameList('--modes'), ['train', 'generate'])
     .option(
       '--seconds <s>',
       'training time per preset, after one warm-up step (at least 2 steps)',
@@ -85,13 +106,16 @@ export function addBenchCommand(program: Command, io: CliIo): void {
     .option('--torch', 'also run the PyTorch yardstick (default: on when python3 can import torch)')
     .option('--no-torch', 'do not run PyTorch')
     .option('--torch-script <path>', 'torch_llama.py (default: <repo>/../shared/peers/torch_llama.py)')
-    .option('--no-isolate', 'measure every preset in this process instead of a fresh one each')
+    .option(
+      '--no-isolate',
+      'measure everything in this process (one thread count) instead of a fresh process per preset and mode',
+    )
     .addHelpText(
       'after',
       `
 Training: random tokens, batch B at the full context, AdamW with the fused head + loss and clipping at 1.0
-(as torch_llama.py); one warm-up step, then steps until --seconds have passed. Generation: batch 1, greedy, min(255, context - 1) new tokens with the KV
-cache; decode tokens/s. Peak RSS is sampled around every step and token; tf.memory().numTensors is read
+(as torch_llama.py); one warm-up step, then steps until --seconds have passed. Generation: one untimed warm-up run, then batch 1, greedy,
+min(255, context - 1) new tokens with the KV cache; decode tokens/s. Peak RSS is sampled around every step and token; tf.memory().numTensors is read
 before building the model and after disposing it, and must be equal.`,
     )
     .action((flags: BenchFlags) => runBench(flags, io));
@@ -104,36 +128,39 @@ async function runBench(flags: BenchFlags, io: CliIo): Promise<void> {
       `--presets: unknown preset '${unknown}', expected some of ${Object.keys(LLAMA_PRESETS).join(', ')}`,
     );
   }
+  const badMode = flags.modes.find((mode) => mode !== 'train' && mode !== 'generate');
+  if (badMode) throw new CliError(`--modes: unknown mode '${badMode}', expected train, generate`);
+  const modes = flags.modes as BenchMode[];
   const torchPeer = await torchPeerToRun(flags, io);
-  const choice = await startBackend(flags.backend, io);
+  // A fresh process per preset and mode: the wasm heap never shrinks, so a large preset measured after another
+  // one could run out of its 4 GiB; each measurement starts from the same state; and training and generation
+  // each get their own wasm thread count.
+  const isolatedBin =
+    flags.isolate && flags.presets.length * modes.length > 1 && (await exists(BUILT_BIN)) ? BUILT_BIN : null;
+  const choice = isolatedBin ? null : await startBackend(flags.backend, io, { threads: flags.threads });
   const rows: BenchRow[] = [];
   const failures: string[] = [];
-  // A fresh process per preset: the wasm heap never shrinks, so a large preset measured after another one
-  // could run out of its 4 GiB, and each measurement should start from the same state.
-  const isolatedBin =
-    flags.isolate && flags.presets.length > 1 && (await exists(BUILT_BIN)) ? BUILT_BIN : null;
   for (const preset of flags.presets as LlamaPresetName[]) {
     let measured: OwnRow[];
     try {
       measured = isolatedBin
-        ? await measureInChildProcess(isolatedBin, preset, flags, io)
-        : await measurePreset(preset, flags, io);
+        ? await measureInChildProcesses(isolatedBin, preset, modes, flags, io)
+        : await measurePreset(preset, modes, flags, io, {
+            name: choice?.name ?? flags.backend,
+            threads: choice?.threads ?? null,
+          });
     } catch (error) {
       // Keep the other presets' rows; the run still fails at the end.
-      const hint =
-        choice.name === 'wasm' ? ' (the wasm heap holds at most 4 GiB: try a smaller --batch)' : '';
+      const hint = /wasm|memory/i.test((error as Error).message)
+        ? ' (the wasm heap holds at most 4 GiB: try a smaller --batch)'
+        : '';
       failures.push(`${preset} failed: ${(error as Error).message}${hint}`);
       io.stderr.write(`${preset}: failed: ${(error as Error).message}\n`);
       continue;
     }
     for (const row of measured) {
       const torch = torchPeer ? await measureTorch(torchPeer, preset, row, flags, io) : null;
-      rows.push({
-        ...row,
-        backend: choice.name,
-        torchTokensPerSecond: torch,
-        ratio: torch ? row.tokensPerSecond / torch : null,
-      });
+      rows.push({ ...row, torchTokensPerSecond: torch, ratio: torch ? row.tokensPerSecond / torch : null });
     }
   }
   io.stdout.write(flags.json ? `${JSON.stringify(rows)}\n` : formatTable(rows));
@@ -143,15 +170,33 @@ async function runBench(flags: BenchFlags, io: CliIo): Promise<void> {
   if (failures.length + leaks.length > 0) throw new Error([...failures, ...leaks].join('; '));
 }
 
-type OwnRow = Omit<BenchRow, 'backend' | 'torchTokensPerSecond' | 'ratio'>;
+type BenchMode = BenchRow['mode'];
+type OwnRow = Omit<BenchRow, 'torchTokensPerSecond' | 'ratio'>;
 
 /** The built executable beside this module (dist/bin.js); absent when running from sources. */
 const BUILT_BIN = fileURLToPath(new URL('./bin.js', import.meta.url));
 
-/** Runs `bench` for one preset in a child Node process and returns its rows. */
+/** Runs `bench` for one preset in one child Node process per mode and returns their rows. */
+async function measureInChildProcesses(
+  bin: string,
+  preset: LlamaPresetName,
+  modes: BenchMode[],
+  flags: BenchFlags,
+  io: CliIo,
+): Promise<OwnRow[]> {
+  const rows: OwnRow[] = [];
+  for (const mode of modes) {
+    const threads = mode === 'train' ? flags.threads : flags.generateThreads;
+    rows.push(...(await measureInChildProcess(bin, preset, mode, threads, flags, io)));
+  }
+  return rows;
+}
+
 async function measureInChildProcess(
   bin: string,
   preset: LlamaPresetName,
+  mode: BenchMode,
+  threads: number | undefined,
   flags: BenchFlags,
   io: CliIo,
 ): Promise<OwnRow[]> {
@@ -166,6 +211,8 @@ async function measureInChildProcess(
     String(flags.seconds),
   ];
   args.push('--batch', String(flags.batch), '--json', '--no-torch');
+  args.push('--modes', mode);
+  if (threads !== undefined) args.push('--threads', String(threads));
   const child = spawn(process.execPath, args, { cwd: io.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let lastError = '';
@@ -174,18 +221,21 @@ async function measureInChildProcess(
   });
   child.stderr.on('data', (chunk: Buffer) => {
     const text = chunk.toString();
-    // the child's progress lines, without its repeated backend line
-    io.stderr.write(text.replace(/^backend: .*\n/m, ''));
+    io.stderr.write(text);
     lastError = text.trim().split('\n').at(-1) ?? lastError;
   });
   const code = await new Promise<number | null>((done) => child.on('close', done));
   if (code !== 0) throw new Error(lastError.replace(/^mini-llama bench: /, '') || `exited with code ${code}`);
-  return (JSON.parse(stdout) as BenchRow[]).map(
-    ({ backend: _, torchTokensPerSecond: __, ratio: ___, ...row }) => row,
-  );
+  return (JSON.parse(stdout) as BenchRow[]).map(({ torchTokensPerSecond: _, ratio: __, ...row }) => row);
 }
 
-async function measurePreset(preset: LlamaPresetName, flags: BenchFlags, io: CliIo): Promise<OwnRow[]> {
+async function measurePreset(
+  preset: LlamaPresetName,
+  modes: BenchMode[],
+  flags: BenchFlags,
+  io: CliIo,
+  backend: { name: string; threads: number | null },
+): Promise<OwnRow[]> {
   const rss = new PeakRss();
   const tensorsBefore = tf.memory().numTensors;
   const config = presetConfig(preset);
@@ -199,53 +249,56 @@ async function measurePreset(preset: LlamaPresetName, flags: BenchFlags, io: Cli
     model.dispose();
   };
   try {
-    const B = flags.batch;
-    const T = config.maxSeqLen;
-    io.stderr.write(`${preset}: training, batch ${B} × ${T} tokens, ${flags.seconds} s…\n`);
-    const batch = randomTokens(config.vocabSize, B, T, new Random(0));
-    const source = { nextBatch: () => batch, getCursor: () => null, setCursor: () => {} }; // the same batch, as torch_llama.py
-    await trainer.trainStep(source); // warm-up: kernels compiled, optimizer state allocated
-    rss.sample();
-    const started = performance.now();
-    let steps = 0;
-    while (steps < 2 || performance.now() - started < flags.seconds * 1000) {
-      await trainer.trainStep(source);
+    const measured: Omit<OwnRow, 'tensorsAfter'>[] = [];
+    const shared = { preset, backend: backend.name, threads: backend.threads, tensorsBefore };
+    if (modes.includes('train')) {
+      const B = flags.batch;
+      const T = config.maxSeqLen;
+      io.stderr.write(`${preset}: training, batch ${B} × ${T} tokens, ${flags.seconds} s…\n`);
+      const batch = randomTokens(config.vocabSize, B, T, new Random(0));
+      const source = { nextBatch: () => batch, getCursor: () => null, setCursor: () => {} }; // the same batch, as torch_llama.py
+      await trainer.trainStep(source); // warm-up: kernels compiled, optimizer state allocated
       rss.sample();
-      steps++;
-    }
-    const trainSeconds = (performance.now() - started) / 1000;
-    const trainRss = rss.take();
-
-    const newTokens = Math.min(255, config.maxSeqLen - 1);
-    io.stderr.write(`${preset}: generating ${newTokens} tokens (greedy, KV cache)…\n`);
-    const result = await generate(model, [[1]], {
-      maxNewTokens: newTokens,
-      temperature: 0,
-      onToken: () => rss.sample(),
-    });
-    const generated = result.tokens[0]!.length;
-    const generateRss = rss.take();
-    disposeAll();
-    const tensorsAfter = tf.memory().numTensors;
-    const shared = { preset, tensorsBefore, tensorsAfter };
-    return [
-      {
+      const started = performance.now();
+      let steps = 0;
+      while (steps < 2 || performance.now() - started < flags.seconds * 1000) {
+        await trainer.trainStep(source);
+        rss.sample();
+        steps++;
+      }
+      const trainSeconds = (performance.now() - started) / 1000;
+      measured.push({
         ...shared,
         mode: 'train',
         batch: B,
         tokens: steps * B * T,
         tokensPerSecond: (steps * B * T) / trainSeconds,
-        peakRssBytes: trainRss,
-      },
-      {
+        peakRssBytes: rss.take(),
+      });
+    }
+    if (modes.includes('generate')) {
+      const newTokens = Math.min(255, config.maxSeqLen - 1);
+      io.stderr.write(`${preset}: generating ${newTokens} tokens (greedy, KV cache)…\n`);
+      // warm-up (torch_llama.py runs one forward first): kernels set up, JavaScript compiled
+      await generate(model, [[1]], { maxNewTokens: newTokens, temperature: 0 });
+      const result = await generate(model, [[1]], {
+        maxNewTokens: newTokens,
+        temperature: 0,
+        onToken: () => rss.sample(),
+      });
+      const generated = result.tokens[0]!.length;
+      measured.push({
         ...shared,
         mode: 'generate',
         batch: 1,
         tokens: generated,
         tokensPerSecond: generated / (result.decodeMs / 1000),
-        peakRssBytes: generateRss,
-      },
-    ];
+        peakRssBytes: rss.take(),
+      });
+    }
+    disposeAll();
+    const tensorsAfter = tf.memory().numTensors;
+    return measured.map((row) => ({ ...row, tensorsAfter }));
   } finally {
     rss.stop();
     try {
@@ -323,10 +376,20 @@ class PeakRss {
 }
 
 function formatTable(rows: BenchRow[]): string {
-  const header = ['preset', 'mode', 'ours tokens/s', 'torch tokens/s', 'ratio', 'peak RSS', 'tensors'];
+  const header = [
+    'preset',
+    'mode',
+    'backend',
+    'ours tokens/s',
+    'torch tokens/s',
+    'ratio',
+    'peak RSS',
+    'tensors',
+  ];
   const body = rows.map((row) => [
     row.preset,
     row.mode,
+    row.threads === null ? row.backend : `${row.backend} ×${row.threads}`,
     row.tokensPerSecond.toFixed(1),
     row.torchTokensPerSecond === null ? '-' : row.torchTokensPerSecond.toFixed(1),
     row.ratio === null ? '-' : `${row.ratio.toFixed(3)}x`,
@@ -338,8 +401,7 @@ function formatTable(rows: BenchRow[]): string {
   );
   const line = (cells: string[]) =>
     cells
-      .map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
       .join('  ');
-  const backend = rows[0]?.backend ?? '';
-  return `${[line(header), ...body.map(line)].join('\n')}\n(backend ${backend})\n`;
+  return `${[line(header), ...body.map(line)].join('\n')}\n(backend ×N: wasm on N threads)\n`;
 }
