@@ -39,6 +39,28 @@ describe.each(['cpu', 'wasm'] as const)('linearCrossEntropy on %s', (backend) =>
       expect(tf.memory().numTensors).toBe(before);
     },
   );
+
+  it('evaluates the same value when no gradient is recorded, and scales its gradient with the upstream one', async () => {
+    await useBackend(backend);
+    const before = tf.memory().numTensors;
+    const h = tf.randomNormal([7, 6], 0, 1, 'float32', 3);
+    const W = tf.randomNormal([6, 13], 0, 1, 'float32', 4);
+    const targets = tf.tensor1d([0, 12, 5, 5, 1, 7, 2], 'int32');
+    const evaluated = linearCrossEntropy(h, W, targets, { chunkRows: 3 });
+    const plain = tf.tidy(() => crossEntropy(matMul(h, W), targets));
+    expect(maxAbsDiff(evaluated, plain)).toBeLessThan(1e-5);
+    // d(2.5 · loss) = 2.5 · d loss: the gradients computed in the forward pass are scaled in the backward one
+    const scaled = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.mul(linearCrossEntropy(a, b, targets, { chunkRows: 3 }), 2.5),
+    )([h, W]);
+    const reference = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.mul(crossEntropy(matMul(a, b), targets), 2.5),
+    )([h, W]);
+    expect(maxAbsDiff(scaled[0]!, reference[0]!)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(scaled[1]!, reference[1]!)).toBeLessThan(1e-5);
+    tf.dispose([h, W, targets, evaluated, plain, scaled, reference]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });
 
 describe('linearCrossEntropy errors', () => {
