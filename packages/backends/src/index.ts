@@ -6,3 +6,4 @@ export {
   type UseBackendOptions,
   useBackend,
 } from './use-backend.js';
+export { type ModuleImporter, SWIFTSHADER_ICD } from './webgpu-node.js';

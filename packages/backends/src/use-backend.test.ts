@@ -13,16 +13,24 @@ describe('useBackend', () => {
     expect(sum).toBe(6);
   });
 
-  it('auto picks wasm here, the fastest backend this machine has', async () => {
+  it('auto picks wasm here, passing over tensorflow (not installed) and webgpu (no GPU adapter)', async () => {
+    // VK_ICD_FILENAMES unset: Dawn finds no Vulkan GPU on this machine (webgpu.test.ts sets SwiftShader up)
+    const { VK_ICD_FILENAMES: _, ...environment } = process.env;
+    expect(environment).not.toHaveProperty('VK_ICD_FILENAMES');
     const choice = await useBackend('auto');
     expect(choice.name).toBe('wasm');
     expect(choice.reason).toMatch(/auto: wasm is the fastest backend available/);
+    expect(choice.skipped?.map((s) => s.name)).toEqual(['tensorflow', 'webgpu']);
+    expect(choice.skipped?.map((s) => s.reason)).toEqual([
+      'not installed (pnpm add @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node)',
+      'no WebGPU adapter (Dawn found no Vulkan GPU; for tests without one, VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)',
+    ]);
     expect(tf.getBackend()).toBe('wasm');
   });
 
   it('rejects an unknown backend by name', async () => {
     await expect(useBackend('tpu' as never)).rejects.toThrow(
-      /unknown backend "tpu", expected one of auto, wasm, cpu/,
+      /unknown backend "tpu", expected one of auto, tensorflow, webgpu, wasm, cpu/,
     );
   });
 });

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerFastWasmSlices } from './wasm-slice-kernels.js';
+import { importModule, type ModuleImporter } from './webgpu-node.js';
 
-export type BackendName = 'cpu' | 'wasm';
+export type BackendName = 'cpu' | 'wasm' | 'webgpu' | 'tensorflow';
 export type BackendRequest = BackendName | 'auto';
 
 export interface BackendChoice {
@@ -9,10 +10,16 @@ export interface BackendChoice {
   name: BackendName;
   /** Why it was chosen, in words a person can read in a log. */
   reason: string;
-  /** Backends tried before it that failed to start, with their errors. */
+  /** Backends tried before it that were available but failed to start, with their errors. */
   failed: { name: BackendName; error: string }[];
+  /** Faster backends `auto` passed over because they are not available here (not installed, no GPU). */
+  skipped?: { name: BackendName; reason: string }[];
   /** For wasm: how many threads its XNNPACK pool runs on (1 = single-threaded). */
   threads?: number;
+  /** For webgpu: the adapter, e.g. "nvidia ampere" or "google swiftshader SwiftShader driver 5.0.0". */
+  adapter?: string;
+  /** For tensorflow: the package that provides it (@tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node). */
+  provider?: string;
 }
 
 export interface UseBackendOptions {
@@ -21,41 +28,88 @@ export interface UseBackendOptions {
    * In the browser tfjs decides (it needs cross-origin isolation for threads).
    */
   wasmThreads?: number;
+  /**
+   * How optional packages (`webgpu`, `@tensorflow/tfjs-node-gpu`, `@tensorflow/tfjs-node`) are imported.
+   * Default: a dynamic `import()`. Tests replace it with a fake module.
+   */
+  importModule?: ModuleImporter;
 }
 
 /** Backend names accepted by `useBackend`, for argument validation. */
-export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'wasm', 'cpu'];
+export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
-// The order `auto` tries: wasm (SIMD, ~15 GFLOP/s on matMul here) before the pure-JS cpu backend
-// (~0.6 GFLOP/s). tfjs-node, tfjs-node-gpu and WebGPU join this list when their support lands.
-const AUTO_ORDER: readonly BackendName[] = ['wasm', 'cpu'];
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
-async function registerBackend(name: BackendName): Promise<void> {
-  if (tf.findBackendFactory(name)) return;
+// The order `auto` tries, fastest first. In Node: TensorFlow's C library when the user installed tfjs-node(-gpu),
+// then WebGPU through Dawn when a hardware adapter exists, then wasm (SIMD, threads), then the pure-JS cpu
+// backend (~0.6 GFLOP/s). In the browser: WebGPU, wasm, cpu.
+const AUTO_ORDER: readonly BackendName[] = isNode
+  ? ['tensorflow', 'webgpu', 'wasm', 'cpu']
+  : ['webgpu', 'wasm', 'cpu'];
+
+/** A backend that cannot be used here at all (as opposed to one that failed while starting). */
+class Unavailable extends Error {}
+
+/** What `start` learnt about the backend it started, for the choice it returns. */
+type StartNotes = Pick<BackendChoice, 'threads' | 'adapter' | 'provider'> & { note?: string };
+
+async function registerBackend(name: BackendName, options: InternalOptions): Promise<StartNotes> {
+  const load = options.importModule ?? importModule;
+  if (name === 'tensorflow') {
+    if (tf.findBackendFactory('tensorflow')) return {};
+    const { registerTensorflowBackend } = await import('./tensorflow-node.js');
+    try {
+      return { provider: await registerTensorflowBackend(load) };
+    } catch (error) {
+      throw new Unavailable(messageOf(error));
+    }
+  }
+  if (name === 'webgpu') {
+    let adapter: string | undefined;
+    if (isNode) {
+      const { installNodeWebGpu, probeNodeWebGpu } = await import('./webgpu-node.js');
+      const alreadyInstalled = Boolean((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu);
+      try {
+        // auto looks first from a child process (see probeNodeWebGpu), unless a test supplies the module
+        if (!options.requestedExplicitly && !alreadyInstalled && !options.importModule) {
+          const probed = await probeNodeWebGpu();
+          if (probed.isFallbackAdapter) {
+            throw new Error(`only a software adapter (${probed.description}), slower than wasm`);
+          }
+        }
+        const summary = await installNodeWebGpu(load);
+        if (summary.isFallbackAdapter && !options.requestedExplicitly) {
+          throw new Error(`only a software adapter (${summary.description}), slower than wasm`);
+        }
+        adapter = summary.description;
+      } catch (error) {
+        throw new Unavailable(messageOf(error));
+      }
+    } else if (!(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) {
+      throw new Unavailable('this browser has no navigator.gpu');
+    }
+    if (!tf.findBackendFactory('webgpu')) await import('@tensorflow/tfjs-backend-webgpu');
+    return { adapter };
+  }
+  if (tf.findBackendFactory(name)) return {};
   if (name === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
   else {
     await import('@tensorflow/tfjs-backend-wasm');
     registerFastWasmSlices();
   }
+  return {};
 }
 
-const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+interface InternalOptions extends UseBackendOptions {
+  requestedExplicitly?: boolean;
+}
 
-async function start(name: BackendName, options: UseBackendOptions): Promise<string | undefined> {
-  await registerBackend(name);
-  if (tf.getBackend() === name || (name === 'wasm' && tf.findBackend('wasm'))) {
-    if (tf.getBackend() !== name) await setBackendOrThrow(name);
-    const running = await threadsOf(name);
-    const asked = options.wasmThreads;
-    return asked !== undefined && running !== undefined && asked !== running
-      ? `already running on ${running} threads: wasmThreads applies only before wasm first starts`
-      : undefined;
-  }
-  let note: string | undefined;
-  if (name === 'wasm') note = await startWasm(options);
-  else await setBackendOrThrow(name);
+async function start(name: BackendName, options: InternalOptions): Promise<StartNotes> {
+  const notes = await registerBackend(name, options);
+  if (name === 'wasm') return { ...notes, ...(await startWasm(options)) };
+  if (tf.getBackend() !== name) await setBackendOrThrow(name);
   if (name === 'cpu') silenceNodeAdvice();
-  return note;
+  return notes;
 }
 
 async function setBackendOrThrow(name: BackendName): Promise<void> {
@@ -65,26 +119,40 @@ async function setBackendOrThrow(name: BackendName): Promise<void> {
 }
 
 // In Node, wasm starts on several threads when it can (./wasm-threads-node.ts); if the threaded start fails,
-// it falls back to the single-threaded build and says why. Returns that note, if any.
-async function startWasm(options: UseBackendOptions): Promise<string | undefined> {
-  if (!isNode || tf.findBackend('wasm')) {
+// it falls back to the single-threaded build and says why.
+async function startWasm(options: UseBackendOptions): Promise<StartNotes> {
+  const asked = options.wasmThreads;
+  if (tf.findBackend('wasm')) {
+    // already initialised once: the thread count is fixed
+    if (tf.getBackend() !== 'wasm') await setBackendOrThrow('wasm');
+    const running = await threadsOf();
+    const note =
+      asked !== undefined && running !== undefined && asked !== running
+        ? `already running on ${running} threads: wasmThreads applies only before wasm first starts`
+        : undefined;
+    return { threads: running, note };
+  }
+  if (!isNode) {
     await setBackendOrThrow('wasm');
-    return undefined;
+    return {};
   }
   const threadsModule = await import('./wasm-threads-node.js');
-  const threads = options.wasmThreads ?? threadsModule.defaultWasmThreads();
+  const threads = asked ?? threadsModule.defaultWasmThreads();
   if (threads === 1 || !threadsModule.canRunThreadedWasm() || !isTfjsWasmFactory()) {
     await setBackendOrThrow('wasm');
-    return undefined;
+    return { threads: await threadsOf() };
   }
   const restore = threadsModule.registerThreadedWasm(threads);
   try {
     await setBackendOrThrow('wasm');
-    return undefined;
+    return { threads: await threadsOf() };
   } catch (error) {
     restore();
     await setBackendOrThrow('wasm');
-    return `threaded wasm failed to start (${messageOf(error)}), running single-threaded`;
+    return {
+      threads: await threadsOf(),
+      note: `threaded wasm failed to start (${messageOf(error)}), running single-threaded`,
+    };
   }
 }
 
@@ -93,8 +161,7 @@ function isTfjsWasmFactory(): boolean {
   return /\bnew BackendWasm\(/.test(String(tf.findBackendFactory('wasm')));
 }
 
-async function threadsOf(name: BackendName): Promise<number | undefined> {
-  if (name !== 'wasm') return undefined;
+async function threadsOf(): Promise<number | undefined> {
   if (!isNode) return undefined;
   return (await import('./wasm-threads-node.js')).wasmThreadsInUse();
 }
@@ -106,10 +173,21 @@ function silenceNodeAdvice(): void {
   if (backend && 'firstUse' in backend) backend.firstUse = false;
 }
 
+function describe(
+  name: BackendName,
+  notes: StartNotes,
+): Omit<BackendChoice, 'reason' | 'failed' | 'skipped'> {
+  const choice: Omit<BackendChoice, 'reason' | 'failed' | 'skipped'> = { name };
+  if (notes.threads !== undefined) choice.threads = notes.threads;
+  if (notes.adapter !== undefined) choice.adapter = notes.adapter;
+  if (notes.provider !== undefined) choice.provider = notes.provider;
+  return choice;
+}
+
 /**
  * Selects and initialises a TensorFlow.js backend. An explicit request that fails throws with the reason;
- * `auto` tries the fastest backend first and reports any that failed before the one it chose, so a
- * fallback is never silent.
+ * `auto` tries the fastest backend first, passes over those not available here (listed in `skipped`) and
+ * reports any that failed to start before the one it chose (`failed`), so a fallback is never silent.
  */
 export async function useBackend(
   request: BackendRequest = 'auto',
@@ -121,37 +199,39 @@ export async function useBackend(
     );
   }
   if (request !== 'auto') {
-    let note: string | undefined;
+    let notes: StartNotes;
     try {
-      note = await start(request, options);
+      notes = await start(request, { ...options, requestedExplicitly: true });
     } catch (error) {
       throw new Error(`useBackend: the ${request} backend failed to start: ${messageOf(error)}`);
     }
-    const reason = note ? `requested explicitly; ${note}` : 'requested explicitly';
-    return withThreads({ name: request, reason, failed: [] });
+    const reason = notes.note ? `requested explicitly; ${notes.note}` : 'requested explicitly';
+    return { ...describe(request, notes), reason, failed: [] };
   }
   const failed: BackendChoice['failed'] = [];
+  const skipped: NonNullable<BackendChoice['skipped']> = [];
   for (const name of AUTO_ORDER) {
+    let notes: StartNotes;
     try {
-      const note = await start(name, options);
-      let reason =
-        failed.length === 0
-          ? `auto: ${name} is the fastest backend available`
-          : `auto: fell back to ${name} after ${failed.map((f) => `${f.name} (${f.error})`).join('; ')}`;
-      if (note) reason += `; ${note}`;
-      return withThreads({ name, reason, failed });
+      notes = await start(name, options);
     } catch (error) {
-      failed.push({ name, error: messageOf(error) });
+      if (error instanceof Unavailable) skipped.push({ name, reason: error.message });
+      else failed.push({ name, error: messageOf(error) });
+      continue;
     }
+    let reason =
+      failed.length === 0
+        ? `auto: ${name} is the fastest backend available`
+        : `auto: fell back to ${name} after ${failed.map((f) => `${f.name} (${f.error})`).join('; ')}`;
+    if (notes.note) reason += `; ${notes.note}`;
+    return { ...describe(name, notes), reason, failed, skipped };
   }
   throw new Error(
-    `useBackend: no backend could start: ${failed.map((f) => `${f.name}: ${f.error}`).join('; ')}`,
+    `useBackend: no backend could start: ${[
+      ...skipped.map((s) => `${s.name}: ${s.reason}`),
+      ...failed.map((f) => `${f.name}: ${f.error}`),
+    ].join('; ')}`,
   );
-}
-
-async function withThreads(choice: BackendChoice): Promise<BackendChoice> {
-  const threads = await threadsOf(choice.name);
-  return threads === undefined ? choice : { ...choice, threads };
 }
 
 function messageOf(error: unknown): string {

@@ -8,8 +8,17 @@ export async function startBackend(
   options: { threads?: number } = {},
 ): Promise<BackendChoice> {
   const choice = await useBackend(request, { wasmThreads: options.threads });
-  const threads =
-    choice.threads === undefined ? '' : ` on ${choice.threads} thread${choice.threads === 1 ? '' : 's'}`;
-  io.stderr.write(`backend: ${choice.name}${threads} (${choice.reason})\n`);
+  const detail =
+    choice.threads !== undefined
+      ? ` on ${choice.threads} thread${choice.threads === 1 ? '' : 's'}`
+      : choice.adapter
+        ? ` on ${choice.adapter}`
+        : choice.provider
+          ? ` from ${choice.provider}`
+          : '';
+  const skipped = choice.skipped?.length
+    ? `; not available: ${choice.skipped.map((s) => `${s.name} (${s.reason})`).join(', ')}`
+    : '';
+  io.stderr.write(`backend: ${choice.name}${detail} (${choice.reason}${skipped})\n`);
   return choice;
 }
