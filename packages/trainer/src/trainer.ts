@@ -172,12 +172,12 @@ export class Trainer<M extends TrainableModel = LlamaModel> {
     const gradients = summed!;
     const step = this.step + 1;
     try {
-      const norm = this.config.clip > 0 ? null : globalNorm(gradients);
+      const norm = this.config.clip > 0 ? null : await globalNorm(gradients);
       if (!Number.isFinite(loss) || (norm !== null && !Number.isFinite(norm))) {
         return this.nonFinite(step, loss, norm ?? Number.NaN, lr, started, batches);
       }
       if (this.config.clip > 0) {
-        const clipped = clipGradNorm(gradients, this.config.clip);
+        const clipped = await clipGradNorm(gradients, this.config.clip);
         try {
           if (!Number.isFinite(clipped.norm))
             return this.nonFinite(step, loss, clipped.norm, lr, started, batches);

@@ -1,0 +1,25 @@
+import { existsSync } from 'node:fs';
+
+/**
+ * The tfjs backends every layer and model test runs on. WebGPU joins when Node can reach an adapter: Dawn (the
+ * `webgpu` package) on the SwiftShader Vulkan driver that Debian's chromium ships, which needs the Vulkan
+ * loader (libvulkan1). CI installs both; without them the WebGPU runs are skipped with a message.
+ */
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const VULKAN_LOADERS = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'];
+
+export const WEBGPU_TESTABLE =
+  process.env.MINI_LLAMA_SKIP_WEBGPU !== '1' && existsSync(SWIFTSHADER_ICD) && VULKAN_LOADERS.some(existsSync);
+
+if (WEBGPU_TESTABLE) {
+  // Dawn reads this when it first looks for adapters; a real GPU's driver, if the machine has one, is set by hand.
+  process.env.VK_ICD_FILENAMES ??= SWIFTSHADER_ICD;
+} else if (process.env.MINI_LLAMA_SKIP_WEBGPU !== '1') {
+  console.warn(`WebGPU tests skipped: need ${SWIFTSHADER_ICD} (apt-get install chromium) and libvulkan1`);
+}
+
+export const TEST_BACKENDS = (WEBGPU_TESTABLE ? ['cpu', 'wasm', 'webgpu'] : ['cpu', 'wasm']) as readonly (
+  | 'cpu'
+  | 'wasm'
+  | 'webgpu'
+)[];
