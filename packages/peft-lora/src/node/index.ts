@@ -1,0 +1,1 @@
+export { loadAdapter, readAdapter, saveAdapter } from './adapter-directory.js';

@@ -1,0 +1,78 @@
+import type { Linear } from '@mini-llama/layers';
+import type { LlamaModel } from '@mini-llama/model';
+import { type LinearModuleName, LoraConfigError, type ResolvedLoraConfig } from './lora-config.js';
+
+/** A projection of a decoder layer that an adapter can wrap. */
+export interface LinearModule {
+  path: string; // HF module path: model.layers.0.self_attn.q_proj
+  layer: number;
+  name: LinearModuleName;
+  linear: Linear;
+  /**
+   * q_proj and k_proj rows are stored in HF's rotate-half order in HF (and PEFT) files, and in the
+   * interleaved order here (see @mini-llama/model's hf-llama.ts): the head count to permute their rows by.
+   */
+  rotaryHeads: number | null;
+}
+
+/** Every Linear projection of the decoder's layers, in HF module order (never the output head). */
+export function linearModules(llama: LlamaModel): LinearModule[] {
+  const { nHeads, nKvHeads } = llama.config;
+  return llama.layers.flatMap((layer, index) => {
+    const prefix = `model.layers.${index}`;
+    const module = (
+      group: string,
+      name: LinearModuleName,
+      linear: Linear,
+      rotaryHeads: number | null = null,
+    ) => ({
+      path: `${prefix}.${group}.${name}`,
+      layer: index,
+      name,
+      linear,
+      rotaryHeads,
+    });
+    const { selfAttn, mlp } = layer;
+    return [
+      module('self_attn', 'q_proj', selfAttn.qProj, nHeads),
+      module('self_attn', 'k_proj', selfAttn.kProj, nKvHeads),
+      module('self_attn', 'v_proj', selfAttn.vProj),
+      module('self_attn', 'o_proj', selfAttn.oProj),
+      module('mlp', 'gate_proj', mlp.gateProj),
+      module('mlp', 'up_proj', mlp.upProj),
+      module('mlp', 'down_proj', mlp.downProj),
+    ];
+  });
+}
+
+/**
+ * The modules a config targets, as PEFT's check_target_module_exists picks them: a list of names matches a
+ * module whose path ends in `.name`, filtered by layersToTransform; a regular expression must match the
+ * whole path (re.fullmatch).
+ */
+export function selectTargets(modules: LinearModule[], config: ResolvedLoraConfig): LinearModule[] {
+  const layerCount = new Set(modules.map((module) => module.layer)).size;
+  for (const index of config.layersToTransform ?? []) {
+    if (index >= layerCount) {
+      throw new LoraConfigError(
+        `LoraConfig.layersToTransform: layer ${index} does not exist (the model has ${layerCount} layers)`,
+      );
+    }
+  }
+  const { targetModules, layersToTransform } = config;
+  if (typeof targetModules === 'string') {
+    const pattern = new RegExp(`^(?:${targetModules})$`);
+    const matched = modules.filter((module) => pattern.test(module.path));
+    if (matched.length === 0) {
+      throw new LoraConfigError(
+        `LoraConfig.targetModules: the regular expression ${JSON.stringify(targetModules)} matches no module (paths look like ${modules[0]?.path})`,
+      );
+    }
+    return matched;
+  }
+  return modules.filter(
+    (module) =>
+      targetModules.includes(module.name) &&
+      (layersToTransform === null || layersToTransform.includes(module.layer)),
+  );
+}
