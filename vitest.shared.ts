@@ -16,6 +16,9 @@ export const sharedTestConfig: UserWorkspaceConfig = {
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Test files run in parallel processes: each gets single-threaded wasm (see defaultWasmThreads); the
+    // threaded-wasm tests ask for their threads explicitly.
+    env: { MINI_LLAMA_WASM_THREADS: '1' },
     server: { deps: { inline: [/@tensorflow[\\/]tfjs-core[\\/]dist[\\/](?!tf-core)/] } },
   },
 };

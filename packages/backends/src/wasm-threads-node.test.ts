@@ -34,10 +34,23 @@ describe('wasm on several threads in Node', () => {
     );
   });
 
-  it('defaults to one thread per core, at most 8', () => {
-    const threads = defaultWasmThreads();
-    expect(threads).toBeGreaterThanOrEqual(1);
-    expect(threads).toBeLessThanOrEqual(8);
+  it('defaults to one thread per core, at most 8, or to MINI_LLAMA_WASM_THREADS', () => {
+    const saved = process.env.MINI_LLAMA_WASM_THREADS;
+    try {
+      delete process.env.MINI_LLAMA_WASM_THREADS;
+      const threads = defaultWasmThreads();
+      expect(threads).toBeGreaterThanOrEqual(1);
+      expect(threads).toBeLessThanOrEqual(8);
+      process.env.MINI_LLAMA_WASM_THREADS = '3';
+      expect(defaultWasmThreads()).toBe(3);
+      process.env.MINI_LLAMA_WASM_THREADS = 'many';
+      expect(() => defaultWasmThreads()).toThrow(
+        "MINI_LLAMA_WASM_THREADS must be an integer from 1 to 8, got 'many'",
+      );
+    } finally {
+      if (saved === undefined) delete process.env.MINI_LLAMA_WASM_THREADS;
+      else process.env.MINI_LLAMA_WASM_THREADS = saved;
+    }
   });
 
   it('rejects a thread count tfjs cannot give', () => {

@@ -35,8 +35,23 @@ type ThreadedWasmFactory = (config: {
 // tfjs pre-creates 8 workers and caps its pool there.
 export const MAX_WASM_THREADS = 8;
 
-/** The number of threads `useBackend` gives wasm in Node by default: one per core the OS offers, at most 8. */
+/**
+ * The number of threads `useBackend` gives wasm in Node by default: MINI_LLAMA_WASM_THREADS when set (test
+ * runners that start one process per core set it to 1: XNNPACK's threads spin while they wait, so processes
+ * that together ask for more threads than there are cores slow each other down many times over), otherwise
+ * one per core the OS offers, at most 8.
+ */
 export function defaultWasmThreads(): number {
+  const fromEnvironment = process.env.MINI_LLAMA_WASM_THREADS;
+  if (fromEnvironment !== undefined && fromEnvironment !== '') {
+    const threads = Number(fromEnvironment);
+    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS) {
+      throw new Error(
+        `MINI_LLAMA_WASM_THREADS must be an integer from 1 to ${MAX_WASM_THREADS}, got '${fromEnvironment}'`,
+      );
+    }
+    return threads;
+  }
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return Math.max(1, Math.min(MAX_WASM_THREADS, cores));
 }
