@@ -99,6 +99,43 @@ const { Trainer } = require('@mini-llama/trainer');`);
     expect(result.losses[11]).toBeLessThan(result.losses[0]);
   });
 
+  // Perplexity, metrics and an HTML report: the eval package's three entries, vega loaded by dynamic import.
+  const evalScript = (load: string) => `${load}
+async function main() {
+  await useBackend('cpu');
+  const model = new LlamaModel({ dim: 16, nLayers: 1, nHeads: 2, vocabSize: 259, maxSeqLen: 16, multipleOf: 4 }, { seed: 1 });
+  const result = await textPerplexity(model, new ByteTokenizer(), 'the cat sat on the mat. '.repeat(3), { stride: 8 });
+  const metrics = classificationMetrics([0, 1, 1], [0, 1, 0], ['a', 'b']);
+  const html = await renderReport({ title: 'packed', sections: [confusionMatrixSection(metrics)] });
+  console.log(JSON.stringify({ tokens: result.tokens, perplexity: result.perplexity, accuracy: metrics.accuracy, svg: html.includes('<svg') }));
+}
+main();
+`;
+
+  it('evaluates a model and renders a report from ESM and from CommonJS', () => {
+    const esm = evalScript(`import { useBackend } from '@mini-llama/backends';
+import { classificationMetrics, textPerplexity } from '@mini-llama/eval';
+import { confusionMatrixSection, renderReport } from '@mini-llama/eval/report';
+import { LlamaModel } from '@mini-llama/model';
+import { ByteTokenizer } from '@mini-llama/tokenizer';`);
+    const cjs = evalScript(`const { useBackend } = require('@mini-llama/backends');
+const { classificationMetrics, textPerplexity } = require('@mini-llama/eval');
+const { confusionMatrixSection, renderReport } = require('@mini-llama/eval/report');
+const { LlamaModel } = require('@mini-llama/model');
+const { ByteTokenizer } = require('@mini-llama/tokenizer');`);
+    for (const [file, script] of [
+      ['eval.mjs', esm],
+      ['eval.cjs', cjs],
+    ] as const) {
+      writeFileSync(join(project, file), script);
+      const result = JSON.parse(execFileSync('node', [file], { cwd: project, encoding: 'utf8' }));
+      expect(result.tokens).toBe(72);
+      expect(result.perplexity).toBeGreaterThan(1);
+      expect(result.accuracy).toBeCloseTo(2 / 3, 12);
+      expect(result.svg).toBe(true);
+    }
+  });
+
   it('installs the mini-llama command', () => {
     const help = execFileSync(join(project, 'node_modules', '.bin', 'mini-llama'), ['--help'], {
       encoding: 'utf8',

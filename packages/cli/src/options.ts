@@ -103,3 +103,19 @@ export function wasmThreads(value: string): number {
 export const THREADS_HELP = 'threads for the wasm backend in Node, 1 to 8 (default: one per core)';
 
 export const BACKEND_HELP = `tfjs backend: ${BACKEND_REQUESTS.join(', ')} (auto picks the fastest that starts)`;
+
+/** A probability that may be 0 but not 1 (dropout): [0, 1). */
+export function dropoutProbability(flag: string): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (value.trim() === '' || !(number >= 0 && number < 1)) {
+      throw new CliError(`${flag} must be a number in [0, 1), got '${value}'`);
+    }
+    return number;
+  };
+}
+
+/** A repeatable flag's values, in the order given: `--adapter a --adapter b` → ['a', 'b']. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

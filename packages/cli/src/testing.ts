@@ -4,8 +4,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useBackend } from '@mini-llama/backends';
-import { type LlamaConfigInput, LlamaModel } from '@mini-llama/model';
-import { saveModel } from '@mini-llama/model/node';
+import { type LlamaConfigInput, LlamaModel, Random, SequenceClassifier } from '@mini-llama/model';
+import { loadModel, saveModel } from '@mini-llama/model/node';
+import { type LoraConfig, LoraModel } from '@mini-llama/peft-lora';
+import { saveAdapter } from '@mini-llama/peft-lora/node';
+import * as tf from '@tensorflow/tfjs-core';
 import { runCli } from './cli.js';
 import { bufferIo } from './io.js';
 
@@ -54,6 +57,40 @@ export async function saveTinyModel(
   try {
     await saveModel(model, path, { format: 'hf' });
   } finally {
+    model.dispose();
+  }
+  return path;
+}
+
+/**
+ * A LoRA adapter for the model at `modelPath`, saved in PEFT format under `directory/name`, with seeded
+ * non-zero weights (as after training) so that it changes what the model computes. `numLabels` makes it a
+ * classification adapter (on a SequenceClassifier). Returns the adapter directory.
+ */
+export async function saveTinyAdapter(
+  modelPath: string,
+  directory: string,
+  {
+    name = 'adapter',
+    config = {},
+    seed = 1,
+    numLabels,
+  }: { name?: string; config?: LoraConfig; seed?: number; numLabels?: number } = {},
+): Promise<string> {
+  await useBackend('cpu');
+  const { model } = await loadModel(modelPath);
+  const classifier = numLabels ? new SequenceClassifier(model, numLabels, { seed }) : null;
+  const lora = new LoraModel(classifier ?? model, { r: 2, alpha: 4, ...config });
+  const random = new Random(seed);
+  for (const variable of Object.values(lora.trainableParameters())) {
+    tf.tidy(() => variable.assign(tf.tensor(random.normalArray(variable.size, 0.3), variable.shape)));
+  }
+  const path = join(directory, name);
+  try {
+    await saveAdapter(lora, path, { baseModelNameOrPath: modelPath });
+  } finally {
+    lora.dispose();
+    classifier?.dispose();
     model.dispose();
   }
   return path;

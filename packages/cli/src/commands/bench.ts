@@ -137,7 +137,8 @@ async function runBench(flags: BenchFlags, io: CliIo): Promise<void> {
   // each get their own wasm thread count.
   const isolatedBin =
     flags.isolate && flags.presets.length * modes.length > 1 && (await exists(BUILT_BIN)) ? BUILT_BIN : null;
-  const inProcessThreads = modes.length === 1 && modes[0] === 'generate' ? flags.generateThreads : flags.threads;
+  const inProcessThreads =
+    modes.length === 1 && modes[0] === 'generate' ? flags.generateThreads : flags.threads;
   const choice = isolatedBin ? null : await startBackend(flags.backend, io, { threads: inProcessThreads });
   const rows: BenchRow[] = [];
   const failures: string[] = [];

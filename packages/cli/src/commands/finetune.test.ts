@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseSafetensors } from '@mini-llama/model';
 import { ByteTokenizer } from '@mini-llama/tokenizer';
 import { describe, expect, it } from 'vitest';
-import { cli, temporaryDirectory } from '../testing.js';
+import { cli, saveTinyModel, TINY_CONFIG, temporaryDirectory } from '../testing.js';
 import { promptCompletionBatch } from './finetune.js';
 
 /** A base model to fine-tune: a short byte-level pretraining run. */
@@ -161,5 +162,262 @@ describe('mini-llama finetune', () => {
       out,
     );
     expect(run.stderr).toMatch(/bad\.jsonl:1: needs string fields "prompt" and "completion"/);
+  });
+});
+
+/** A random base with the byte tokenizer's 259 tokens (no pretraining: LoRA does not care). */
+async function byteBase(): Promise<string> {
+  return saveTinyModel(await temporaryDirectory(), { ...TINY_CONFIG, vocabSize: 259, maxSeqLen: 64 });
+}
+
+async function qaData(dir: string): Promise<string> {
+  const data = join(dir, 'qa.jsonl');
+  writeFileSync(
+    data,
+    Array.from({ length: 12 }, (_, i) =>
+      JSON.stringify({ prompt: `Q: what is ${i} plus one? A:`, completion: ` ${i + 1}` }),
+    ).join('\n'),
+  );
+  return data;
+}
+
+const metricsOf = (dir: string) =>
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { step: number; loss: number; valLoss?: number });
+
+describe('mini-llama finetune --resume', () => {
+  it('continues a full fine-tune from its run-config.json and latest checkpoint, exactly', async () => {
+    const base = await byteBase();
+    const dir = await temporaryDirectory();
+    const data = await qaData(dir);
+    const out = join(dir, 'run');
+    const run = await cli(
+      'finetune',
+      '--init',
+      base,
+      '--tokenizer',
+      'bytes',
+      '--lm-data',
+      data,
+      '--steps',
+      '3',
+      '--batch-size',
+      '2',
+      '--checkpoint-every',
+      '1',
+      '--keep-last',
+      '5',
+      '--out',
+      out,
+    );
+    expect(run.code).toBe(0);
+    const complete = metricsOf(out);
+    rmSync(join(out, 'checkpoint-000003'), { recursive: true });
+    rmSync(join(out, 'checkpoint-000002'), { recursive: true });
+    writeFileSync(
+      join(out, 'metrics.jsonl'),
+      `${readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n')[0]}\n`,
+    );
+    const resumed = await cli('finetune', '--resume', out);
+    expect(resumed.stderr).toMatch(/resumed from .*checkpoint-000001 at step 1/);
+    expect(resumed.code).toBe(0);
+    expect(metricsOf(out).map((line) => line.loss)).toEqual(complete.map((line) => line.loss));
+    expect(existsSync(join(out, 'model', 'model.safetensors'))).toBe(true);
+  });
+});
+
+describe('mini-llama finetune --lora-rank', () => {
+  it('LM: trains only the adapter, writes it in PEFT format, checkpoints hold only it, and resumes exactly', async () => {
+    const base = await byteBase();
+    const baseBytes = readFileSync(join(base, 'model.safetensors'));
+    const dir = await temporaryDirectory();
+    const data = await qaData(dir);
+    const out = join(dir, 'run');
+    const args = [
+      'finetune',
+      '--init',
+      base,
+      '--tokenizer',
+      'bytes',
+      '--lm-data',
+      data,
+      '--steps',
+      '4',
+      '--batch-size',
+      '4',
+      '--lr',
+      '1e-2',
+      '--lora-rank',
+      '4',
+      '--lora-alpha',
+      '8',
+      '--lora-targets',
+      'q_proj,v_proj',
+      '--checkpoint-every',
+      '2',
+      '--keep-last',
+      '5',
+    ];
+    const run = await cli(...args, '--out', out);
+    expect(run.stderr).not.toMatch(/^mini-llama finetune:/m);
+    expect(run.code).toBe(0);
+    // 2 layers × (q: 16·4 + 4·16, v: 16·4 + 4·8)
+    expect(run.stderr).toContain('LoRA r=4 alpha=8 on 4 modules: trainable params: 448 ||');
+    expect(run.stdout).toContain(
+      `adapter: ${out} (adapter_config.json, adapter_model.safetensors; base ${base})`,
+    );
+    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'))).toMatchObject({
+      peft_type: 'LORA',
+      task_type: 'CAUSAL_LM',
+      r: 4,
+      lora_alpha: 8,
+      lora_dropout: 0,
+      target_modules: ['q_proj', 'v_proj'],
+      base_model_name_or_path: base,
+      modules_to_save: null,
+    });
+    const adapter = readFileSync(join(out, 'adapter_model.safetensors'));
+    const keys = [...parseSafetensors(new Uint8Array(adapter), 'adapter').tensors.keys()];
+    expect(keys).toHaveLength(8);
+    expect(existsSync(join(out, 'model'))).toBe(false); // no copy of the base
+    expect(readFileSync(join(base, 'model.safetensors')).equals(baseBytes)).toBe(true);
+    const checkpoint = join(out, 'checkpoint-000002');
+    const weights = parseSafetensors(
+      new Uint8Array(readFileSync(join(checkpoint, 'model.safetensors'))),
+      'x',
+    );
+    expect([...weights.tensors.keys()].sort()).toEqual([...keys].sort());
+    const moments = parseSafetensors(
+      new Uint8Array(readFileSync(join(checkpoint, 'optimizer.safetensors'))),
+      'x',
+    );
+    expect([...moments.tensors.keys()].every((key) => key.includes('.lora_'))).toBe(true);
+    const state = JSON.parse(readFileSync(join(checkpoint, 'trainer-state.json'), 'utf8')).state;
+    expect(state.base).toBe(base);
+    expect(state.runConfig.finetune.lora).toMatchObject({
+      r: 4,
+      alpha: 8,
+      targetModules: ['q_proj', 'v_proj'],
+    });
+
+    // A crash after step 3 with the checkpoint of step 2 the newest: --resume redoes steps 3–4 exactly.
+    const complete = metricsOf(out);
+    rmSync(join(out, 'checkpoint-000004'), { recursive: true });
+    rmSync(join(out, 'adapter_model.safetensors'));
+    writeFileSync(
+      join(out, 'metrics.jsonl'),
+      `${readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').slice(0, 3).join('\n')}\n`,
+    );
+    const resumed = await cli('finetune', '--resume', out);
+    expect(resumed.stderr).toMatch(/resumed from .*checkpoint-000002 at step 2/);
+    expect(resumed.code).toBe(0);
+    expect(metricsOf(out).map((line) => line.loss)).toEqual(complete.map((line) => line.loss));
+    expect(readFileSync(join(out, 'adapter_model.safetensors')).equals(adapter)).toBe(true);
+    expect(readdirSync(out).filter((name) => name.startsWith('checkpoint-'))).toEqual([
+      'checkpoint-000002',
+      'checkpoint-000004',
+    ]);
+  });
+
+  it('classification: the adapter trains the backbone and a copy of the head, saved as PEFT SEQ_CLS', async () => {
+    const base = await byteBase();
+    const dir = await temporaryDirectory();
+    const rows = (n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        i % 2 ? `great fun film ${i}\tpositive` : `awful dull film ${i}\tnegative`,
+      ).join('\n');
+    writeFileSync(join(dir, 'train.tsv'), rows(32));
+    writeFileSync(join(dir, 'dev.tsv'), rows(8));
+    const out = join(dir, 'run');
+    const run = await cli(
+      'finetune',
+      '--init',
+      base,
+      '--tokenizer',
+      'bytes',
+      '--task',
+      `tsv:${join(dir, 'train.tsv')}`,
+      '--eval-task',
+      `tsv:${join(dir, 'dev.tsv')}`,
+      '--steps',
+      '12',
+      '--batch-size',
+      '8',
+      '--lr',
+      '2e-2',
+      '--eval-every',
+      '6',
+      '--lora-rank',
+      '2',
+      '--lora-targets',
+      'all-linear',
+      '--lora-dropout',
+      '0.1',
+      '--out',
+      out,
+    );
+    expect(run.stderr).not.toMatch(/^mini-llama finetune:/m);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/validation accuracy [\d.]+ \(8 examples\)/);
+    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'))).toMatchObject({
+      task_type: 'SEQ_CLS',
+      modules_to_save: ['classifier', 'score'],
+      lora_dropout: 0.1,
+      target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+    });
+    const tensors = parseSafetensors(
+      new Uint8Array(readFileSync(join(out, 'adapter_model.safetensors'))),
+      'x',
+    ).tensors;
+    expect(tensors.get('base_model.model.score.weight')!.shape).toEqual([2, 16]);
+    expect(JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8')).labelNames).toEqual([
+      'negative',
+      'positive',
+    ]);
+    const losses = metricsOf(out).map((line) => line.loss);
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    expect(mean(losses.slice(-4))).toBeLessThan(mean(losses.slice(0, 4)));
+  });
+
+  it('names bad LoRA flags', async () => {
+    const out = await temporaryDirectory();
+    const base = await byteBase();
+    const data = await qaData(out);
+    const common = [
+      'finetune',
+      '--init',
+      base,
+      '--tokenizer',
+      'bytes',
+      '--lm-data',
+      data,
+      '--steps',
+      '1',
+      '--batch-size',
+      '1',
+      '--out',
+      out,
+    ];
+    expect((await cli(...common, '--lora-alpha', '16')).stderr).toBe(
+      'mini-llama finetune: --lora-alpha needs --lora-rank R (without it the whole model is fine-tuned)\n',
+    );
+    expect((await cli(...common, '--lora-rank', '4', '--lora-targets', 'q_proj,qkv_proj')).stderr).toMatch(
+      /^mini-llama finetune: --lora-targets: unknown module "qkv_proj" \(expected q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, or 'all-linear'\)\n$/,
+    );
+    expect((await cli(...common, '--lora-rank', '0')).stderr).toBe(
+      "mini-llama finetune: --lora-rank must be a positive integer, got '0'\n",
+    );
+    expect((await cli(...common, '--lora-rank', '2', '--lora-dropout', '1')).stderr).toBe(
+      "mini-llama finetune: --lora-dropout must be a number in [0, 1), got '1'\n",
+    );
+    expect((await cli(...common, '--lora-rank', '2')).code).toBe(0);
+    expect((await cli('finetune', '--resume', out, '--lora-rank', '2')).stderr).toBe(
+      'mini-llama finetune: --resume: the LoRA settings come from the run being resumed; leave out the --lora-* flags\n',
+    );
+    expect((await cli('finetune', '--resume', join(out, 'nowhere'))).stderr).toMatch(
+      /--resume: .*run-config\.json not found: is this a run directory\?/,
+    );
   });
 });

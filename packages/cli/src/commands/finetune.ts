@@ -12,13 +12,17 @@ import {
 import { loadTask, writeAtomic } from '@mini-llama/data/node';
 import { type LlamaModel, SequenceClassifier, serializeSafetensors } from '@mini-llama/model';
 import { loadModel, saveModel } from '@mini-llama/model/node';
+import { formatParameterReport, LoraModel, parameterReport } from '@mini-llama/peft-lora';
+import { saveAdapter } from '@mini-llama/peft-lora/node';
 import type { Tokenizer } from '@mini-llama/tokenizer';
 import {
   type BatchSource,
   classificationObjective,
   IGNORE_INDEX,
+  languageModelObjective,
   type Objective,
   parseRunConfig,
+  type RunConfigInput,
   type TokenBatch,
   type TrainableModel,
   Trainer,
@@ -27,21 +31,31 @@ import {
 import { latestCheckpoint, resumeTraining, runTraining } from '@mini-llama/trainer/node';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
+import { type LoraFlags, type LoraRunSettings, loraSettingsFromFlags } from '../adapters.js';
 import { startBackend } from '../backend.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { positiveInteger } from '../options.js';
+import { dropoutProbability, nameList, positiveInteger, positiveNumber } from '../options.js';
 import { StepProgress } from '../step-progress.js';
 import { findTokenizerFor, openTokenizer } from '../tokenizer-files.js';
 import { addTrainingOptions, runConfigFromFlags, type TrainingFlags } from './training-options.js';
 
-interface FinetuneFlags extends TrainingFlags {
+interface FinetuneFlags extends TrainingFlags, LoraFlags {
   task?: string;
   evalTask?: string;
   lmData?: string;
   promptField: string;
   completionField: string;
   maxLength?: number;
+}
+
+/** What run-config.json records under `finetune` (read back by --resume). */
+interface FinetuneRecord {
+  task: string | null;
+  evalTask: string | null;
+  lmData: string | null;
+  labelNames: string[];
+  lora?: LoraRunSettings | null;
 }
 
 export function addFinetuneCommand(program: Command, io: CliIo): void {
@@ -65,6 +79,26 @@ export function addFinetuneCommand(program: Command, io: CliIo): void {
       '--max-length <n>',
       "longest sequence in tokens (default: the model's context)",
       positiveInteger('--max-length'),
+    )
+    .option(
+      '--lora-rank <r>',
+      'train a LoRA adapter of this rank instead of the whole model; --out gets it in PEFT format',
+      positiveInteger('--lora-rank'),
+    )
+    .option(
+      '--lora-alpha <a>',
+      'LoRA alpha: the update is scaled by alpha / rank (default 8)',
+      positiveNumber('--lora-alpha'),
+    )
+    .option(
+      '--lora-dropout <p>',
+      'dropout on the adapter inputs while training (default 0)',
+      dropoutProbability('--lora-dropout'),
+    )
+    .option(
+      '--lora-targets <modules>',
+      'projections to adapt: comma-separated q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj, or all-linear (default q_proj,k_proj,v_proj,o_proj)',
+      nameList('--lora-targets'),
     );
   addTrainingOptions(command);
   command.action((flags: FinetuneFlags) => runFinetune(flags, io));
@@ -72,17 +106,42 @@ export function addFinetuneCommand(program: Command, io: CliIo): void {
 
 async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
   if (!flags.init && !flags.resume) throw new CliError('--init WEIGHTS is required: the model to fine-tune');
-  if (Boolean(flags.task) === Boolean(flags.lmData)) {
+  const resumeDirectory = flags.resume ? resolve(io.cwd, flags.resume) : undefined;
+  // A resumed run reads back its run configuration and what it fine-tunes on (and how: LoRA or not).
+  let base: RunConfigInput | undefined;
+  let recorded: FinetuneRecord | undefined;
+  if (resumeDirectory) {
+    const path = join(resumeDirectory, 'run-config.json');
+    const saved = JSON.parse(
+      await readFile(path, 'utf8').catch(() => {
+        throw new CliError(`--resume: ${path} not found: is this a run directory?`);
+      }),
+    ) as RunConfigInput & { finetune?: FinetuneRecord };
+    const { finetune, ...runConfig } = saved;
+    base = runConfig;
+    recorded = finetune;
+    if (
+      flags.loraRank !== undefined ||
+      flags.loraAlpha !== undefined ||
+      flags.loraTargets ||
+      flags.loraDropout !== undefined
+    ) {
+      throw new CliError(
+        '--resume: the LoRA settings come from the run being resumed; leave out the --lora-* flags',
+      );
+    }
+  }
+  const task = flags.task ?? recorded?.task ?? undefined;
+  const lmData = flags.lmData ?? recorded?.lmData ?? undefined;
+  const evalTask = flags.evalTask ?? recorded?.evalTask ?? undefined;
+  if (Boolean(task) === Boolean(lmData)) {
     throw new CliError(
       'give exactly one of --task TASKSPEC (classification) or --lm-data FILE (LM fine-tuning)',
     );
   }
-  const resumeDirectory = flags.resume ? resolve(io.cwd, flags.resume) : undefined;
-  const base = resumeDirectory
-    ? JSON.parse(await readFile(join(resumeDirectory, 'run-config.json'), 'utf8'))
-    : undefined;
-  const data = flags.task ?? flags.lmData!;
+  const data = task ?? lmData!;
   const config = parseRunConfig(runConfigFromFlags({ ...flags, data: [data] }, base), 'run configuration');
+  const lora = recorded ? (recorded.lora ?? null) : loraSettingsFromFlags(flags, config.training.seed);
   const outDirectory = resumeDirectory ?? (flags.out ? resolve(io.cwd, flags.out) : undefined);
   if (!outDirectory) throw new CliError('--out DIR is required (or --resume DIR)');
   await startBackend(config.backend as BackendRequest, io);
@@ -104,8 +163,8 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
   let classifier: SequenceClassifier | null = null;
   let labelNames: string[] = [];
   let evalExamples: ClassificationExample[] = [];
-  if (flags.task) {
-    const train = await loadTask(flags.task);
+  if (task) {
+    const train = await loadTask(task);
     labelNames = train.labelNames;
     classifier = new SequenceClassifier(model, labelNames.length, { seed: training.seed });
     trainable = classifier;
@@ -116,8 +175,8 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
       training.batchSize,
       training.seed,
     );
-    if (flags.evalTask) {
-      const held = await loadTask(flags.evalTask);
+    if (evalTask) {
+      const held = await loadTask(evalTask);
       evalExamples = held.examples;
       validation = () =>
         [
@@ -126,12 +185,12 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
     }
   } else {
     const examples = await readPromptCompletions(
-      resolve(io.cwd, flags.lmData!),
+      resolve(io.cwd, lmData!),
       flags.promptField,
       flags.completionField,
     );
     trainable = model;
-    objective = undefined as unknown as Objective<TrainableModel>; // the trainer's default: next-token loss
+    objective = languageModelObjective as Objective<TrainableModel>;
     source = new ExampleSource(
       examples,
       (rows) => promptCompletionBatch(rows, tokenizer, maxLength),
@@ -139,26 +198,40 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
       training.seed,
     );
   }
+  // LoRA: the adapter wraps the model (or classifier) in place; only its matrices (and a classifier's head)
+  // get gradients and optimizer state, and checkpoints hold only them.
+  const adapted = lora ? new LoraModel(classifier ?? model, lora) : null;
+  if (adapted) {
+    const inner = objective as Objective<TrainableModel>;
+    trainable = adapted;
+    objective = ((wrapper: LoraModel, batch: TokenBatch) =>
+      inner(wrapper.classifier ?? wrapper.llama, batch)) as Objective<TrainableModel>;
+    io.stderr.write(
+      `LoRA r=${lora!.r} alpha=${lora!.alpha} on ${adapted.targetModules().length} modules: ${formatParameterReport(parameterReport(adapted))}\n`,
+    );
+  }
   const trainer = new Trainer(
     trainable,
     trainerConfigFromRun(training, { evaluate: Boolean(validation) }),
     objective,
+    trainable.parameters(),
   );
   await mkdir(outDirectory, { recursive: true });
   if (resumeDirectory) {
     const checkpoint = await latestCheckpoint(resumeDirectory);
     if (!checkpoint) throw new CliError(`--resume: no checkpoint in ${resumeDirectory}`);
     await resumeTraining(trainer, source, checkpoint, resumeDirectory);
+    io.stderr.write(`resumed from ${checkpoint} at step ${trainer.step}\n`);
   }
-  const resolved = {
-    ...config,
-    finetune: {
-      task: flags.task ?? null,
-      evalTask: flags.evalTask ?? null,
-      lmData: flags.lmData ?? null,
-      labelNames,
-    },
+  const finetune: FinetuneRecord = {
+    task: task ?? null,
+    evalTask: evalTask ?? null,
+    lmData: lmData ? resolve(io.cwd, lmData) : null,
+    labelNames,
+    lora,
   };
+  // The base is recorded by absolute path: a LoRA run's checkpoints hold the adapter only and refer to it.
+  const resolved = { ...config, model: { ...config.model, init: initPath }, finetune };
   await writeAtomic(join(outDirectory, 'run-config.json'), `${JSON.stringify(resolved, null, 2)}\n`);
   const progress = new StepProgress(io, training.steps, trainer.step);
   trainer.on(progress.listener());
@@ -171,30 +244,47 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
       checkpointEvery: training.checkpointEvery,
       keepLast: training.keepLast,
       logEvery: training.logEvery,
-      runState: { runConfig: resolved, tokenizer: tokenizerPath },
+      dtype: training.checkpointDtype.toUpperCase() as 'F32' | 'F16' | 'BF16',
+      runState: { runConfig: resolved, tokenizer: tokenizerPath, base: initPath },
     });
     progress.stop();
-    const finalDirectory = join(outDirectory, 'model');
-    await saveModel(model, finalDirectory, { format: 'hf' });
-    if (tokenizerFile)
-      await writeFile(join(finalDirectory, basename(tokenizerFile)), await readFile(tokenizerFile));
     let accuracy: number | null = null;
-    if (classifier) {
-      const state = await classifier.stateDict();
-      await writeAtomic(
-        join(finalDirectory, 'classifier.safetensors'),
-        serializeSafetensors(new Map([['score.weight', state.get('score.weight')!]]), { dtype: 'F32' }),
-      );
-      await writeAtomic(join(finalDirectory, 'labels.json'), `${JSON.stringify({ labelNames }, null, 2)}\n`);
-      if (evalExamples.length > 0)
-        accuracy = classifierAccuracy(classifier, evalExamples, tokenizer, training.batchSize, maxLength);
+    if (classifier && evalExamples.length > 0)
+      accuracy = classifierAccuracy(classifier, evalExamples, tokenizer, training.batchSize, maxLength);
+    let saved: string;
+    if (adapted) {
+      // PEFT's layout: the adapter's two files at the top of the run directory, beside the trainer's.
+      await saveAdapter(adapted, outDirectory, { baseModelNameOrPath: initPath });
+      saved = `adapter: ${outDirectory} (adapter_config.json, adapter_model.safetensors; base ${initPath})`;
+      if (tokenizerFile)
+        await writeFile(join(outDirectory, basename(tokenizerFile)), await readFile(tokenizerFile));
+      if (classifier)
+        await writeAtomic(join(outDirectory, 'labels.json'), `${JSON.stringify({ labelNames }, null, 2)}\n`);
+    } else {
+      const finalDirectory = join(outDirectory, 'model');
+      await saveModel(model, finalDirectory, { format: 'hf' });
+      if (tokenizerFile)
+        await writeFile(join(finalDirectory, basename(tokenizerFile)), await readFile(tokenizerFile));
+      if (classifier) {
+        const state = await classifier.stateDict();
+        await writeAtomic(
+          join(finalDirectory, 'classifier.safetensors'),
+          serializeSafetensors(new Map([['score.weight', state.get('score.weight')!]]), { dtype: 'F32' }),
+        );
+        await writeAtomic(
+          join(finalDirectory, 'labels.json'),
+          `${JSON.stringify({ labelNames }, null, 2)}\n`,
+        );
+      }
+      saved = `model: ${finalDirectory}`;
     }
     io.stdout.write(
-      `finished at step ${result.step}${accuracy === null ? '' : `, validation accuracy ${accuracy.toFixed(4)} (${evalExamples.length} examples)`}\nmetrics: ${join(outDirectory, 'metrics.jsonl')}\nmodel: ${finalDirectory}\n`,
+      `finished at step ${result.step}${accuracy === null ? '' : `, validation accuracy ${accuracy.toFixed(4)} (${evalExamples.length} examples)`}\nmetrics: ${join(outDirectory, 'metrics.jsonl')}\n${saved}\n`,
     );
   } finally {
     progress.stop();
     trainer.dispose();
+    adapted?.dispose();
     classifier?.dispose();
     model.dispose();
   }

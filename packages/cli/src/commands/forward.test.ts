@@ -2,10 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useBackend } from '@mini-llama/backends';
 import { loadModel } from '@mini-llama/model/node';
+import { loadAdapter } from '@mini-llama/peft-lora/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseNpy } from '../npy.js';
-import { cli, saveTinyModel, temporaryDirectory } from '../testing.js';
+import { cli, saveTinyAdapter, saveTinyModel, temporaryDirectory } from '../testing.js';
 
 let directory: string;
 let model: string;
@@ -81,5 +82,69 @@ describe('mini-llama forward', () => {
     );
     const missing = await cli('forward', '--model', model, '--tokens', '1');
     expect(missing.stderr).toBe("mini-llama forward: required option '--out <file>' not specified\n");
+  });
+  it('--adapter: the logits of the base with the LoRA adapter (merged), as the unmerged library computes them', async () => {
+    const adapter = await saveTinyAdapter(model, directory, {
+      name: 'forward-adapter',
+      config: { targetModules: 'all-linear' },
+    });
+    const tokens = [1, 4, 30, 4, 0, 17];
+    const out = join(directory, 'adapted.npy');
+    const run = await cli(
+      'forward',
+      '--backend',
+      'cpu',
+      '--model',
+      model,
+      '--adapter',
+      adapter,
+      '--tokens',
+      tokens.join(','),
+      '--out',
+      out,
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`adapter: merged ${adapter} (14 modules)`);
+    const written = parseNpy(new Uint8Array(await readFile(out)));
+
+    await useBackend('cpu');
+    const { model: reference } = await loadModel(model);
+    const input = tf.tensor2d([tokens], [1, tokens.length], 'int32');
+    const base = tf.tidy(() => reference.forward(input));
+    const lora = await loadAdapter(reference, adapter); // not merged: the adapter path runs beside the weights
+    const adapted = tf.tidy(() => reference.forward(input));
+    const expected = adapted.dataSync();
+    let worst = 0;
+    expected.forEach((value, i) => {
+      worst = Math.max(worst, Math.abs(value - written.data[i]!));
+    });
+    expect(worst).toBeLessThan(1e-5);
+    const moved = Array.from(base.dataSync()).reduce(
+      (max, value, i) => Math.max(max, Math.abs(value - expected[i]!)),
+      0,
+    );
+    expect(moved).toBeGreaterThan(1e-3);
+    tf.dispose([input, base, adapted]);
+    lora.dispose();
+    reference.dispose();
+
+    const classification = await saveTinyAdapter(model, directory, { name: 'forward-cls', numLabels: 2 });
+    const refused = await cli(
+      'forward',
+      '--backend',
+      'cpu',
+      '--model',
+      model,
+      '--adapter',
+      classification,
+      '--tokens',
+      '1,2',
+      '--out',
+      out,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `mini-llama forward: ${join(classification, 'adapter_config.json')}: task_type is "SEQ_CLS" (a classification adapter): it needs a SequenceClassifier, this is a language model`,
+    );
   });
 });

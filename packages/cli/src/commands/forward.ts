@@ -4,15 +4,17 @@ import type { BackendRequest } from '@mini-llama/backends';
 import { loadModel, writeAtomic } from '@mini-llama/model/node';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
+import { ADAPTER_HELP, mergeAdapters } from '../adapters.js';
 import { startBackend } from '../backend.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { serializeNpy } from '../npy.js';
-import { BACKEND_HELP, backendRequest, tokenList } from '../options.js';
+import { BACKEND_HELP, backendRequest, collect, tokenList } from '../options.js';
 import { formatBytes } from '../paths.js';
 
 interface ForwardFlags {
   model: string;
+  adapter: string[];
   tokens: number[];
   out: string;
   backend: BackendRequest;
@@ -23,6 +25,7 @@ export function addForwardCommand(program: Command, io: CliIo): void {
     .command('forward')
     .description('Run one forward pass and save the logits of every position as a NumPy .npy file.')
     .requiredOption('--model <path>', 'weights: an HF directory, a .safetensors file or a llama2.c .bin')
+    .option('--adapter <dir>', ADAPTER_HELP, collect, [])
     .requiredOption('--tokens <ids>', 'input token ids, comma-separated, e.g. 1,2,3', tokenList('--tokens'))
     .requiredOption('--out <file>', 'where to write the logits: float32 [T, vocab], little-endian, C order')
     .option('--backend <name>', BACKEND_HELP, backendRequest, 'auto')
@@ -37,6 +40,7 @@ async function runForward(flags: ForwardFlags, io: CliIo): Promise<void> {
   await startBackend(flags.backend, io);
   const { model } = await loadModel(resolve(io.cwd, flags.model));
   try {
+    await mergeAdapters(model, flags.adapter, io);
     const { vocabSize, maxSeqLen } = model.config;
     const T = flags.tokens.length;
     const outside = flags.tokens.find((id) => id >= vocabSize);

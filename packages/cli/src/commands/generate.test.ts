@@ -4,7 +4,7 @@ import { argmax } from '@mini-llama/model';
 import { loadTokenizer } from '@mini-llama/tokenizer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseNpy } from '../npy.js';
-import { cli, saveTinyModel, temporaryDirectory, tinyTokenizerBytes } from '../testing.js';
+import { cli, saveTinyAdapter, saveTinyModel, temporaryDirectory, tinyTokenizerBytes } from '../testing.js';
 
 interface GenerateJson {
   tokens: number[];
@@ -192,7 +192,9 @@ describe('mini-llama generate: errors', () => {
 
   it('rejects an unknown backend, a token outside the vocabulary, and a missing prompt', async () => {
     const backend = await cli('generate', '--model', model, '--prompt-tokens', '1', '--backend', 'gpu');
-    expect(backend.stderr).toBe("mini-llama generate: --backend must be one of auto, wasm, cpu, got 'gpu'\n");
+    expect(backend.stderr).toBe(
+      "mini-llama generate: --backend must be one of auto, tensorflow, webgpu, wasm, cpu, got 'gpu'\n",
+    );
     const outside = await cli('generate', '--backend', 'cpu', '--model', model, '--prompt-tokens', '1,32');
     expect(outside.stderr).toContain("--prompt-tokens: token id 32 is outside the model's vocabulary 0…31");
     const none = await cli('generate', '--backend', 'cpu', '--model', model);
@@ -207,5 +209,30 @@ describe('mini-llama generate: errors', () => {
     expect(code).toBe(1);
     expect(io.err()).toMatch(/^mini-llama generate: --prompt needs a tokenizer/);
     expect(io.err()).toContain('    at ');
+  });
+  it('--adapter: generates what the merged model generates, and stacks adapters in order', async () => {
+    const first = await saveTinyAdapter(model, directory, {
+      name: 'generate-a',
+      seed: 5,
+      config: { targetModules: 'all-linear' },
+    });
+    const second = await saveTinyAdapter(model, directory, {
+      name: 'generate-b',
+      seed: 6,
+      config: { targetModules: ['down_proj'] },
+    });
+    const merged = join(directory, 'generate-merged');
+    expect(
+      (await cli('merge', '--model', model, '--adapter', first, '--adapter', second, '--out', merged)).code,
+    ).toBe(0);
+    const args = ['--prompt-tokens', '1,5,9', '--max-new-tokens', '10', '--ignore-eos', '--temperature', '0'];
+    const stacked = await generateJson('--model', model, '--adapter', first, '--adapter', second, ...args);
+    expect(stacked.tokens).toEqual((await generateJson('--model', merged, ...args)).tokens);
+    expect(stacked.tokens).not.toEqual((await generateJson('--model', model, ...args)).tokens);
+    const missing = await cli('generate', '--model', model, '--adapter', join(directory, 'none'), ...args);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(
+      `mini-llama generate: ${join(directory, 'none')}: no such adapter directory`,
+    );
   });
 });

@@ -4,12 +4,14 @@ import { type GenerateResult, generateStream, type LlamaModel } from '@mini-llam
 import { loadModel } from '@mini-llama/model/node';
 import { loadTokenizer, type Tokenizer } from '@mini-llama/tokenizer';
 import { type Command, Option } from 'commander';
+import { ADAPTER_HELP, mergeAdapters } from '../adapters.js';
 import { startBackend } from '../backend.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import {
   BACKEND_HELP,
   backendRequest,
+  collect,
   nonNegativeInteger,
   nonNegativeNumber,
   positiveInteger,
@@ -21,6 +23,7 @@ import { findTokenizerFor, openTokenizer, TOKENIZER_FILES } from '../tokenizer-f
 
 interface GenerateFlags {
   model: string;
+  adapter: string[];
   prompt?: string;
   promptTokens?: number[];
   tokenizer?: string;
@@ -45,6 +48,7 @@ export function addGenerateCommand(program: Command, io: CliIo): void {
       '--model <path>',
       'weights: an HF directory (config.json + model.safetensors), a .safetensors file or a llama2.c .bin',
     )
+    .option('--adapter <dir>', ADAPTER_HELP, collect, [])
     .addOption(
       new Option('--prompt <text>', 'prompt text, encoded with BOS (needs a tokenizer)').conflicts(
         'promptTokens',
@@ -101,6 +105,7 @@ async function runGenerate(flags: GenerateFlags, io: CliIo): Promise<void> {
   const choice = await startBackend(flags.backend, io);
   const { model } = await loadModel(modelPath);
   try {
+    await mergeAdapters(model, flags.adapter, io);
     checkPrompt(promptIds, model, flags.promptTokens ? '--prompt-tokens' : '--prompt');
     if (tokenizer && tokenizer.vocabSize !== model.config.vocabSize) {
       io.stderr.write(

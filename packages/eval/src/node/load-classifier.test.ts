@@ -1,0 +1,76 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { useBackend } from '@mini-llama/backends';
+import { LlamaModel, SequenceClassifier, serializeSafetensors } from '@mini-llama/model';
+import { saveModel } from '@mini-llama/model/node';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TINY } from '../test-helpers.js';
+import { loadSequenceClassifier, MissingClassifierError } from './load-classifier.js';
+
+describe('loadSequenceClassifier', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'mini-llama-eval-'));
+  afterAll(() => rm(directory, { recursive: true, force: true }));
+
+  it('loads what `mini-llama finetune --task` saves: the logits come back the same', async () => {
+    await useBackend('cpu');
+    const backbone = new LlamaModel(TINY, { seed: 4 });
+    const classifier = new SequenceClassifier(backbone, 3, { seed: 5 });
+    const path = join(directory, 'fine-tuned');
+    // the files finetune writes: the backbone (HF), the head alone, the label names
+    await saveModel(backbone, path, { format: 'hf' });
+    const state = await classifier.stateDict();
+    await writeFile(
+      join(path, 'classifier.safetensors'),
+      serializeSafetensors(new Map([['score.weight', state.get('score.weight')!]]), { dtype: 'F32' }),
+    );
+    await writeFile(
+      join(path, 'labels.json'),
+      JSON.stringify({ labelNames: ['World', 'Sports', 'Business'] }),
+    );
+
+    const before = tf.memory().numTensors;
+    const loaded = await loadSequenceClassifier(path);
+    expect(loaded.labelNames).toEqual(['World', 'Sports', 'Business']);
+    expect(loaded.classifier.numLabels).toBe(3);
+    const tokens = () => tf.tensor2d([[1, 40, 50, 60]], [1, 4], 'int32');
+    const [expected, actual] = tf.tidy(() => [
+      Array.from(classifier.logits(tokens()).dataSync()),
+      Array.from(loaded.classifier.logits(tokens()).dataSync()),
+    ]);
+    actual!.forEach((value, i) => {
+      expect(value).toBeCloseTo(expected![i]!, 6);
+    });
+    loaded.classifier.dispose();
+    loaded.model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    classifier.dispose();
+    backbone.dispose();
+  });
+
+  it('says when a model has no classification head, and when labels.json disagrees with it', async () => {
+    await useBackend('cpu');
+    const backbone = new LlamaModel(TINY, { seed: 4 });
+    const path = join(directory, 'plain');
+    await saveModel(backbone, path, { format: 'hf' });
+    const classifier = new SequenceClassifier(backbone, 2);
+    const before = tf.memory().numTensors;
+    await expect(loadSequenceClassifier(path)).rejects.toThrow(MissingClassifierError);
+    await expect(loadSequenceClassifier(path)).rejects.toThrow(
+      /no classification head \(classifier.safetensors/,
+    );
+    const state = await classifier.stateDict();
+    await writeFile(
+      join(path, 'classifier.safetensors'),
+      serializeSafetensors(new Map([['score.weight', state.get('score.weight')!]]), { dtype: 'F32' }),
+    );
+    await writeFile(join(path, 'labels.json'), JSON.stringify({ labelNames: ['a', 'b', 'c'] }));
+    await expect(loadSequenceClassifier(path)).rejects.toThrow(
+      /labels.json: expected \{"labelNames": \[2 strings\]\}/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    classifier.dispose();
+    backbone.dispose();
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { confusionMatrixSpec } from './chart-specs.js';
+import { formatCell, renderReport } from './render-report.js';
+import { alphaSweepPoints, confusionMatrixSection, idOodTable } from './sections.js';
+import { exampleReport, metrics, sweepReport } from './test-helpers.js';
+
+describe('renderReport', () => {
+  it('renders every section into one page with inline SVG charts and nothing to fetch', async () => {
+    const html = await renderReport(exampleReport, { generatedAt: '2025-01-01T00:00:00Z' });
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain('<title>Evaluation &lt;of&gt; a model</title>');
+    expect(html.match(/<svg[\s>]/g)).toHaveLength(3);
+    expect(html).toContain('<strong>bold</strong>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/<(link|img|iframe)\b/i);
+    expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
+    expect(html).not.toMatch(/url\(\s*["']?https?:/i);
+    expect(html).toContain('<span class="prompt">Once &lt;upon&gt;</span> a time &amp; more');
+    expect(html).toContain("default-src 'none'");
+    // axis titles are drawn into the SVG as text
+    for (const title of [
+      'step',
+      'loss (nats per token)',
+      'α (weight of the fine-tuned model)',
+      'predicted label',
+      'true label',
+    ]) {
+      expect(html).toContain(`>${title}</text>`);
+    }
+    // the macro-F1 row of the metrics table, formatted
+    expect(html).toContain(`<td class="number">${metrics.macroF1.toFixed(4)}</td>`);
+  });
+
+  it('says so when a chart has no data', async () => {
+    const html = await renderReport({ title: 't', sections: [{ type: 'lossCurve', points: [] }] });
+    expect(html).toContain('No data.');
+    expect(html).not.toContain('<svg');
+  });
+});
+
+describe('report sections', () => {
+  it('build tables and sweep points from evaluation results', () => {
+    const table = idOodTable(sweepReport(1));
+    expect(table.rows).toEqual([
+      ['sst2', 'ID', 0.9, 0.5, 872],
+      ['amazon', 'OOD', 0.7, 0.5, 1000],
+      ['OOD mean', 'OOD', 0.7, 0.5, null],
+    ]);
+    expect(alphaSweepPoints([{ alpha: 0.5, report: sweepReport(0.5) }], { oodMean: false })).toEqual([
+      { alpha: 0.5, set: 'sst2 (ID)', value: 0.7 },
+      { alpha: 0.5, set: 'amazon (OOD)', value: 0.65 },
+    ]);
+    expect([formatCell(3), formatCell(0.123456), formatCell(null), formatCell('<b>')]).toEqual([
+      '3',
+      '0.1235',
+      '',
+      '&lt;b&gt;',
+    ]);
+  });
+
+  it('lays the confusion matrix out as true × predicted cells', () => {
+    const spec = confusionMatrixSpec(confusionMatrixSection(metrics));
+    const values = (spec.data as { values: { actual: string; predicted: string; count: number }[] }).values;
+    expect(values).toHaveLength(9);
+    expect(values.find((v) => v.actual === 'Sci/Tech' && v.predicted === 'World')!.count).toBe(1);
+    expect(values.find((v) => v.actual === 'World' && v.predicted === 'Sports')!.count).toBe(1);
+    expect(() => confusionMatrixSpec({ labelNames: ['a'], matrix: [[1, 2]] })).toThrow(/must be \[1\]\[1\]/);
+  });
+});
