@@ -6,10 +6,15 @@ import { existsSync } from 'node:fs';
  * loader (libvulkan1). CI installs both; without them the WebGPU runs are skipped with a message.
  */
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const VULKAN_LOADERS = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1'];
+const VULKAN_LOADERS = [
+  '/usr/lib/x86_64-linux-gnu/libvulkan.so.1',
+  '/usr/lib/aarch64-linux-gnu/libvulkan.so.1',
+];
 
 export const WEBGPU_TESTABLE =
-  process.env.MINI_LLAMA_SKIP_WEBGPU !== '1' && existsSync(SWIFTSHADER_ICD) && VULKAN_LOADERS.some(existsSync);
+  process.env.MINI_LLAMA_SKIP_WEBGPU !== '1' &&
+  existsSync(SWIFTSHADER_ICD) &&
+  VULKAN_LOADERS.some(existsSync);
 
 if (WEBGPU_TESTABLE) {
   // Dawn reads this when it first looks for adapters; a real GPU's driver, if the machine has one, is set by hand.
