@@ -32,9 +32,11 @@ export interface LoraConfig {
   useRslora?: boolean; // rank-stabilised scaling alpha / sqrt(r) (Kalajdzievski 2023) instead of alpha / r
   dropout?: number; // probability of dropping adapter inputs while training; 0 (PEFT's default) turns it off
   /**
-   * Which projections get an adapter: module names (`['q_proj', 'v_proj']`), 'all-linear' (all seven of each
-   * layer, never the output head), or any other string as a regular expression that must match a module's
-   * whole path (`model\.layers\.\d+\.self_attn\.(q|v)_proj`), as PEFT reads a string. Default: q, k, v, o.
+   * Which projections get an adapter: module names (`['q_proj', 'v_proj']`) or, as PEFT matches a list, any
+   * tail of a module path (`'self_attn.q_proj'`, `'model.layers.0.mlp.up_proj'`: PEFT writes `all-linear` out
+   * this way), 'all-linear' (all seven of each layer, never the output head), or any other string as a regular
+   * expression that must match a module's whole path (`model\.layers\.\d+\.self_attn\.(q|v)_proj`), as PEFT
+   * reads a string. Default: q, k, v, o.
    */
   targetModules?: readonly string[] | string;
   layersToTransform?: readonly number[]; // decoder layer indices to adapt; default: every layer
@@ -50,8 +52,11 @@ export interface ResolvedLoraConfig {
   alpha: number;
   useRslora: boolean;
   dropout: number;
-  /** Module names, or a regular expression (a string) matched against whole module paths. */
-  targetModules: readonly LinearModuleName[] | string;
+  /**
+   * Module names or tails of module paths (each ends in a module name), or a regular expression (a string)
+   * matched against whole module paths.
+   */
+  targetModules: readonly string[] | string;
   layersToTransform: readonly number[] | null;
   modulesToSave: readonly SavableModuleName[];
   init: LoraInit;
@@ -133,7 +138,7 @@ export function loraScale({
 function resolveTargets(
   targets: LoraConfig['targetModules'],
   fail: (problem: string) => LoraConfigError,
-): readonly LinearModuleName[] | string {
+): readonly string[] | string {
   if (targets === undefined || targets === null) return DEFAULT_TARGETS;
   if (typeof targets === 'string') {
     if (targets === ALL_LINEAR) return [...LINEAR_MODULE_NAMES];
@@ -153,19 +158,21 @@ function resolveTargets(
     );
   }
   if (targets.length === 1 && targets[0] === ALL_LINEAR) return [...LINEAR_MODULE_NAMES];
-  const names: LinearModuleName[] = [];
+  const names: string[] = [];
   for (const target of targets) {
-    if (target === 'lm_head' || target === 'score') {
+    if (typeof target !== 'string') throw fail(`targetModules: ${show(target)} is not a module name`);
+    const moduleName = target.slice(target.lastIndexOf('.') + 1);
+    if (moduleName === 'lm_head' || moduleName === 'score') {
       throw fail(
         `targetModules: ${target} is never adapted (an output head); put it in modulesToSave to train it`,
       );
     }
-    if (!(LINEAR_MODULE_NAMES as readonly string[]).includes(target)) {
+    if (!(LINEAR_MODULE_NAMES as readonly string[]).includes(moduleName)) {
       throw fail(
-        `targetModules: unknown module ${show(target)} (expected ${LINEAR_MODULE_NAMES.join(', ')}, or 'all-linear')`,
+        `targetModules: unknown module ${show(target)} (expected ${LINEAR_MODULE_NAMES.join(', ')}, a module path ending in one, or 'all-linear')`,
       );
     }
-    if (!names.includes(target as LinearModuleName)) names.push(target as LinearModuleName);
+    if (!names.includes(target)) names.push(target);
   }
   return names;
 }

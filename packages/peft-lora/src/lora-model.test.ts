@@ -92,6 +92,23 @@ describe.each(['cpu', 'wasm'] as const)('LoraModel on %s', (backend) => {
     expect(() => new LoraModel(model, { layersToTransform: [2] })).toThrow(
       'LoraConfig.layersToTransform: layer 2 does not exist (the model has 2 layers)',
     );
+    // a list matches tails of module paths, as PEFT's list matching (and PEFT's own all-linear files) do
+    const tails = new LoraModel(model, {
+      targetModules: ['mlp.up_proj', 'model.layers.1.self_attn.q_proj', 'self_attn.q_proj'],
+    });
+    expect(tails.targetModules()).toEqual([
+      'model.layers.0.self_attn.q_proj',
+      'model.layers.0.mlp.up_proj',
+      'model.layers.1.self_attn.q_proj',
+      'model.layers.1.mlp.up_proj',
+    ]);
+    tails.dispose();
+    expect(() => new LoraModel(model, { targetModules: ['model.layers.7.self_attn.q_proj'] })).toThrow(
+      'LoraConfig.targetModules: "model.layers.7.self_attn.q_proj" is not a module of this model',
+    );
+    expect(() => new LoraModel(model, { targetModules: ['self_attn.qkv'] })).toThrow(
+      'LoraConfig.targetModules: unknown module "self_attn.qkv"',
+    );
     expect(Object.hasOwn(model.layers[0]!.selfAttn.qProj, 'apply')).toBe(false); // failures leave no wrapper
     model.dispose();
   });

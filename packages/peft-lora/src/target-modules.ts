@@ -46,9 +46,10 @@ export function linearModules(llama: LlamaModel): LinearModule[] {
 }
 
 /**
- * The modules a config targets, as PEFT's check_target_module_exists picks them: a list of names matches a
- * module whose path ends in `.name`, filtered by layersToTransform; a regular expression must match the
- * whole path (re.fullmatch).
+ * The modules a config targets, as PEFT's check_target_module_exists picks them: a list entry matches a
+ * module whose path is the entry or ends in `.entry` (a name, or a tail of the path), filtered by
+ * layersToTransform; a regular expression must match the whole path (re.fullmatch). A list entry that is a
+ * path (it has a dot) and matches no module is an error: it names a module this model does not have.
  */
 export function selectTargets(modules: LinearModule[], config: ResolvedLoraConfig): LinearModule[] {
   const layerCount = new Set(modules.map((module) => module.layer)).size;
@@ -70,9 +71,18 @@ export function selectTargets(modules: LinearModule[], config: ResolvedLoraConfi
     }
     return matched;
   }
+  const matches = (module: LinearModule, target: string) =>
+    module.path === target || module.path.endsWith(`.${target}`);
+  for (const target of targetModules) {
+    if (target.includes('.') && !modules.some((module) => matches(module, target))) {
+      throw new LoraConfigError(
+        `LoraConfig.targetModules: ${JSON.stringify(target)} is not a module of this model (paths look like ${modules[0]?.path}, ${layerCount} layers)`,
+      );
+    }
+  }
   return modules.filter(
     (module) =>
-      targetModules.includes(module.name) &&
+      targetModules.some((target) => matches(module, target)) &&
       (layersToTransform === null || layersToTransform.includes(module.layer)),
   );
 }
