@@ -31,4 +31,25 @@ describe('classificationBatches', () => {
       2,
     );
   });
+
+  it('puts texts in a prompt template and, when too long, keeps the end where the prompt asks', () => {
+    const [batch] = [
+      ...classificationBatches([{ text: 'abcdef', label: 1 }], tokenizer, {
+        batchSize: 1,
+        template: '<{text}>?',
+        maxLength: 5,
+      }),
+    ];
+    expect([...batch!.ids]).toEqual([...tokenizer.encode('def>?')]);
+    const [short] = [
+      ...classificationBatches([{ text: 'a', label: 0 }], tokenizer, {
+        batchSize: 1,
+        template: 'x {text} y',
+      }),
+    ];
+    expect([...short!.ids]).toEqual([...tokenizer.encode('x a y', { bos: true })]);
+    expect(() => [
+      ...classificationBatches(examples, tokenizer, { batchSize: 1, template: 'no slot' }),
+    ]).toThrow('the prompt template "no slot" has no {text} slot');
+  });
 });

@@ -14,6 +14,8 @@ export {
   type ClassificationBatch,
   type ClassificationBatchOptions,
   classificationBatches,
+  fillTemplate,
+  TEXT_SLOT,
 } from './classification-batches.js';
 export {
   type ClassificationDataset,

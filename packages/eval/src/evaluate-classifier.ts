@@ -12,6 +12,11 @@ export interface ClassifierEvaluationOptions {
   maxLength?: number;
   /** Class names for the metrics (default '0' … numLabels − 1). */
   labelNames?: readonly string[];
+  /**
+   * The prompt template the classifier was fine-tuned with (`{text}` slot), e.g. one whose head started as the
+   * zero-shot verbalizer head; a long text then loses its start so the prompt's end stays.
+   */
+  template?: string;
   /** Called after every batch. */
   onProgress?: (progress: { done: number; total: number }) => void;
 }
@@ -24,13 +29,14 @@ export async function classifierLogits(
   classifier: SequenceClassifier,
   texts: readonly string[],
   tokenizer: Tokenizer,
-  { batchSize = 16, maxLength, onProgress }: Omit<ClassifierEvaluationOptions, 'labelNames'> = {},
+  { batchSize = 16, maxLength, template, onProgress }: Omit<ClassifierEvaluationOptions, 'labelNames'> = {},
 ): Promise<number[][]> {
   const examples = texts.map((text) => ({ text, label: 0 }));
   const out: number[][] = [];
   const batches = classificationBatches(examples, tokenizer, {
     batchSize,
     maxLength: maxLength ?? classifier.config.maxSeqLen,
+    template,
   });
   for (const batch of batches) {
     const { batchSize: B, seqLen: T } = batch;

@@ -1,3 +1,5 @@
+import { fillTemplate, TEXT_SLOT } from '@mini-llama/data';
+
 /**
  * A zero-shot prompt: the text goes where `{text}` stands, and each label is scored as the continuation
  * `verbalizers[label]` of the filled prompt.
@@ -8,7 +10,7 @@ export interface PromptTemplate {
   verbalizers: readonly string[];
 }
 
-export const TEXT_SLOT = '{text}';
+export { TEXT_SLOT };
 
 /**
  * GLUE SST-2 (labels 0 negative, 1 positive), Zhao et al. 2021's sentiment format ("Review: … Sentiment:")
@@ -49,8 +51,9 @@ export function promptForTask(task: string, labelNames: readonly string[]): Prom
 
 /** The prompt for one text: every `{text}` replaced (literally: `$` in the text is kept as written). */
 export function fillPrompt(template: string, text: string): string {
-  if (!template.includes(TEXT_SLOT)) {
-    throw new Error(`fillPrompt: the template ${JSON.stringify(template)} has no ${TEXT_SLOT} slot`);
+  try {
+    return fillTemplate(template, text);
+  } catch (error) {
+    throw new Error(`fillPrompt: ${(error as Error).message}`);
   }
-  return template.split(TEXT_SLOT).join(text);
 }

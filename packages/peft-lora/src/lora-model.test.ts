@@ -113,6 +113,47 @@ describe.each(['cpu', 'wasm'] as const)('LoraModel on %s', (backend) => {
     model.dispose();
   });
 
+  it('lowRankUpdates gives W0 + scale·B·A as merging does, in the state dict layout; saved modules by name', async () => {
+    const model = tinyModel(3);
+    const classifier = new SequenceClassifier(model, 3, { seed: 2 });
+    const lora = new LoraModel(classifier, {
+      targetModules: ['q_proj', 'k_proj', 'down_proj'],
+      r: 2,
+      alpha: 5,
+    });
+    randomizeAdapter(lora, 'default', 9);
+    const before = await model.stateDict();
+    const { updates, saved } = await lora.lowRankUpdates();
+    expect(updates.map((update) => update.target)).toEqual(
+      lora.targetModules().map((path) => `${path}.weight`),
+    );
+    expect([...saved.keys()]).toEqual(['score.weight']);
+    lora.merge();
+    const after = await model.stateDict();
+    for (const { target, a, b, scale } of updates) {
+      expect(scale).toBe(2.5);
+      const [out, inFeatures] = before.get(target)!.shape as [number, number];
+      const r = a.shape[0]!;
+      expect(b.shape).toEqual([out, r]);
+      let worst = 0;
+      for (let i = 0; i < out; i++) {
+        for (let j = 0; j < inFeatures; j++) {
+          let delta = 0;
+          for (let k = 0; k < r; k++) delta += b.data[i * r + k]! * a.data[k * inFeatures + j]!;
+          const expected = before.get(target)!.data[i * inFeatures + j]! + scale * delta;
+          worst = Math.max(worst, Math.abs(after.get(target)!.data[i * inFeatures + j]! - expected));
+        }
+      }
+      expect(worst, target).toBeLessThan(1e-5);
+    }
+    expect(Array.from(saved.get('score.weight')!.data)).toEqual(
+      Array.from((await classifier.stateDict()).get('score.weight')!.data),
+    );
+    lora.dispose();
+    classifier.dispose();
+    model.dispose();
+  });
+
   it('merged and unmerged adapters give the same logits; unmerge restores the base weights', () => {
     const before = tf.memory().numTensors;
     const model = tinyModel(2);

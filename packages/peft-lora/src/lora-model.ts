@@ -1,4 +1,4 @@
-import type { LlamaConfig, LlamaModel, SequenceClassifier, StateDict } from '@mini-llama/model';
+import type { LlamaConfig, LlamaModel, NamedTensor, SequenceClassifier, StateDict } from '@mini-llama/model';
 import { Random, transpose2d } from '@mini-llama/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdapterFileError, type TaskType } from './adapter-config-json.js';
@@ -368,6 +368,48 @@ export class LoraModel {
       });
     }
     return out;
+  }
+
+  /**
+   * An adapter as low-rank updates of the base model's state dict (@mini-llama/model's layout: HF names,
+   * [out, in], Meta's interleaved q/k rows): for each adapted projection, `target` (its weight's name),
+   * A [r, in], B [out, r] and the scale, so that W₀ + scale·B·A is the merged weight. Its modules to save
+   * come as `saved`, under the base model's names (`score.weight` [numLabels, dim], `lm_head.weight`).
+   * This is what WiSE-FT of an adapter (θ(α) = W₀ + α·scale·B·A) needs without building a merged model.
+   */
+  async lowRankUpdates(name: string = this.requireActive('lowRankUpdates')): Promise<{
+    updates: { target: string; a: NamedTensor; b: NamedTensor; scale: number }[];
+    saved: StateDict;
+  }> {
+    this.checkUsable('lowRankUpdates');
+    const { targets, config } = this.adapter(name);
+    const updates = [];
+    for (const target of targets) {
+      const { a, b, rank, scale } = this.layers.get(target.path)!.weights(name);
+      const { inFeatures, outFeatures } = target.linear;
+      updates.push({
+        target: `${target.path}.weight`,
+        a: {
+          shape: [rank, inFeatures],
+          data: transpose2d((await a.data()) as Float32Array, inFeatures, rank),
+        },
+        b: {
+          shape: [outFeatures, rank],
+          data: transpose2d((await b.data()) as Float32Array, rank, outFeatures),
+        },
+        scale,
+      });
+    }
+    const saved: StateDict = new Map();
+    for (const module of config.modulesToSave) {
+      const copy = this.saved.get(module)!.copy(name);
+      const [inFeatures, outFeatures] = copy.shape as [number, number];
+      saved.set(`${module}.weight`, {
+        shape: [outFeatures, inFeatures],
+        data: transpose2d((await copy.data()) as Float32Array, inFeatures, outFeatures),
+      });
+    }
+    return { updates, saved };
   }
 
   /** Loads the active adapter from PEFT's file layout (see adapterStateDict); checks everything first. */

@@ -171,7 +171,7 @@ describe('mini-llama eval classify', () => {
     const noHead = await cli(...base, '--task', 'tsv', '--data', data);
     expect(noHead.code).toBe(1);
     expect(noHead.stderr).toMatch(
-      /no classification head \(classifier\.safetensors, written by `mini-llama finetune --task`\).*pass --zero-shot/,
+      /no classification head \(classifier\.safetensors, written by `mini-llama finetune --task`\).*pass a classification adapter.*or --zero-shot to score label words/,
     );
     const missing = await cli(...base, '--task', 'sst2', '--data', join(dir, 'missing.tsv'), '--zero-shot');
     expect(missing.code).toBe(1);

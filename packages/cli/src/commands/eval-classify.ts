@@ -1,15 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { BackendRequest } from '@mini-llama/backends';
 import {
   CLASSIFICATION_TASKS,
-  type ClassificationDataset,
   type ClassificationTask,
   checkTokenizerMatchesModel,
-  parseTaskSpec,
   type TaskSpec,
 } from '@mini-llama/data';
-import { loadTask } from '@mini-llama/data/node';
 import {
   type ClassificationMetrics,
   classificationMetrics,
@@ -24,7 +21,6 @@ import {
   TEXT_SLOT,
   zeroShotPredictor,
 } from '@mini-llama/eval';
-import { loadSequenceClassifier, MissingClassifierError } from '@mini-llama/eval/node';
 import {
   confusionMatrixSection,
   idOodTable,
@@ -37,8 +33,10 @@ import { loadModel } from '@mini-llama/model/node';
 import type { Command } from 'commander';
 import { ADAPTER_HELP, mergeAdapters } from '../adapters.js';
 import { startBackend } from '../backend.js';
+import { loadClassifierModel } from '../classifier-loading.js';
 import { CountProgress } from '../count-progress.js';
 import { CliError } from '../errors.js';
+import { type EvalSet, loadOodSets, loadSet, parseSpecFlag, withAbsolutePath } from '../eval-sets.js';
 import type { CliIo } from '../io.js';
 import { BACKEND_HELP, backendRequest, collect, nameList, positiveInteger } from '../options.js';
 import { evalTokenizer, MODEL_HELP, TOKENIZER_HELP, textTable } from './eval-shared.js';
@@ -63,11 +61,6 @@ interface ClassifyFlags {
 }
 
 /** A loaded evaluation set and the name it goes by in tables. */
-interface EvalSet {
-  name: string;
-  dataset: ClassificationDataset;
-}
-
 export function addEvalClassifyCommand(parent: Command, io: CliIo): void {
   parent
     .command('classify')
@@ -146,16 +139,7 @@ async function runClassify(flags: ClassifyFlags, io: CliIo): Promise<void> {
   const spec = taskSpec(flags, io.cwd);
   const modelPath = resolve(io.cwd, flags.model);
   const id = await loadSet(spec, flags.limit);
-  const oodSets: EvalSet[] = [];
-  for (const value of flags.ood ?? []) {
-    const set = await loadSet(parseOodSpec(value, io.cwd), flags.limit);
-    if (set.dataset.labelNames.length !== id.dataset.labelNames.length) {
-      throw new CliError(
-        `--ood ${value}: ${set.dataset.labelNames.length} labels (${set.dataset.labelNames.join(', ')}), the evaluation set ${id.dataset.labelNames.length} (${id.dataset.labelNames.join(', ')})`,
-      );
-    }
-    oodSets.push(set);
-  }
+  const oodSets = await loadOodSets(flags.ood ?? [], id, flags.limit, io.cwd);
   const tokenizer = (await evalTokenizer(flags.tokenizer, modelPath, io, {
     required: 'the texts must be tokenized',
   }))!;
@@ -165,20 +149,15 @@ async function runClassify(flags: ClassifyFlags, io: CliIo): Promise<void> {
   let model: LlamaModel;
   let classifier: SequenceClassifier | null = null;
   let prompt: PromptTemplate | null = null;
+  let classifierPrompt: PromptTemplate | null = null; // the prompt a classifier was fine-tuned in
   if (flags.zeroShot) {
     prompt = zeroShotPrompt(flags, spec.task, labelNames);
     model = (await loadModel(modelPath)).model;
   } else {
-    const loaded = await loadSequenceClassifier(modelPath).catch((error: unknown) => {
-      if (error instanceof MissingClassifierError) {
-        throw new CliError(
-          `${error.message}: pass --zero-shot to score label words with the language model instead`,
-        );
-      }
-      throw error;
-    });
+    const loaded = await loadClassifierModel(modelPath, flags.adapter, io);
     model = loaded.model;
     classifier = loaded.classifier;
+    classifierPrompt = loaded.prompt;
     if (loaded.labelNames.length !== labelNames.length) {
       model.dispose();
       classifier.dispose();
@@ -192,7 +171,7 @@ async function runClassify(flags: ClassifyFlags, io: CliIo): Promise<void> {
       );
     }
   }
-  await mergeAdapters(model, flags.adapter, io); // LoRA adapters (language-model ones), merged in order
+  if (!classifier) await mergeAdapters(model, flags.adapter, io); // LoRA adapters, merged in order
   const progress = new CountProgress(io, 'classify', 'examples');
   try {
     checkTokenizerMatchesModel(tokenizer.tokenizer, model.config.vocabSize, tokenizer.name);
@@ -202,6 +181,7 @@ async function runClassify(flags: ClassifyFlags, io: CliIo): Promise<void> {
     if (classifier) {
       predict = classifierPredictor(classifier, tokenizer.tokenizer, {
         batchSize: flags.batchSize,
+        template: classifierPrompt?.template,
         onProgress,
       });
     } else {
@@ -281,7 +261,7 @@ function taskSpec(flags: ClassifyFlags, cwd: string): TaskSpec {
         `--task ${flags.task} already names the data: drop --data, or give only the task name`,
       );
     }
-    return withAbsolutePath(parseTaskSpecOrFail(flags.task, '--task'), cwd);
+    return parseSpecFlag(flags.task, '--task', cwd);
   }
   if (!(CLASSIFICATION_TASKS as readonly string[]).includes(flags.task)) {
     throw new CliError(
@@ -294,35 +274,6 @@ function taskSpec(flags: ClassifyFlags, cwd: string): TaskSpec {
     );
   }
   return withAbsolutePath({ task: flags.task as ClassificationTask, path: flags.data }, cwd);
-}
-
-function parseOodSpec(value: string, cwd: string): TaskSpec {
-  return withAbsolutePath(parseTaskSpecOrFail(value, '--ood'), cwd);
-}
-
-function parseTaskSpecOrFail(value: string, flag: string): TaskSpec {
-  try {
-    return parseTaskSpec(value);
-  } catch (error) {
-    throw new CliError(`${flag}: ${(error as Error).message}`);
-  }
-}
-
-/** Brown's "path" is a split name; every other path is taken from the working directory. */
-function withAbsolutePath(spec: TaskSpec, cwd: string): TaskSpec {
-  return spec.task === 'brown' ? spec : { task: spec.task, path: resolve(cwd, spec.path) };
-}
-
-async function loadSet(spec: TaskSpec, limit: number | undefined): Promise<EvalSet> {
-  const dataset = await loadTask(spec);
-  const name = `${spec.task}:${spec.task === 'brown' ? spec.path : basename(spec.path)}`;
-  if (!dataset.labelled) {
-    throw new CliError(
-      `${spec.path} has no gold labels (like GLUE's test.tsv): evaluate on a labelled split, e.g. dev.tsv`,
-    );
-  }
-  const examples = limit === undefined ? dataset.examples : dataset.examples.slice(0, limit);
-  return { name, dataset: { ...dataset, examples } };
 }
 
 function zeroShotPrompt(flags: ClassifyFlags, task: string, labelNames: readonly string[]): PromptTemplate {

@@ -404,7 +404,7 @@ describe('mini-llama finetune --lora-rank', () => {
       'mini-llama finetune: --lora-alpha needs --lora-rank R (without it the whole model is fine-tuned)\n',
     );
     expect((await cli(...common, '--lora-rank', '4', '--lora-targets', 'q_proj,qkv_proj')).stderr).toMatch(
-      /^mini-llama finetune: --lora-targets: unknown module "qkv_proj" \(expected q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, or 'all-linear'\)\n$/,
+      /^mini-llama finetune: --lora-targets: unknown module "qkv_proj" \(expected q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, a module path ending in one, or 'all-linear'\)\n$/,
     );
     expect((await cli(...common, '--lora-rank', '0')).stderr).toBe(
       "mini-llama finetune: --lora-rank must be a positive integer, got '0'\n",

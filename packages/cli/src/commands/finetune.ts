@@ -10,7 +10,9 @@ import {
   shuffle,
 } from '@mini-llama/data';
 import { loadTask, writeAtomic } from '@mini-llama/data/node';
-import { type LlamaModel, SequenceClassifier, serializeSafetensors } from '@mini-llama/model';
+import type { PromptTemplate } from '@mini-llama/eval';
+import { saveClassifierHead } from '@mini-llama/eval/node';
+import { type LlamaModel, SequenceClassifier } from '@mini-llama/model';
 import { loadModel, saveModel } from '@mini-llama/model/node';
 import { formatParameterReport, LoraModel, parameterReport } from '@mini-llama/peft-lora';
 import { saveAdapter } from '@mini-llama/peft-lora/node';
@@ -35,13 +37,15 @@ import { type LoraFlags, type LoraRunSettings, loraSettingsFromFlags } from '../
 import { startBackend } from '../backend.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { dropoutProbability, nameList, positiveInteger, positiveNumber } from '../options.js';
+import { dropoutProbability, nameList, oneOf, positiveInteger, positiveNumber } from '../options.js';
 import { StepProgress } from '../step-progress.js';
 import { findTokenizerFor, openTokenizer } from '../tokenizer-files.js';
+import { initialiseZeroShotHead, promptForTaskSpec } from '../zero-shot-head.js';
 import { addTrainingOptions, runConfigFromFlags, type TrainingFlags } from './training-options.js';
 
 interface FinetuneFlags extends TrainingFlags, LoraFlags {
   task?: string;
+  head?: HeadInit;
   evalTask?: string;
   lmData?: string;
   promptField: string;
@@ -56,7 +60,12 @@ interface FinetuneRecord {
   lmData: string | null;
   labelNames: string[];
   lora?: LoraRunSettings | null;
+  /** How the classification head started, and the prompt its inputs are put in (zero-shot head only). */
+  head?: HeadInit;
+  prompt?: PromptTemplate | null;
 }
+
+type HeadInit = 'random' | 'zero-shot';
 
 export function addFinetuneCommand(program: Command, io: CliIo): void {
   const command = program
@@ -71,6 +80,12 @@ export function addFinetuneCommand(program: Command, io: CliIo): void {
     .option(
       '--eval-task <taskspec>',
       'classification validation set: loss every --eval-every steps, accuracy at the end',
+    )
+    .option(
+      '--head <init>',
+      "classification head: random (N(0, 0.02), raw texts) or zero-shot (texts in the task's prompt, the head made of the LM head's rows for the label words, so step 0 is the zero-shot classifier; what WiSE-FT needs)",
+      oneOf('--head', ['random', 'zero-shot']),
+      'random',
     )
     .option('--lm-data <file>', 'JSONL of {"prompt": ..., "completion": ...} for LM fine-tuning')
     .option('--prompt-field <name>', 'JSONL field of the prompt', 'prompt')
@@ -139,6 +154,9 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
       'give exactly one of --task TASKSPEC (classification) or --lm-data FILE (LM fine-tuning)',
     );
   }
+  const head: HeadInit = recorded?.head ?? flags.head ?? 'random';
+  if (head === 'zero-shot' && !task)
+    throw new CliError('--head zero-shot applies to classification (--task)');
   const data = task ?? lmData!;
   const config = parseRunConfig(runConfigFromFlags({ ...flags, data: [data] }, base), 'run configuration');
   const lora = recorded ? (recorded.lora ?? null) : loraSettingsFromFlags(flags, config.training.seed);
@@ -163,15 +181,24 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
   let classifier: SequenceClassifier | null = null;
   let labelNames: string[] = [];
   let evalExamples: ClassificationExample[] = [];
+  let prompt: PromptTemplate | null = null;
   if (task) {
     const train = await loadTask(task);
     labelNames = train.labelNames;
     classifier = new SequenceClassifier(model, labelNames.length, { seed: training.seed });
+    if (head === 'zero-shot') {
+      prompt = recorded?.prompt ?? promptForTaskSpec(task, labelNames);
+      await initialiseZeroShotHead(classifier, model, tokenizer, prompt);
+      io.stderr.write(
+        `head: zero-shot, from the LM head's rows for${prompt.verbalizers.map((word) => ` '${word.trim()}'`).join(',')}; texts in ${JSON.stringify(prompt.template)}\n`,
+      );
+    }
+    const template = prompt?.template;
     trainable = classifier;
     objective = classificationObjective as Objective<TrainableModel>;
     source = new ExampleSource(
       train.examples,
-      (rows) => classificationBatch(rows, tokenizer, maxLength),
+      (rows) => classificationBatch(rows, tokenizer, maxLength, template),
       training.batchSize,
       training.seed,
     );
@@ -180,7 +207,11 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
       evalExamples = held.examples;
       validation = () =>
         [
-          ...classificationBatches(held.examples, tokenizer, { batchSize: training.batchSize, maxLength }),
+          ...classificationBatches(held.examples, tokenizer, {
+            batchSize: training.batchSize,
+            maxLength,
+            template,
+          }),
         ].map(toTokenBatch);
     }
   } else {
@@ -229,6 +260,8 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
     lmData: lmData ? resolve(io.cwd, lmData) : null,
     labelNames,
     lora,
+    head,
+    prompt,
   };
   // The base is recorded by absolute path: a LoRA run's checkpoints hold the adapter only and refer to it.
   const resolved = { ...config, model: { ...config.model, init: initPath }, finetune };
@@ -250,7 +283,14 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
     progress.stop();
     let accuracy: number | null = null;
     if (classifier && evalExamples.length > 0)
-      accuracy = classifierAccuracy(classifier, evalExamples, tokenizer, training.batchSize, maxLength);
+      accuracy = classifierAccuracy(
+        classifier,
+        evalExamples,
+        tokenizer,
+        training.batchSize,
+        maxLength,
+        prompt?.template,
+      );
     let saved: string;
     if (adapted) {
       // PEFT's layout: the adapter's two files at the top of the run directory, beside the trainer's.
@@ -258,8 +298,10 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
       saved = `adapter: ${outDirectory} (adapter_config.json, adapter_model.safetensors; base ${initPath})`;
       if (tokenizerFile)
         await writeFile(join(outDirectory, basename(tokenizerFile)), await readFile(tokenizerFile));
-      if (classifier)
-        await writeAtomic(join(outDirectory, 'labels.json'), `${JSON.stringify({ labelNames }, null, 2)}\n`);
+      if (classifier) {
+        const labels = prompt ? { labelNames, prompt } : { labelNames };
+        await writeAtomic(join(outDirectory, 'labels.json'), `${JSON.stringify(labels, null, 2)}\n`);
+      }
     } else {
       const finalDirectory = join(outDirectory, 'model');
       await saveModel(model, finalDirectory, { format: 'hf' });
@@ -267,14 +309,7 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
         await writeFile(join(finalDirectory, basename(tokenizerFile)), await readFile(tokenizerFile));
       if (classifier) {
         const state = await classifier.stateDict();
-        await writeAtomic(
-          join(finalDirectory, 'classifier.safetensors'),
-          serializeSafetensors(new Map([['score.weight', state.get('score.weight')!]]), { dtype: 'F32' }),
-        );
-        await writeAtomic(
-          join(finalDirectory, 'labels.json'),
-          `${JSON.stringify({ labelNames }, null, 2)}\n`,
-        );
+        await saveClassifierHead(finalDirectory, state.get('score.weight')!, { labelNames, prompt });
       }
       saved = `model: ${finalDirectory}`;
     }
@@ -344,8 +379,11 @@ function classificationBatch(
   rows: ClassificationExample[],
   tokenizer: Tokenizer,
   maxLength: number,
+  template: string | undefined,
 ): TokenBatch {
-  const [batch] = [...classificationBatches(rows, tokenizer, { batchSize: rows.length, maxLength })];
+  const [batch] = [
+    ...classificationBatches(rows, tokenizer, { batchSize: rows.length, maxLength, template }),
+  ];
   return toTokenBatch(batch!);
 }
 
@@ -401,9 +439,10 @@ function classifierAccuracy(
   tokenizer: Tokenizer,
   batchSize: number,
   maxLength: number,
+  template: string | undefined,
 ): number {
   let correct = 0;
-  for (const batch of classificationBatches(examples, tokenizer, { batchSize, maxLength })) {
+  for (const batch of classificationBatches(examples, tokenizer, { batchSize, maxLength, template })) {
     const rows = Array.from({ length: batch.batchSize }, (_, b) =>
       Array.from(batch.attentionMask.subarray(b * batch.seqLen, (b + 1) * batch.seqLen)),
     );

@@ -1,9 +1,12 @@
 export {
   CLASSIFIER_FILE,
+  type ClassifierLabels,
   LABELS_FILE,
   type LoadedClassifier,
   loadSequenceClassifier,
   MissingClassifierError,
+  readClassifierLabels,
+  saveClassifierHead,
 } from './load-classifier.js';
 export { readMetricsJsonl } from './read-metrics.js';
 export { type ShardPerplexityOptions, shardPerplexity } from './shard-perplexity.js';

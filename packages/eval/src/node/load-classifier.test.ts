@@ -7,7 +7,7 @@ import { saveModel } from '@mini-llama/model/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TINY } from '../test-helpers.js';
-import { loadSequenceClassifier, MissingClassifierError } from './load-classifier.js';
+import { loadSequenceClassifier, MissingClassifierError, saveClassifierHead } from './load-classifier.js';
 
 describe('loadSequenceClassifier', async () => {
   const directory = await mkdtemp(join(tmpdir(), 'mini-llama-eval-'));
@@ -70,6 +70,45 @@ describe('loadSequenceClassifier', async () => {
       /labels.json: expected \{"labelNames": \[2 strings\]\}/,
     );
     expect(tf.memory().numTensors).toBe(before);
+    classifier.dispose();
+    backbone.dispose();
+  });
+
+  it('saveClassifierHead writes the head with its prompt; loading gives both back, and checks the prompt', async () => {
+    await useBackend('cpu');
+    const backbone = new LlamaModel(TINY, { seed: 6 });
+    const classifier = new SequenceClassifier(backbone, 2, { seed: 7 });
+    const path = join(directory, 'prompted');
+    await saveModel(backbone, path, { format: 'hf' });
+    const prompt = { template: 'Review: {text}\nSentiment:', verbalizers: [' negative', ' positive'] };
+    const head = (await classifier.stateDict()).get('score.weight')!;
+    await saveClassifierHead(path, head, { labelNames: ['negative', 'positive'], prompt });
+    const loaded = await loadSequenceClassifier(path);
+    expect(loaded.prompt).toEqual(prompt);
+    expect(loaded.labelNames).toEqual(['negative', 'positive']);
+    expect(Array.from((await loaded.classifier.stateDict()).get('score.weight')!.data)).toEqual(
+      Array.from(head.data),
+    );
+    loaded.classifier.dispose();
+    loaded.model.dispose();
+
+    await expect(saveClassifierHead(path, head, { labelNames: ['a', 'b', 'c'] })).rejects.toThrow(
+      'saveClassifierHead: score.weight [2,16] does not fit 3 label names',
+    );
+    await writeFile(
+      join(path, 'labels.json'),
+      JSON.stringify({ labelNames: ['n', 'p'], prompt: { template: 'no slot', verbalizers: ['a', 'b'] } }),
+    );
+    await expect(loadSequenceClassifier(path)).rejects.toThrow(
+      /labels.json: prompt.template must be a string with a \{text\} slot/,
+    );
+    await writeFile(
+      join(path, 'labels.json'),
+      JSON.stringify({ labelNames: ['n', 'p'], prompt: { template: '{text}', verbalizers: ['a'] } }),
+    );
+    await expect(loadSequenceClassifier(path)).rejects.toThrow(/prompt.verbalizers must be 2 strings/);
+    await writeFile(join(path, 'labels.json'), '{');
+    await expect(loadSequenceClassifier(path)).rejects.toThrow(/labels.json: not valid JSON/);
     classifier.dispose();
     backbone.dispose();
   });

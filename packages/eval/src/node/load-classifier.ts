@@ -1,7 +1,15 @@
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { LlamaModel, parseSafetensors, SequenceClassifier } from '@mini-llama/model';
+import { writeAtomic } from '@mini-llama/data/node';
+import {
+  LlamaModel,
+  type NamedTensor,
+  parseSafetensors,
+  SequenceClassifier,
+  serializeSafetensors,
+} from '@mini-llama/model';
 import { readWeightFile } from '@mini-llama/model/node';
+import type { PromptTemplate } from '../prompt-template.js';
 
 /** The head file and label file `mini-llama finetune --task` writes beside the fine-tuned model. */
 export const CLASSIFIER_FILE = 'classifier.safetensors';
@@ -17,6 +25,17 @@ export interface LoadedClassifier {
   /** The backbone; dispose it as well as the classifier (which disposes its head only). */
   model: LlamaModel;
   labelNames: string[];
+  /**
+   * The prompt the classifier was fine-tuned on (`finetune --head zero-shot`): texts go into its template
+   * before the classifier reads them, and its verbalizers made the head's starting rows. Null: raw texts.
+   */
+  prompt: PromptTemplate | null;
+}
+
+/** What labels.json holds: the label names, and the prompt when the classifier was trained on one. */
+export interface ClassifierLabels {
+  labelNames: string[];
+  prompt: PromptTemplate | null;
 }
 
 /**
@@ -38,7 +57,7 @@ export async function loadSequenceClassifier(path: string): Promise<LoadedClassi
     throw new MissingClassifierError(`${headPath}: expected a 2-D tensor score.weight [numLabels, dim]`);
   }
   const numLabels = head.shape[0]!;
-  const labelNames = await readLabelNames(join(directory, LABELS_FILE), numLabels);
+  const { labelNames, prompt } = await readClassifierLabels(join(directory, LABELS_FILE), numLabels);
   const { config, stateDict } = await readWeightFile(path);
   stateDict.set('score.weight', head);
   const model = new LlamaModel(config, { init: 'none' });
@@ -50,18 +69,67 @@ export async function loadSequenceClassifier(path: string): Promise<LoadedClassi
     model.dispose();
     throw error;
   }
-  return { classifier, model, labelNames };
+  return { classifier, model, labelNames, prompt };
 }
 
-/** labels.json's names, or '0' … numLabels − 1 when the file is absent. */
-async function readLabelNames(path: string, numLabels: number): Promise<string[]> {
+/**
+ * labels.json: {"labelNames": [...], "prompt"?: {"template": "…{text}…", "verbalizers": [...]}}. Without the
+ * file the names are '0' … numLabels − 1 and there is no prompt.
+ */
+export async function readClassifierLabels(path: string, numLabels: number): Promise<ClassifierLabels> {
   const text = await readFile(path, 'utf8').catch(() => null);
-  if (text === null) return Array.from({ length: numLabels }, (_, i) => String(i));
-  const names = (JSON.parse(text) as { labelNames?: unknown }).labelNames;
+  if (text === null)
+    return { labelNames: Array.from({ length: numLabels }, (_, i) => String(i)), prompt: null };
+  let json: { labelNames?: unknown; prompt?: unknown };
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path}: not valid JSON (${(error as Error).message})`);
+  }
+  const names = json.labelNames;
   if (!Array.isArray(names) || names.length !== numLabels || names.some((name) => typeof name !== 'string')) {
     throw new Error(
       `${path}: expected {"labelNames": [${numLabels} strings]} to match the head's ${numLabels} labels`,
     );
   }
-  return names as string[];
+  const prompt = json.prompt ?? null;
+  if (prompt !== null) {
+    const { template, verbalizers } = prompt as { template?: unknown; verbalizers?: unknown };
+    if (typeof template !== 'string' || !template.includes('{text}')) {
+      throw new Error(`${path}: prompt.template must be a string with a {text} slot`);
+    }
+    if (
+      !Array.isArray(verbalizers) ||
+      verbalizers.length !== numLabels ||
+      verbalizers.some((word) => typeof word !== 'string')
+    ) {
+      throw new Error(`${path}: prompt.verbalizers must be ${numLabels} strings, one per label`);
+    }
+  }
+  return { labelNames: names as string[], prompt: prompt as PromptTemplate | null };
+}
+
+/**
+ * Writes a classification head beside a model's weights, as `loadSequenceClassifier` reads it:
+ * DIR/classifier.safetensors (`score.weight` [numLabels, dim], F32) and DIR/labels.json, each atomically.
+ */
+export async function saveClassifierHead(
+  directory: string,
+  scoreWeight: NamedTensor,
+  { labelNames, prompt = null }: { labelNames: readonly string[]; prompt?: PromptTemplate | null },
+): Promise<void> {
+  if (scoreWeight.shape.length !== 2 || scoreWeight.shape[0] !== labelNames.length) {
+    throw new Error(
+      `saveClassifierHead: score.weight [${scoreWeight.shape}] does not fit ${labelNames.length} label names`,
+    );
+  }
+  await mkdir(directory, { recursive: true });
+  await writeAtomic(
+    join(directory, CLASSIFIER_FILE),
+    serializeSafetensors(new Map([['score.weight', scoreWeight]]), { dtype: 'F32' }),
+  );
+  const labels = prompt
+    ? { labelNames, prompt: { template: prompt.template, verbalizers: prompt.verbalizers } }
+    : { labelNames };
+  await writeAtomic(join(directory, LABELS_FILE), `${JSON.stringify(labels, null, 2)}\n`);
 }

@@ -1,0 +1,69 @@
+// The training runs here, off the page's thread, so the page stays responsive while tfjs works.
+import { type BackendChoice, type BackendRequest, useBackend } from '@mini-llama/backends';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint-store.js';
+import type { PageMessage, WorkerMessage } from './protocol.js';
+import { runSession } from './training-session.js';
+
+/** The parts of the worker's global scope used here (the DOM typings, which the page needs, lack them). */
+interface WorkerScope {
+  postMessage(message: WorkerMessage): void;
+  addEventListener(type: 'message', listener: (event) => void): void;
+  addEventListener(type: 'unhandledrejection', listener: (event: PromiseRejectionEvent) => void): void;
+}
+const scope = globalThis as unknown as WorkerScope;
+
+interface GpuAdapterInfo {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+}
+interface NavigatorWithGpu {
+  gpu?: { requestAdapter(): Promise<{ info?: GpuAdapterInfo } | null> };
+}
+
+// A bundler does not ship tfjs-backend-wasm's binaries by itself: Vite emits them as assets and the backend is
+// told their URLs. (Threads would also need a cross-origin isolated page; without it tfjs runs one thread.)
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmUrl,
+  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
+});
+
+function post(message: WorkerMessage): void {
+  scope.postMessage(message);
+}
+
+/** useBackend, plus the name of the WebGPU adapter (useBackend reports it in Node only). */
+async function startBackend(request: BackendRequest): Promise<BackendChoice> {
+  const choice = await useBackend(request);
+  if (choice.name === 'webgpu' && choice.adapter === undefined) {
+    const adapter = await (navigator as NavigatorWithGpu).gpu?.requestAdapter();
+    const info = adapter?.info;
+    if (info) {
+      choice.adapter = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ');
+    }
+  }
+  return choice;
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  // tfjs-backend-wasm rejects with a plain { message } object when its binary cannot be fetched
+  if (typeof error === 'object' && error !== null && 'message' in error) return String(error.message);
+  return String(error);
+}
+
+scope.addEventListener('unhandledrejection', (event) => {
+  post({ type: 'error', message: `unhandled: ${messageOf(event.reason)}` });
+});
+
+scope.addEventListener('message', (event) => {
+  if (event.data.type !== 'start') return;
+  runSession(event.data.options, { post, startBackend, loadCheckpoint, saveCheckpoint }).catch(
+    (error: unknown) => post({ type: 'error', message: messageOf(error) }),
+  );
+});
