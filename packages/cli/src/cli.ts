@@ -12,6 +12,7 @@ import { addInfoCommand } from './commands/info.js';
 import { addMergeCommand } from './commands/merge.js';
 import { addPretrainCommand } from './commands/pretrain.js';
 import { addTokenizerCommand } from './commands/tokenizer.js';
+import { addWiseFtCommand } from './commands/wise-ft.js';
 import { type CliIo, processIo } from './io.js';
 
 /**
@@ -39,6 +40,7 @@ export function createProgram(io: CliIo): Command {
   addForwardCommand(program, io);
   addConvertCommand(program, io);
   addMergeCommand(program, io);
+  addWiseFtCommand(program, io);
   addEvalCommand(program, io);
   addInfoCommand(program, io);
   addBenchCommand(program, io);

@@ -6,6 +6,7 @@ import { CliError } from './errors.js';
 
 export interface EvalSet {
   name: string; // task:file, e.g. sst2:dev.tsv
+  task: string; // the TASKSPEC's task: it picks the zero-shot prompt
   dataset: ClassificationDataset;
 }
 
@@ -37,7 +38,7 @@ export async function loadSet(spec: TaskSpec, limit: number | undefined): Promis
     );
   }
   const examples = limit === undefined ? dataset.examples : dataset.examples.slice(0, limit);
-  return { name, dataset: { ...dataset, examples } };
+  return { name, task: spec.task, dataset: { ...dataset, examples } };
 }
 
 /** Loads OOD sets and checks each has the in-domain set's number of labels. */

@@ -25,6 +25,33 @@ export function verbalizerTokenIds(tokenizer: Tokenizer, prompt: PromptTemplate)
 }
 
 /**
+ * The prompt with the label words' shared leading tokens moved into the template. A head row per label is the
+ * LM-head row of the label's first token, so first tokens must differ: with a byte-level tokenizer " negative"
+ * and " positive" both start with " ", which then ends the template instead ("…Sentiment: " + "negative").
+ * Label scores by summed log-likelihood keep their order (the shared tokens score the same for every label).
+ */
+export function withDistinctFirstTokens(tokenizer: Tokenizer, prompt: PromptTemplate): PromptTemplate {
+  const ids = verbalizerTokenIds(tokenizer, prompt);
+  let shared = 0;
+  while (ids.every((tokens) => tokens.length > shared + 1 && tokens[shared] === ids[0]![shared])) shared++;
+  const adjusted =
+    shared === 0
+      ? prompt
+      : {
+          template: prompt.template + tokenizer.decode(ids[0]!.slice(0, shared)),
+          verbalizers: ids.map((tokens) => tokenizer.decode(tokens.slice(shared))),
+        };
+  const first = verbalizerTokenIds(tokenizer, adjusted).map((tokens) => tokens[0]);
+  const repeated = first.findIndex((token, label) => first.indexOf(token) !== label);
+  if (repeated >= 0) {
+    throw new Error(
+      `the label words ${adjusted.verbalizers.map((word) => JSON.stringify(word)).join(', ')} do not start with distinct tokens (label ${repeated}'s first token is another label's): a zero-shot head needs one distinct token per label`,
+    );
+  }
+  return adjusted;
+}
+
+/**
  * The zero-shot head of a language model for a prompt: `score.weight` [numLabels, dim], row c = the LM-head
  * row of the first token of label c's verbalizer. With the prompt's inputs, its argmax is zero-shot
  * classification by the first verbalizer token.

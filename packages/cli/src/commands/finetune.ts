@@ -40,7 +40,7 @@ import type { CliIo } from '../io.js';
 import { dropoutProbability, nameList, oneOf, positiveInteger, positiveNumber } from '../options.js';
 import { StepProgress } from '../step-progress.js';
 import { findTokenizerFor, openTokenizer } from '../tokenizer-files.js';
-import { initialiseZeroShotHead, promptForTaskSpec } from '../zero-shot-head.js';
+import { initialiseZeroShotHead, promptForTaskSpec, withDistinctFirstTokens } from '../zero-shot-head.js';
 import { addTrainingOptions, runConfigFromFlags, type TrainingFlags } from './training-options.js';
 
 interface FinetuneFlags extends TrainingFlags, LoraFlags {
@@ -187,7 +187,7 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
     labelNames = train.labelNames;
     classifier = new SequenceClassifier(model, labelNames.length, { seed: training.seed });
     if (head === 'zero-shot') {
-      prompt = recorded?.prompt ?? promptForTaskSpec(task, labelNames);
+      prompt = recorded?.prompt ?? withDistinctFirstTokens(tokenizer, promptForTaskSpec(task, labelNames));
       await initialiseZeroShotHead(classifier, model, tokenizer, prompt);
       io.stderr.write(
         `head: zero-shot, from the LM head's rows for${prompt.verbalizers.map((word) => ` '${word.trim()}'`).join(',')}; texts in ${JSON.stringify(prompt.template)}\n`,

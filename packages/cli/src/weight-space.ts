@@ -1,0 +1,195 @@
+// The two ends of a weight-space ensemble (WiSE-FT) and the models of a soup, as state dicts: a classifier
+// fine-tuned in full, a base with a LoRA adapter (classification or LM), or a fine-tuned language model.
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { PromptTemplate } from '@mini-llama/eval';
+import { CLASSIFIER_FILE, LABELS_FILE, readClassifierLabels } from '@mini-llama/eval/node';
+import {
+  type LlamaConfig,
+  LlamaModel,
+  type NamedTensor,
+  parseSafetensors,
+  SequenceClassifier,
+  type StateDict,
+} from '@mini-llama/model';
+import { readWeightFile } from '@mini-llama/model/node';
+import { loadAdapter } from '@mini-llama/peft-lora/node';
+import type { Tokenizer } from '@mini-llama/tokenizer';
+import {
+  backboneOnly,
+  interpolateLowRank,
+  interpolateStateDicts,
+  type LowRankUpdate,
+  zeroShotClassifierState,
+} from '@mini-llama/wise-ft';
+import { adapterLabelCount, readAdapterDirectory } from './classifier-loading.js';
+import { CliError } from './errors.js';
+import type { CliIo } from './io.js';
+import { verbalizerTokenIds } from './zero-shot-head.js';
+
+/** A model as weights only: a classifier (backbone + score.weight) or a language model. */
+export interface WeightModel {
+  path: string;
+  config: LlamaConfig;
+  state: StateDict;
+  /** Set for a classifier: its label names and the prompt it was fine-tuned in (null: raw texts). */
+  classifier: { labelNames: string[]; prompt: PromptTemplate | null } | null;
+}
+
+/** The directory a weight path lives in (the path itself for a directory). */
+async function directoryOf(path: string): Promise<string> {
+  return (await stat(path).catch(() => null))?.isDirectory() ? path : dirname(path);
+}
+
+/**
+ * Reads a model's weights, and its classification head when `mini-llama finetune --task` saved one beside
+ * them (classifier.safetensors + labels.json).
+ */
+export async function readWeightModel(path: string): Promise<WeightModel> {
+  const { config, stateDict } = await readWeightFile(path).catch((error: unknown) => {
+    throw new CliError((error as Error).message);
+  });
+  const directory = await directoryOf(path);
+  const headPath = join(directory, CLASSIFIER_FILE);
+  const headBytes = await readFile(headPath).catch(() => null);
+  if (!headBytes) return { path, config, state: stateDict, classifier: null };
+  const head = parseSafetensors(new Uint8Array(headBytes), headPath).tensors.get('score.weight');
+  if (head?.shape.length !== 2 || head.shape[1] !== config.dim) {
+    throw new CliError(`${headPath}: expected score.weight [numLabels, ${config.dim}]`);
+  }
+  const labels = await readClassifierLabels(join(directory, LABELS_FILE), head.shape[0]!);
+  const state: StateDict = new Map(stateDict);
+  state.set('score.weight', head);
+  return { path, config, state, classifier: labels };
+}
+
+/** θ(α) between a pretrained model and a fine-tuned one, with what it is (classifier or LM). */
+export interface WiseFtEnds {
+  config: LlamaConfig;
+  classifier: { labelNames: string[]; prompt: PromptTemplate | null } | null;
+  /** How the pretrained end got its head, for the report. */
+  pretrainedHead: 'zero-shot' | 'fine-tuned (backbone only)' | null;
+  at(alpha: number): StateDict;
+}
+
+export interface WiseFtSources {
+  pretrained: string;
+  finetuned?: string;
+  adapter?: string;
+  backboneOnly: boolean;
+}
+
+/**
+ * The two ends. For a classifier, the pretrained model becomes a classifier through its zero-shot head (the
+ * LM-head rows of the fine-tuned classifier's verbalizers, in its prompt), as WiSE-FT does with CLIP's
+ * zero-shot head; with `backboneOnly` the fine-tuned head is kept at every α instead. An adapter's end is
+ * never materialised: θ(α) = W₀ + α·scale·B·A.
+ */
+export async function wiseFtEnds(
+  sources: WiseFtSources,
+  tokenizer: Tokenizer,
+  io: CliIo,
+): Promise<WiseFtEnds> {
+  const pretrainedPath = resolve(io.cwd, sources.pretrained);
+  const pre = await readWeightModel(pretrainedPath);
+  if (pre.classifier) {
+    throw new CliError(
+      `--pretrained ${sources.pretrained}: has a classification head; give the language model it was fine-tuned from`,
+    );
+  }
+  const include = sources.backboneOnly ? backboneOnly : undefined;
+
+  if (sources.finetuned) {
+    const ft = await readWeightModel(resolve(io.cwd, sources.finetuned));
+    const names: [string, string] = [
+      `--pretrained ${sources.pretrained}`,
+      `--finetuned ${sources.finetuned}`,
+    ];
+    if (!ft.classifier) {
+      return {
+        config: ft.config,
+        classifier: null,
+        pretrainedHead: null,
+        at: (alpha) => interpolateStateDicts(pre.state, ft.state, alpha, { include, names }),
+      };
+    }
+    const preClassifier = classifierStart(
+      pre.state,
+      ft.state.get('score.weight')!,
+      ft.classifier,
+      sources,
+      tokenizer,
+    );
+    return {
+      config: ft.config,
+      classifier: ft.classifier,
+      pretrainedHead: sources.backboneOnly ? 'fine-tuned (backbone only)' : 'zero-shot',
+      at: (alpha) => interpolateStateDicts(preClassifier, ft.state, alpha, { include, names }),
+    };
+  }
+
+  const adapter = await readAdapterDirectory(sources.adapter!, io);
+  const { updates, saved, labels } = await adapterUpdates(pre, adapter);
+  const withSaved = (state: StateDict) => {
+    const out: StateDict = new Map(state);
+    for (const [name, tensor] of saved) out.set(name, tensor);
+    return out;
+  };
+  const names: [string, string] = [`--pretrained ${sources.pretrained}`, `--adapter ${sources.adapter}`];
+  const at = (start: StateDict) => (alpha: number) =>
+    interpolateLowRank(
+      interpolateStateDicts(start, withSaved(start), alpha, { include, names }),
+      updates,
+      alpha,
+    );
+  if (!labels) return { config: pre.config, classifier: null, pretrainedHead: null, at: at(pre.state) };
+  const start = classifierStart(pre.state, saved.get('score.weight')!, labels, sources, tokenizer);
+  return {
+    config: pre.config,
+    classifier: labels,
+    pretrainedHead: sources.backboneOnly ? 'fine-tuned (backbone only)' : 'zero-shot',
+    at: at(start),
+  };
+}
+
+/** The pretrained end as a classifier: its zero-shot head, or (backbone only) the fine-tuned head. */
+function classifierStart(
+  pretrained: StateDict,
+  fineTunedHead: NamedTensor,
+  labels: { labelNames: string[]; prompt: PromptTemplate | null },
+  sources: WiseFtSources,
+  tokenizer: Tokenizer,
+): StateDict {
+  if (sources.backboneOnly) return new Map(pretrained).set('score.weight', fineTunedHead);
+  if (!labels.prompt) {
+    throw new CliError(
+      `${sources.finetuned ?? sources.adapter}: the classifier was fine-tuned without a prompt (its labels.json has none), so the pretrained model has no zero-shot head that matches it: fine-tune with --head zero-shot, or interpolate the backbone only with --backbone-only`,
+    );
+  }
+  return zeroShotClassifierState(pretrained, verbalizerTokenIds(tokenizer, labels.prompt));
+}
+
+/** An adapter's low-rank updates (state-dict layout) and saved modules, read through a LoraModel. */
+async function adapterUpdates(
+  pre: WeightModel,
+  adapter: Awaited<ReturnType<typeof readAdapterDirectory>>,
+): Promise<{
+  updates: LowRankUpdate[];
+  saved: StateDict;
+  labels: { labelNames: string[]; prompt: PromptTemplate | null } | null;
+}> {
+  const model = new LlamaModel(pre.config, { init: 'none' });
+  const numLabels = adapter.taskType === 'SEQ_CLS' ? adapterLabelCount(adapter) : null;
+  const classifier = numLabels ? new SequenceClassifier(model, numLabels) : null;
+  try {
+    model.loadStateDict(pre.state, pre.path);
+    const lora = await loadAdapter(classifier ?? model, adapter.path);
+    const result = await lora.lowRankUpdates();
+    lora.dispose();
+    const labels = numLabels ? await readClassifierLabels(join(adapter.path, LABELS_FILE), numLabels) : null;
+    return { ...result, labels };
+  } finally {
+    classifier?.dispose();
+    model.dispose();
+  }
+}
