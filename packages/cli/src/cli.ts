@@ -11,6 +11,7 @@ import { addGenerateCommand } from './commands/generate.js';
 import { addInfoCommand } from './commands/info.js';
 import { addMergeCommand } from './commands/merge.js';
 import { addPretrainCommand } from './commands/pretrain.js';
+import { addSoupCommand } from './commands/soup.js';
 import { addTokenizerCommand } from './commands/tokenizer.js';
 import { addWiseFtCommand } from './commands/wise-ft.js';
 import { type CliIo, processIo } from './io.js';
@@ -41,6 +42,7 @@ export function createProgram(io: CliIo): Command {
   addConvertCommand(program, io);
   addMergeCommand(program, io);
   addWiseFtCommand(program, io);
+  addSoupCommand(program, io);
   addEvalCommand(program, io);
   addInfoCommand(program, io);
   addBenchCommand(program, io);
