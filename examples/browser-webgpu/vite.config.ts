@@ -35,6 +35,9 @@ export default defineConfig({
   resolve: { conditions: ['@mini-llama/source', ...defaultClientConditions] },
   // The worker is an ES module: useBackend loads backends with dynamic import(), which splits it into chunks.
   worker: { format: 'es', plugins: () => [nodeBuiltinsUnavailable()] },
+  // The dev server pre-bundles what the worker imports (tfjs and its backends) at start: found only once the
+  // worker runs, they would be re-bundled under new URLs that its pending dynamic imports no longer reach.
+  optimizeDeps: { entries: ['index.html', 'src/worker.ts'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },

@@ -1,4 +1,3 @@
-import type { WindowLoader } from '@mini-llama/data';
 import {
   configFromHfJson,
   hfJsonFromConfig,
@@ -7,7 +6,7 @@ import {
   parseSafetensors,
   serializeSafetensors,
 } from '@mini-llama/model';
-import type { AdamWState, Trainer } from '@mini-llama/trainer';
+import type { AdamWState, BatchSource, Trainer } from '@mini-llama/trainer';
 
 /**
  * A checkpoint as the three files of @mini-llama/trainer/node's checkpoint directory (model.safetensors,
@@ -34,7 +33,7 @@ const FORMAT_VERSION = 1;
 /** Everything a run needs to continue exactly: weights, AdamW moments, step, data cursor, the curve so far. */
 export async function checkpointFiles(
   trainer: Trainer<LlamaModel>,
-  loader: WindowLoader,
+  loader: BatchSource,
   history: readonly LossPoint[],
 ): Promise<CheckpointFiles> {
   const optimizer = await trainer.optimizer.getState();
@@ -71,7 +70,7 @@ export async function checkpointFiles(
 export function restoreCheckpoint(
   files: CheckpointFiles,
   trainer: Trainer<LlamaModel>,
-  loader: WindowLoader,
+  loader: BatchSource,
 ): LossPoint[] {
   let json: {
     format?: unknown;

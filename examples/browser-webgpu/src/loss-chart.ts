@@ -11,7 +11,11 @@ export interface ChartOptions {
 const MARGIN = { left: 44, right: 12, top: 12, bottom: 26 };
 
 /** Draws a loss curve on a canvas: axes with their ranges, the line, and an optional marker. */
-export function drawLossChart(canvas: HTMLCanvasElement, points: readonly LossPoint[], options: ChartOptions): void {
+export function drawLossChart(
+  canvas: HTMLCanvasElement,
+  points: readonly LossPoint[],
+  options: ChartOptions,
+): void {
   const scale = globalThis.devicePixelRatio || 1;
   const width = canvas.clientWidth;
   const height = canvas.clientHeight;

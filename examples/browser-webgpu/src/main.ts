@@ -1,6 +1,6 @@
 // The page: starts the training worker, draws what it reports, and exposes the state for tests as
 // `window.__miniLlama` and as data-* attributes of <body>. tfjs runs only in the worker.
-import { clearCheckpoint } from './checkpoint-store.js';
+import { clearCheckpoints } from './checkpoint-store.js';
 import { drawLossChart } from './loss-chart.js';
 import { applyMessage, initialState, type PageState } from './page-state.js';
 import { type PageMessage, parseRunOptions, type WorkerMessage } from './protocol.js';
@@ -51,13 +51,13 @@ function render(): void {
       : `resumed from step ${state.resumedFromStep}`;
   const saved = state.checkpointStep === null ? '' : `; saved at step ${state.checkpointStep}`;
   element('checkpoint').textContent = `${resumed}${saved}`;
-  element('sample').innerHTML = sampleHtml(state.samplePrompt, state.sample);
+  showSample(element('sample'), state.samplePrompt, state.sample);
   if (state.lora) {
     const { trainable, total, percent, modules } = state.lora;
     element('lora').textContent =
-      `rank 4 adapters on ${modules} Linear layers: ${trainable.toLocaleString('en-US')} trainable of ` +
+      `rank-4 adapters on the ${modules} query and value projections: ${trainable.toLocaleString('en-US')} trainable of ` +
       `${total.toLocaleString('en-US')} parameters (${percent.toFixed(2)}%), trained on a recipe text`;
-    element('lora-sample').innerHTML = sampleHtml(state.lora.samplePrompt, state.lora.sample);
+    showSample(element('lora-sample'), state.lora.samplePrompt, state.lora.sample);
   }
   if (!chartsPending) {
     chartsPending = true;
@@ -79,10 +79,12 @@ function render(): void {
   }
 }
 
-function sampleHtml(prompt: string, text: string): string {
-  const escape = (value: string) =>
-    value.replace(/[&<>]/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[character]!);
-  return prompt ? `<span class="prompt">${escape(prompt)}</span>${escape(text)}` : '';
+/** A sample: its prompt in bold, then the generated text (as text nodes, never parsed as HTML). */
+function showSample(target: HTMLElement, prompt: string, text: string): void {
+  const bold = document.createElement('span');
+  bold.className = 'prompt';
+  bold.textContent = prompt;
+  target.replaceChildren(...(prompt ? [bold, document.createTextNode(text)] : []));
 }
 
 // The page thread's heartbeat: it keeps ticking while the worker trains, which is the point of the worker.
@@ -117,13 +119,14 @@ function start(): void {
   // A worker that cannot even load (a missing chunk, a syntax error) reports here, not through a message.
   worker.addEventListener('error', (event) => {
     event.preventDefault();
-    fail(`the training worker failed: ${event.message || 'it could not be loaded'}`);
+    const where = event.filename ? ` (${event.filename}:${event.lineno}:${event.colno})` : '';
+    fail(`the training worker failed: ${event.message || 'it could not be loaded'}${where}`);
   });
   worker.addEventListener('messageerror', () => fail('a message from the worker could not be read'));
   element<HTMLButtonElement>('forget').addEventListener('click', async () => {
     worker.terminate();
     try {
-      await clearCheckpoint();
+      await clearCheckpoints();
       location.reload();
     } catch (error) {
       fail(`could not forget the checkpoint: ${(error as Error).message}`);

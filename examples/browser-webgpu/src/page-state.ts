@@ -58,8 +58,9 @@ export function initialState(): PageState {
   };
 }
 
-/** Applies one worker message to the state (in place: the page redraws from it). */
+/** Applies one worker message to the state (in place: the page redraws from it). An error is final. */
 export function applyMessage(state: PageState, message: WorkerMessage): void {
+  if (state.phase === 'error') return;
   switch (message.type) {
     case 'status':
       state.status = message.text;

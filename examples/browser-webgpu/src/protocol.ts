@@ -4,6 +4,8 @@ import type { LossPoint } from './checkpoint-files.js';
 /** What one visit of the page does; every field can be set in the page's URL (`?steps=30&loraSteps=10`). */
 export interface RunOptions {
   backend: BackendRequest; // 'auto': WebGPU, else wasm, else cpu
+  dim: number; // model width (4 heads, so a multiple of 8)
+  layers: number; // decoder layers; each model shape keeps its own checkpoint
   steps: number; // pretraining steps in this visit (a reload continues from the last checkpoint)
   checkpointEvery: number; // steps between checkpoints (one is always written at the end of the visit)
   loraSteps: number; // steps of the LoRA fine-tune after pretraining (0: none)
@@ -16,10 +18,12 @@ const BROWSER_BACKENDS: readonly BackendRequest[] = ['auto', 'webgpu', 'wasm', '
 
 export const DEFAULT_OPTIONS: RunOptions = {
   backend: 'auto',
+  dim: 64,
+  layers: 2,
   steps: 200,
   checkpointEvery: 20,
   loraSteps: 40,
-  sampleTokens: 120,
+  sampleTokens: 48, // the prompts are 13 and 16 bytes: samples stay within the 64 bytes of context
 };
 
 /** Reads RunOptions from URL search parameters; an invalid value is an error naming the parameter. */
@@ -34,6 +38,8 @@ export function parseRunOptions(search: string): RunOptions {
     options.backend = backend as BackendRequest;
   }
   for (const [key, minimum] of [
+    ['dim', 8],
+    ['layers', 1],
     ['steps', 0],
     ['checkpointEvery', 1],
     ['loraSteps', 0],
@@ -47,6 +53,8 @@ export function parseRunOptions(search: string): RunOptions {
     }
     options[key] = value;
   }
+  if (options.dim % 8 !== 0)
+    throw new Error(`?dim=${options.dim}: expected a multiple of 8 (4 heads of an even width)`);
   return options;
 }
 

@@ -1,37 +1,52 @@
 import type { BackendChoice, BackendRequest } from '@mini-llama/backends';
-import { InMemoryTokenSource, WindowLoader } from '@mini-llama/data';
-import { generate, type LlamaConfigInput, LlamaModel, parameterCount, resolveConfig } from '@mini-llama/model';
+import {
+  generate,
+  type LlamaConfigInput,
+  LlamaModel,
+  parameterCount,
+  resolveConfig,
+} from '@mini-llama/model';
 import { LoraModel, parameterReport } from '@mini-llama/peft-lora';
 import { ByteTokenizer } from '@mini-llama/tokenizer';
-import { languageModelObjective, type TrainableModel, Trainer } from '@mini-llama/trainer';
+import { type BatchSource, languageModelObjective, type TrainableModel, Trainer } from '@mini-llama/trainer';
 import * as tf from '@tensorflow/tfjs-core';
-import { type CheckpointFiles, checkpointFiles, type LossPoint, restoreCheckpoint } from './checkpoint-files.js';
+import {
+  type CheckpointFiles,
+  checkpointFiles,
+  type LossPoint,
+  restoreCheckpoint,
+} from './checkpoint-files.js';
 import { FINE_TUNING_PROMPT, FINE_TUNING_TEXT, PRETRAINING_PROMPT, PRETRAINING_TEXT } from './corpus.js';
 import type { Phase, RunOptions, WorkerMessage } from './protocol.js';
+import { RandomWindows } from './random-windows.js';
 
-/**
- * A very small Llama: SwiftShader's software WebGPU runs at about 0.1 GFLOP/s, and the end-to-end test
- * trains on it. Grouped-query attention (2 KV heads for 4 query heads) as in the larger models.
- */
-export const MODEL_CONFIG: LlamaConfigInput = {
-  dim: 32,
-  nLayers: 2,
-  nHeads: 4,
-  nKvHeads: 2,
-  vocabSize: new ByteTokenizer().vocabSize, // 259: <unk>, <s>, </s> and the 256 bytes
-  maxSeqLen: 64,
-  multipleOf: 16, // hidden dim 96
-};
-const SEQ_LEN = 32;
-const BATCH_SIZE = 8;
+const SEQ_LEN = 64; // bytes per training window: the whole context, so samples never run past what was trained
+const BATCH_SIZE = 4; // windows per step
 /** The whole run, over however many visits: the learning rate decays over these steps. */
 const RUN_STEPS = 2000;
+
+/**
+ * A small Llama of the width and depth asked for: 4 heads sharing 2 key/value heads (grouped-query attention,
+ * as in the larger models) and the byte tokenizer's vocabulary.
+ */
+export function modelConfig({ dim, layers }: Pick<RunOptions, 'dim' | 'layers'>): LlamaConfigInput {
+  return {
+    dim,
+    nLayers: layers,
+    nHeads: 4,
+    nKvHeads: 2,
+    vocabSize: new ByteTokenizer().vocabSize, // 259: <unk>, <s>, </s> and the 256 bytes
+    maxSeqLen: SEQ_LEN,
+    multipleOf: 16, // the SwiGLU width is rounded up to a multiple of this
+  };
+}
 
 export interface SessionEnvironment {
   post(message: WorkerMessage): void;
   startBackend(request: BackendRequest): Promise<BackendChoice>;
-  loadCheckpoint(): Promise<CheckpointFiles | null>;
-  saveCheckpoint(files: CheckpointFiles): Promise<void>;
+  /** Checkpoints by run: each model shape has its own (`run` names it). */
+  loadCheckpoint(run: string): Promise<CheckpointFiles | null>;
+  saveCheckpoint(run: string, files: CheckpointFiles): Promise<void>;
 }
 
 /**
@@ -44,13 +59,14 @@ export async function runSession(options: RunOptions, environment: SessionEnviro
   post({ type: 'backend', choice: await environment.startBackend(options.backend) });
 
   const tokenizer = new ByteTokenizer();
-  const config = resolveConfig(MODEL_CONFIG);
+  const config = resolveConfig(modelConfig(options));
+  const run = `dim${config.dim}-layers${config.nLayers}`;
   const model = new LlamaModel(config, { seed: 0 });
   const { dim, nLayers, nHeads, nKvHeads, hiddenDim, vocabSize } = config;
   post({
     type: 'model',
     parameters: parameterCount(config),
-    config: `dim ${dim}, ${nLayers} layers, ${nHeads} heads (${nKvHeads} KV), hidden ${hiddenDim}, vocab ${vocabSize}, context ${SEQ_LEN}`,
+    config: `dim ${dim}, ${nLayers} layers, ${nHeads} heads (${nKvHeads} KV), hidden ${hiddenDim}, vocab ${vocabSize}; trained on windows of ${SEQ_LEN} bytes`,
   });
   const loader = windows(tokenizer, PRETRAINING_TEXT, 0);
   const trainer = new Trainer(model, {
@@ -61,15 +77,25 @@ export async function runSession(options: RunOptions, environment: SessionEnviro
   });
   try {
     post({ type: 'status', text: 'looking for a checkpoint in IndexedDB' });
-    const saved = await environment.loadCheckpoint();
-    const history = saved ? restoreCheckpoint(saved, trainer, loader) : [];
+    const saved = await environment.loadCheckpoint(run);
+    let history: LossPoint[] = [];
+    if (saved) {
+      try {
+        history = restoreCheckpoint(saved, trainer, loader);
+      } catch (error) {
+        throw new Error(
+          `the checkpoint of ${run} in IndexedDB cannot be restored: ${(error as Error).message}; ` +
+            '"Forget the checkpoints and start over" deletes it',
+        );
+      }
+    }
     post({ type: 'resume', fromStep: saved ? trainer.step : null, history });
 
     const lastStep = trainer.step + options.steps;
     const save = async () => {
       const started = performance.now();
       const files = await checkpointFiles(trainer, loader, history);
-      await environment.saveCheckpoint(files);
+      await environment.saveCheckpoint(run, files);
       const bytes = files['model.safetensors'].byteLength + files['optimizer.safetensors'].byteLength;
       post({ type: 'checkpoint', step: trainer.step, bytes, milliseconds: performance.now() - started });
     };
@@ -88,14 +114,17 @@ export async function runSession(options: RunOptions, environment: SessionEnviro
   }
 }
 
-/** LoRA on every Linear of the blocks; the base model stays frozen, so its checkpoint stays as saved. */
+/**
+ * LoRA (rank 4) on the query and value projections, as the LoRA paper adapts GPT-3 (Hu et al. 2021, 7.1).
+ * The base model stays frozen, so the checkpoint saved before stays the pretrained model's.
+ */
 async function fineTune(
   model: LlamaModel,
   tokenizer: ByteTokenizer,
   options: RunOptions,
   post: (message: WorkerMessage) => void,
 ): Promise<void> {
-  const lora = new LoraModel(model, { r: 4, alpha: 8, targetModules: 'all-linear', seed: 0 });
+  const lora = new LoraModel(model, { r: 4, alpha: 8, targetModules: ['q_proj', 'v_proj'], seed: 0 });
   const trainer = new Trainer(
     lora,
     {
@@ -123,7 +152,7 @@ async function fineTune(
 async function trainLoop<M extends TrainableModel>(
   phase: Phase,
   trainer: Trainer<M>,
-  loader: WindowLoader,
+  loader: BatchSource,
   lastStep: number,
   post: (message: WorkerMessage) => void,
   afterStep?: (point: LossPoint) => Promise<void>,
@@ -150,10 +179,10 @@ async function sample(
 ): Promise<void> {
   post({ type: 'status', text: `sampling ${options.sampleTokens} bytes` });
   const tokens: number[] = [];
-  const { tokens: rows } = await generate(model, [tokenizer.encode(prompt, { bos: true })], {
+  const { tokens: rows } = await generate(model, [tokenizer.encode(prompt)], {
     maxNewTokens: options.sampleTokens,
-    temperature: 0.8,
-    topK: 40,
+    temperature: 0.6, // a little below 1 and the 10 likeliest bytes: fewer stray letters from a tiny model
+    topK: 10,
     seed: 0,
     onToken: ({ token }) => {
       tokens.push(token);
@@ -163,13 +192,7 @@ async function sample(
   post({ type: 'sample', phase, prompt, text: tokenizer.decode(rows[0]!), done: true });
 }
 
-/** Shuffled windows of SEQ_LEN + 1 bytes of a text (targets are the inputs shifted by one). */
-function windows(tokenizer: ByteTokenizer, text: string, seed: number): WindowLoader {
-  const tokens = Int32Array.from(tokenizer.encode(text));
-  return new WindowLoader(new InMemoryTokenSource(tokens), {
-    batchSize: BATCH_SIZE,
-    seqLen: SEQ_LEN,
-    order: 'shuffled',
-    seed,
-  });
+/** Random windows of SEQ_LEN + 1 bytes of a text (targets are the inputs shifted by one). */
+function windows(tokenizer: ByteTokenizer, text: string, seed: number): RandomWindows {
+  return new RandomWindows(Int32Array.from(tokenizer.encode(text)), SEQ_LEN, seed);
 }

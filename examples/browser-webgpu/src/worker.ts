@@ -11,7 +11,7 @@ import { runSession } from './training-session.js';
 /** The parts of the worker's global scope used here (the DOM typings, which the page needs, lack them). */
 interface WorkerScope {
   postMessage(message: WorkerMessage): void;
-  addEventListener(type: 'message', listener: (event) => void): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent<PageMessage>) => void): void;
   addEventListener(type: 'unhandledrejection', listener: (event: PromiseRejectionEvent) => void): void;
 }
 const scope = globalThis as unknown as WorkerScope;
