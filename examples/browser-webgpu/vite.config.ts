@@ -2,10 +2,11 @@ import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
 
 /**
  * @mini-llama/backends reaches its Node-only modules (threaded wasm on disk, Dawn) through dynamic imports
- * that run only in Node, but one of them, wasm-threads-node.ts, imports names from node:fs, node:os, … at
- * its top, and Rollup refuses to bundle a named import from Vite's empty browser stub of a Node built-in.
- * This gives each `node:` module a stand-in whose every export throws if it is ever called (it is not: the
- * chunk that imports them is loaded only under Node).
+ * that run only in Node, but Rollup still bundles those chunks, and it refuses a named import from Vite's
+ * empty browser stub of a Node built-in (wasm-threads-node.ts now uses namespace imports, which the stub
+ * satisfies; this guard keeps the build working whatever a package's Node-only path imports). Each `node:`
+ * module gets a stand-in whose every export throws if it is ever called (it is not: the chunks that import
+ * them are loaded only under Node).
  */
 function nodeBuiltinsUnavailable(): Plugin {
   const prefix = '\0node-builtin-unavailable:';

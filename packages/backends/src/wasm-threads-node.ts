@@ -13,9 +13,11 @@
 // Kernels are registered per backend name, so every wasm kernel (ours included) runs unchanged on it.
 // Measured here (2 cores): a [2048, 768]·[768, 288] matMul at 28 GFLOP/s on one thread, 55 on two.
 
-import { createHash } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// Namespace imports only: a browser bundler replaces node: modules with empty stand-ins, and named imports from
+// those fail the build even though this module only ever loads under Node (use-backend imports it lazily).
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as nodeModule from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
@@ -62,24 +64,24 @@ export function canRunThreadedWasm(): boolean {
 }
 
 function wasmPackageFolder(): string {
-  const require = createRequire(import.meta.url);
+  const require = nodeModule.createRequire(import.meta.url);
   return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
 }
 
 // The worker script is a template string in tfjs-backend-wasm; tfjs escapes its newlines the same way before
 // turning it into a blob. The file name carries a hash of the content, so versions never mix.
 function workerScriptFile(wasmFolder: string): string {
-  const require = createRequire(import.meta.url);
+  const require = nodeModule.createRequire(import.meta.url);
   const { wasmWorkerContents } = require(
     path.join(wasmFolder, 'wasm-out/tfjs-backend-wasm-threaded-simd.worker.js'),
   ) as { wasmWorkerContents: string };
   const script = wasmWorkerContents.replace(/\n/g, '\\n');
-  const hash = createHash('sha256').update(script).digest('hex').slice(0, 16);
+  const hash = crypto.createHash('sha256').update(script).digest('hex').slice(0, 16);
   const file = path.join(os.tmpdir(), `mini-llama-tfjs-wasm-worker-${hash}.cjs`);
-  if (!existsSync(file)) {
+  if (!fs.existsSync(file)) {
     const partial = `${file}.${process.pid}.partial`;
-    writeFileSync(partial, script);
-    renameSync(partial, file); // atomic: a concurrent process sees the whole file or none
+    fs.writeFileSync(partial, script);
+    fs.renameSync(partial, file); // atomic: a concurrent process sees the whole file or none
   }
   return file;
 }
@@ -90,7 +92,7 @@ async function startThreadedModule(threads: number): Promise<ThreadedWasmModule>
   const mainScript = path.join(wasmFolder, 'wasm-out/tfjs-backend-wasm-threaded-simd.js');
   const binary = path.join(wasmFolder, 'dist/tfjs-backend-wasm-threaded-simd.wasm');
   const workerScript = workerScriptFile(wasmFolder);
-  const require = createRequire(import.meta.url);
+  const require = nodeModule.createRequire(import.meta.url);
   const loaded = require(mainScript) as ThreadedWasmFactory | { default: ThreadedWasmFactory };
   const factory = typeof loaded === 'function' ? loaded : loaded.default;
 

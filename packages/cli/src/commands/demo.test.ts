@@ -1,38 +1,163 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { useBackend } from '@mini-llama/backends';
-import * as tf from '@tensorflow/tfjs-core';
+import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../cli.js';
+import { bufferIo } from '../io.js';
 import { cli, temporaryDirectory } from '../testing.js';
 
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+
+// The quick study with fewer steps still: every stage runs for real, on tiny budgets.
+const SMALL = [
+  '--quick',
+  '--steps',
+  '24',
+  '--finetune-steps',
+  '6',
+  '--alphas',
+  '0,0.5,1',
+  '--backend',
+  'wasm',
+];
+
 describe('mini-llama demo', () => {
-  it('--quick trains, continues three prompts, saves the model and frees every tensor', async () => {
-    const out = join(await temporaryDirectory(), 'demo-model');
-    await useBackend('auto'); // the backend the demo will pick, so the tensor count is read on it
-    const before = tf.memory().numTensors;
-    const run = await cli('demo', '--quick', '--seconds', '2', '--out', out);
+  it('runs the whole study: report.json and report.html with every section; a second run reuses it', async () => {
+    const out = join(await temporaryDirectory(), 'study');
+    const run = await cli('demo', ...SMALL, '--out', out);
     expect(run.stderr).not.toMatch(/^mini-llama demo:/m);
     expect(run.code).toBe(0);
-    expect(tf.memory().numTensors).toBe(before);
+    for (const stage of [
+      'tokenizer',
+      'pretrain',
+      'perplexity',
+      'zero-shot',
+      'finetune-full',
+      'finetune-lora',
+      'WiSE-FT',
+    ]) {
+      expect(run.stderr).toMatch(new RegExp(`^demo ▸ ${stage}`, 'm'));
+    }
+    expect(run.stdout).toMatch(/^> The jury said/m);
+    expect(run.stdout).toContain(`report: ${join(out, 'report.html')}`);
 
-    expect(run.stderr).toMatch(/demo: micro model, 33,024 parameters, [\d,]+ tokens of the Brown corpus/);
-    const steps = [...run.stderr.matchAll(/^step (\d+) {2}loss ([\d.]+) {2}[\d,]+ tokens\/s/gm)];
-    expect(steps.length).toBeGreaterThan(0); // plain progress lines: the captured stderr is no TTY
-    const [, lastStep, lastLoss] = steps.at(-1)!;
-    expect(Number(lastLoss)).toBeLessThan(Math.log(259)); // below a uniform guess over the byte vocabulary
-    expect(run.stdout).toContain(`After ${lastStep} steps`);
-    const continuations = run.stdout.split('\n').filter((line) => line.startsWith('> '));
-    expect(continuations.map((line) => line.slice(2, 8))).toEqual(['The ju', 'In the', 'It was']);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.labelNames).toEqual(['press', 'nonfiction', 'learned', 'fiction']);
+    expect(report.sizes).toEqual({ train: 400, test: 100 });
+    expect(report.perplexity.perplexity).toBeGreaterThan(1);
+    expect(report.perplexity.bitsPerByte).toBeGreaterThan(0);
+    expect(report.continuations).toHaveLength(3);
+    expect(report.classification.map((row: { model: string }) => row.model)).toEqual([
+      'zero-shot (pretrained, label words)',
+      'fine-tuned in full',
+      'LoRA r 4 (+ head)',
+      `WiSE-FT α = ${report.wiseFt.chosenAlpha} (chosen in-domain)`,
+    ]);
+    for (const row of report.classification) {
+      expect(row.id).toBeGreaterThanOrEqual(0);
+      expect(row.id).toBeLessThanOrEqual(1);
+      expect(row.oodMean).toBeGreaterThanOrEqual(0);
+    }
+    expect(report.trainable.loraShare).toBeGreaterThan(0);
+    expect(report.trainable.loraShare).toBeLessThan(0.05);
+    expect(report.wiseFt.results.map((line: { alpha: number }) => line.alpha)).toEqual([0, 0.5, 1]);
+    // α = 1 is the fully fine-tuned classifier, evaluated on the same sets
+    expect(report.wiseFt.results[2].accuracy['tsv:test.tsv']).toBe(report.finetuned.full.accuracy);
 
-    expect(run.stdout).toContain(`saved the model: ${join(out, 'config.json')}`);
-    const info = JSON.parse((await cli('info', out, '--json')).stdout) as { config: { vocabSize: number } };
-    expect(info.config.vocabSize).toBe(259); // ByteTokenizer: <unk> <s> </s> and 256 bytes
-  });
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    for (const title of [
+      'Training loss',
+      'Pretrained model on held-out text',
+      'Continuations',
+      'WiSE-FT: accuracy over α',
+    ]) {
+      expect(html).toContain(title);
+    }
 
-  it('rejects an unknown preset', async () => {
-    const run = await cli('demo', '--preset', 'huge');
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(
-      /^mini-llama demo: --preset must be one of tiny, micro, stories260K, .*, got 'huge'\n$/,
+    const again = await cli('demo', ...SMALL, '--out', out);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(
+      /demo: reusing the finished stages of .*: data, tokenizer, pretrain, perplexity, continuations, zero-shot, finetune-full, finetune-lora, evaluate, wise-ft/,
     );
+    expect(again.stderr).not.toMatch(/^demo ▸ pretrain/m);
+
+    if (!haveChromium) return;
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`file://${join(out, 'report.html')}`);
+      const charts = await page.$$eval('figure.chart > svg', (svgs) =>
+        svgs.map((svg) => ({
+          width: svg.getBoundingClientRect().width,
+          lines: svg.querySelectorAll('.mark-line.role-mark path').length,
+          rects: svg.querySelectorAll('.mark-rect.role-mark path').length,
+        })),
+      );
+      // loss curves, the α sweep, two confusion matrices
+      expect(charts).toHaveLength(4);
+      for (const chart of charts) expect(chart.width).toBeGreaterThan(100);
+      expect(charts[0]!.lines).toBeGreaterThanOrEqual(3);
+      expect(charts[1]!.lines).toBeGreaterThanOrEqual(2);
+      expect(charts[2]!.rects).toBe(16);
+    } finally {
+      await browser.close();
+    }
+  }, 600_000);
+
+  it('Ctrl-C during pretraining leaves a checkpoint; the next run resumes from it', async () => {
+    const out = join(await temporaryDirectory(), 'interrupted');
+    const io = bufferIo();
+    let sent = false;
+    const stderr = io.stderr.write;
+    io.stderr = {
+      write: (text: string) => {
+        const step = Number(/^step (\d+)\/40/m.exec(text)?.[1] ?? 0);
+        if (!sent && step >= 5 && step <= 30) {
+          sent = true;
+          process.emit('SIGINT');
+        }
+        return stderr(text);
+      },
+    };
+    const argv = [
+      'demo',
+      '--quick',
+      '--steps',
+      '40',
+      '--finetune-steps',
+      '4',
+      '--alphas',
+      '0,1',
+      '--backend',
+      'wasm',
+      '--out',
+      out,
+    ];
+    const code = await runCli(argv, io);
+    expect(sent).toBe(true);
+    expect(code).not.toBe(0);
+    expect(io.err()).toMatch(/interrupted: finishing this step and writing a checkpoint/);
+    expect(io.err()).toMatch(
+      /mini-llama demo: interrupted during pretrain; run `mini-llama demo --quick --out .*` again to resume/,
+    );
+    const resumed = await cli(...argv);
+    expect(resumed.stderr).not.toMatch(/^mini-llama demo:/m);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/demo ▸ pretrain: resuming/);
+    const at = Number(/resumed from .*checkpoint-\d+ at step (\d+)/.exec(resumed.stderr)?.[1]);
+    expect(at).toBeGreaterThanOrEqual(5);
+    expect(at).toBeLessThan(40);
+    const steps = readFileSync(join(out, 'pretrain', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).step as number);
+    expect(steps.at(-1)).toBe(40);
+  }, 600_000);
+
+  it('says what is wrong with the flags', async () => {
+    expect((await cli('demo', '--task', 'sst2')).stderr).toMatch(/--task sst2 needs --data DIR/);
+    expect((await cli('demo', '--data', 'x')).stderr).toMatch(/--data needs --task sst2 or ag_news/);
+    expect((await cli('demo', '--task', 'imdb')).stderr).toMatch(/--task must be one of sst2, ag_news/);
   });
 });

@@ -268,6 +268,13 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
   await writeAtomic(join(outDirectory, 'run-config.json'), `${JSON.stringify(resolved, null, 2)}\n`);
   const progress = new StepProgress(io, training.steps, trainer.step);
   trainer.on(progress.listener());
+  const controller = new AbortController();
+  const interrupt = () => {
+    io.stderr.write('\ninterrupted: finishing this step and writing a checkpoint (Ctrl-C again to abort)\n');
+    controller.abort();
+    process.off('SIGINT', interrupt);
+  };
+  process.on('SIGINT', interrupt);
   try {
     const result = await runTraining({
       runDirectory: outDirectory,
@@ -279,8 +286,15 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
       logEvery: training.logEvery,
       dtype: training.checkpointDtype.toUpperCase() as 'F32' | 'F16' | 'BF16',
       runState: { runConfig: resolved, tokenizer: tokenizerPath, base: initPath },
+      signal: controller.signal,
     });
     progress.stop();
+    if (result.stopped) {
+      io.stdout.write(
+        `stopped at step ${result.step}\nresume with: mini-llama finetune --resume ${outDirectory}\n`,
+      );
+      return;
+    }
     let accuracy: number | null = null;
     if (classifier && evalExamples.length > 0)
       accuracy = classifierAccuracy(
@@ -317,6 +331,7 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
       `finished at step ${result.step}${accuracy === null ? '' : `, validation accuracy ${accuracy.toFixed(4)} (${evalExamples.length} examples)`}\nmetrics: ${join(outDirectory, 'metrics.jsonl')}\n${saved}\n`,
     );
   } finally {
+    process.off('SIGINT', interrupt);
     progress.stop();
     trainer.dispose();
     adapted?.dispose();
