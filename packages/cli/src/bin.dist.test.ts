@@ -25,13 +25,28 @@ describe.skipIf(!built)('dist/bin.js', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ format: 'hf', parameters: 6736 });
   });
 
-  it('demo trains (gradients are registered) and generates', () => {
-    const run = node('demo', '--quick', '--seconds', '1');
+  it('demo runs the study end to end (gradients are registered) and writes its report', async () => {
+    const out = await temporaryDirectory();
+    const run = node(
+      'demo',
+      '--quick',
+      '--steps',
+      '4',
+      '--finetune-steps',
+      '2',
+      '--alphas',
+      '0,1',
+      '--backend',
+      'wasm',
+      '--out',
+      out,
+    );
     expect(run.stderr).not.toMatch(/^mini-llama demo:/m);
     expect(run.status).toBe(0);
-    expect(run.stderr).toMatch(/^step 1 {2}loss [\d.]+/m);
+    expect(run.stderr).toMatch(/^step 4\/4 {2}loss [\d.]+/m);
     expect(run.stdout.split('\n').filter((line) => line.startsWith('> '))).toHaveLength(3);
-  });
+    expect(run.stdout).toContain(`report: ${out}/report.html`);
+  }, 300_000);
 
   it('bench measures each preset in a fresh process and collects their rows', () => {
     const run = node(
