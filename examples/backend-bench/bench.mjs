@@ -11,8 +11,20 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values: flags } = parseArgs({
-  options: {
+const USAGE = `usage: node bench.mjs [--presets stories260K,stories15M] [--seconds 10] [--batch 8]
+  [--modes train,generate] [--backends tensorflow,webgpu,wasm,cpu] [--no-torch] [--json] [--check]`;
+
+let parsed;
+try {
+  parsed = parseArgs({ options: benchOptions() });
+} catch (error) {
+  console.error(`backend-bench: ${error.message}\n${USAGE}`);
+  process.exit(2);
+}
+const { values: flags } = parsed;
+
+function benchOptions() {
+  return {
     presets: { type: 'string', default: 'stories260K,stories15M' },
     seconds: { type: 'string', default: '10' },
     batch: { type: 'string', default: '8' },
@@ -21,8 +33,8 @@ const { values: flags } = parseArgs({
     'no-torch': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     check: { type: 'boolean', default: false }, // exit 1 unless wasm and cpu both produced rows (the test)
-  },
-});
+  };
+}
 
 const cli = join(
   dirname(createRequire(import.meta.url).resolve('mini-llama/package.json')),
