@@ -43,11 +43,16 @@ describe('mini-llama demo', () => {
     expect(run.stdout).toContain(`report: ${join(out, 'report.html')}`);
 
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-    expect(report.labelNames).toEqual(['press', 'nonfiction', 'learned', 'fiction']);
+    expect(report.labelNames).toEqual(['fiction', 'learned', 'nonfiction', 'press']);
+    expect(report.finetuned.full.labelNames).toEqual(report.labelNames);
     expect(report.sizes).toEqual({ train: 400, test: 100 });
     expect(report.perplexity.perplexity).toBeGreaterThan(1);
     expect(report.perplexity.bitsPerByte).toBeGreaterThan(0);
     expect(report.continuations).toHaveLength(3);
+    for (const { prompt, continuation } of report.continuations) {
+      expect(run.stdout).toContain(`> ${prompt}${continuation}\n`);
+      expect(continuation.length).toBeGreaterThan(0);
+    }
     expect(report.classification.map((row: { model: string }) => row.model)).toEqual([
       'zero-shot (pretrained, label words)',
       'fine-tuned in full',

@@ -534,7 +534,7 @@ async function writeDemoData(
       task: 'Brown topics (press, nonfiction, learned, fiction)',
       corpusDocuments: corpus.length,
       corpusBytes,
-      labelNames: [...names],
+      labelNames: [...names].sort(), // the order the TSV files give the classifiers (label names sorted)
       sizes: { train: picked.train.length, test: picked.test.length },
       ood: [
         {
@@ -617,7 +617,10 @@ async function continuations(
         seed: 0,
         eosTokenId: tokenizer.eosId,
       });
-      out.push({ prompt, continuation: tokenizer.decode(tokens[0]!).replace(/\s+/g, ' ') });
+      // decoded with the prompt, so the space a word-initial piece carries is kept at the seam
+      const whole = tokenizer.decode([...ids, ...tokens[0]!]);
+      const continuation = whole.slice(tokenizer.decode(ids).length).replace(/\s+/g, ' ');
+      out.push({ prompt, continuation });
     }
     return out;
   } finally {
@@ -743,7 +746,7 @@ async function demoReport(
   const sections: ReportSection[] = [
     {
       type: 'markdown',
-      markdown: `A ${formatCount(shares.full - shares.head)}-parameter Llama (dim ${plan.shape.dim}, ${plan.shape.layers} layers, ${plan.shape.heads} heads / ${plan.shape.kvHeads} KV heads, a ${plan.vocabSize}-piece BPE vocabulary trained here) pretrained on ${formatCount(data.corpusDocuments)} paragraphs of the Brown corpus, then taught **${data.task}**: zero-shot by label words, fine-tuned in full and with LoRA from the zero-shot head, and interpolated in weight space (WiSE-FT). In-domain: ${data.sizes.test} test examples; out of domain: ${data.ood.map((set) => set.name).join(', ')}. Run directory: \`${run}\`.`,
+      markdown: `A ${formatCount(shares.full - shares.head)}-parameter Llama (dim ${plan.shape.dim}, ${plan.shape.layers} layers, ${plan.shape.heads} heads / ${plan.shape.kvHeads} KV heads, a ${plan.vocabSize}-piece BPE vocabulary trained here) pretrained on ${formatCount(data.corpusDocuments)} documents of the Brown corpus (its in-domain training files), then taught **${data.task}**: zero-shot by label words, fine-tuned in full and with LoRA from the zero-shot head, and interpolated in weight space (WiSE-FT). In-domain: ${data.sizes.test} test examples; out of domain: ${data.ood.map((set) => set.name).join(', ')}. Run directory: \`${run}\`.`,
     },
     { type: 'lossCurve', title: 'Training loss', points: curves },
     {
