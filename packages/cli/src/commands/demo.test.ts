@@ -160,6 +160,42 @@ describe('mini-llama demo', () => {
     expect(steps.at(-1)).toBe(40);
   }, 600_000);
 
+  const shared = join(import.meta.dirname, '../../../../../shared/data');
+  it.skipIf(!existsSync(join(shared, 'sst2')))(
+    `--task sst2 --data DIR --ood TASKSPEC runs the classification part on SST-2${existsSync(join(shared, 'sst2')) ? '' : ' (skipped: ../shared/data/sst2 is absent)'}`,
+    async () => {
+      const out = join(await temporaryDirectory(), 'sst2');
+      const imdb = join(shared, 'uci-sentiment/imdb_labelled.txt');
+      const run = await cli(
+        'demo',
+        '--quick',
+        '--steps',
+        '4',
+        '--finetune-steps',
+        '2',
+        '--alphas',
+        '0,1',
+        '--backend',
+        'wasm',
+        '--task',
+        'sst2',
+        '--data',
+        join(shared, 'sst2'),
+        '--ood',
+        `uci:${imdb}`,
+        '--out',
+        out,
+      );
+      expect(run.stderr).not.toMatch(/^mini-llama demo:/m);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(/train 800, in-domain test 200, out-of-domain imdb_labelled\.txt 1000/);
+      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+      expect(report.labelNames).toEqual(['negative', 'positive']);
+      expect(report.wiseFt.ood).toEqual(['uci:imdb_labelled.txt']);
+    },
+    600_000,
+  );
+
   it('says what is wrong with the flags', async () => {
     expect((await cli('demo', '--task', 'sst2')).stderr).toMatch(/--task sst2 needs --data DIR/);
     expect((await cli('demo', '--data', 'x')).stderr).toMatch(/--data needs --task sst2 or ag_news/);

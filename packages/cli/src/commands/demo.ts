@@ -4,7 +4,7 @@
 // self-contained HTML report. Every stage runs the CLI's own command in this process and leaves its files in
 // runs/<name>/<stage>; a finished stage is reused and an interrupted training resumed when the demo runs again.
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { BackendRequest } from '@mini-llama/backends';
 import {
   BROWN_TOPIC_LABELS,
@@ -20,10 +20,12 @@ import { alphaSweepPoints, type ReportSection, renderReport } from '@mini-llama/
 import { generate, parseSafetensors } from '@mini-llama/model';
 import { loadModel } from '@mini-llama/model/node';
 import { loadTokenizer } from '@mini-llama/tokenizer';
+import { latestCheckpoint } from '@mini-llama/trainer/node';
 import type { Command } from 'commander';
 import { startBackend } from '../backend.js';
 import { runCli } from '../cli.js';
 import { CliError } from '../errors.js';
+import { parseSpecFlag } from '../eval-sets.js';
 import type { CliIo } from '../io.js';
 import { BACKEND_HELP, backendRequest, collect, oneOf, positiveInteger } from '../options.js';
 
@@ -285,7 +287,7 @@ async function runDemo(flags: DemoFlags, io: CliIo): Promise<void> {
   // 5. continuations
   if (!state.done.continuations) {
     say('continuations of a few prompts');
-    await finish('continuations', await continuations(base, tokenizerFile, plan.continuationTokens, io));
+    await finish('continuations', await continuations(base, tokenizerFile, plan.continuationTokens));
   }
   for (const { prompt, continuation } of state.done.continuations as Continuation[]) {
     io.stdout.write(`> ${prompt}${continuation}\n`);
@@ -452,7 +454,6 @@ function interrupted(flags: DemoFlags, stage: string): never {
 }
 
 async function hasCheckpoint(directory: string): Promise<boolean> {
-  const { latestCheckpoint } = await import('@mini-llama/trainer/node');
   return (await stat(directory).catch(() => null)) !== null && (await latestCheckpoint(directory)) !== null;
 }
 
@@ -555,13 +556,12 @@ async function writeDemoData(
   };
   await tsv('train.tsv', picked.train, train.labelNames);
   await tsv('test.tsv', picked.test, train.labelNames);
-  const ood = flags.ood.map((spec) => ({
-    name: spec.split('/').pop()!,
-    spec: spec.includes(':')
-      ? spec.replace(/:(.*)$/, (_, path: string) => `:${resolve(io.cwd, path)}`)
-      : spec,
-    n: 0,
-  }));
+  const ood = [];
+  for (const value of flags.ood) {
+    const spec = parseSpecFlag(value, '--ood', io.cwd);
+    const { examples } = await loadTask(spec);
+    ood.push({ name: basename(spec.path), spec: `${spec.task}:${spec.path}`, n: examples.length });
+  }
   return {
     task: `${flags.task} (${dataDirectory})`,
     corpusDocuments: corpus.length,
@@ -602,7 +602,6 @@ async function continuations(
   base: string,
   tokenizerFile: string,
   maxNewTokens: number,
-  io: CliIo,
 ): Promise<Continuation[]> {
   const { model } = await loadModel(base);
   const tokenizer = await loadTokenizer(tokenizerFile);
@@ -625,7 +624,6 @@ async function continuations(
     return out;
   } finally {
     model.dispose();
-    void io;
   }
 }
 
@@ -715,7 +713,7 @@ async function demoReport(
   ] as [string, number, number | null, number, number][];
   const json = {
     task: data.task,
-    labelNames: data.labelNames,
+    labelNames: full.labelNames, // as the classifiers order them
     sizes: data.sizes,
     ood: data.ood,
     plan,
