@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 /**
  * The tfjs backends every layer and model test runs on. WebGPU joins when Node can reach an adapter: Dawn (the
@@ -28,3 +30,26 @@ export const TEST_BACKENDS = (WEBGPU_TESTABLE ? ['cpu', 'wasm', 'webgpu'] : ['cp
   | 'wasm'
   | 'webgpu'
 )[];
+
+/**
+ * The 'tensorflow' backend (TensorFlow's C library through @tensorflow/tfjs-node) joins the parity tests when
+ * its native addon is built: its install cannot download libtensorflow here, so `scripts/tfjs-node-local.sh`
+ * builds the addon against a TensorFlow pip wheel (CI runs it when pip reaches an index). Without it those
+ * runs are skipped with a message.
+ */
+export const TENSORFLOW_TESTABLE = (() => {
+  if (process.env.MINI_LLAMA_SKIP_TENSORFLOW === '1') return false;
+  let addon: string;
+  try {
+    const tfjsNode = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-node/package.json'));
+    addon = join(tfjsNode, 'lib', 'napi-v8', 'tfjs_binding.node');
+  } catch {
+    console.warn('tensorflow backend tests skipped: @tensorflow/tfjs-node is not installed');
+    return false;
+  }
+  if (!existsSync(addon)) {
+    console.warn(`tensorflow backend tests skipped: no ${addon} (bash scripts/tfjs-node-local.sh builds it)`);
+    return false;
+  }
+  return true;
+})();

@@ -4,15 +4,21 @@ import type { ModuleImporter } from './webgpu-node.js';
  * TensorFlow's C library through tfjs-node-gpu (CUDA) or tfjs-node (CPU), when the user installed one of them
  * (optional peer dependencies: their install downloads libtensorflow, which not every machine can). Importing
  * either registers the 'tensorflow' backend. Returns the package that provided it.
+ *
+ * Where tfjs-node's install cannot download libtensorflow, `scripts/tfjs-node-local.sh` (in the repository)
+ * builds its addon against the C library inside a TensorFlow pip wheel.
  */
 export async function registerTensorflowBackend(load: ModuleImporter): Promise<string> {
+  // TensorFlow's C++ logging: keep warnings and errors, not the start-up notes on CPU features (a user's own
+  // setting wins).
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   const tried: string[] = [];
   for (const name of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
     try {
       await load(name);
       return name;
     } catch (error) {
-      if (!isNotFound(error)) tried.push(`${name}: ${(error as Error).message.split('\n')[0]}`);
+      if (!isNotFound(error)) tried.push(`${name}: ${describeLoadError(error as Error)}`);
     }
   }
   throw new Error(
@@ -20,6 +26,17 @@ export async function registerTensorflowBackend(load: ModuleImporter): Promise<s
       ? 'not installed (pnpm add @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node)'
       : `tfjs-node failed to load: ${tried.join('; ')}`,
   );
+}
+
+// tfjs-node installed without its addon: its install script could not download libtensorflow (or did not run:
+// npm 11 and pnpm skip dependencies' install scripts unless allowed).
+const ADDON_MISSING = /native addon module \(tfjs_binding\.node\) can not be found/;
+
+function describeLoadError(error: Error): string {
+  if (ADDON_MISSING.test(error.message)) {
+    return "its native addon is not built (its install script downloads libtensorflow; without that network, mini-llama's scripts/tfjs-node-local.sh builds it against a TensorFlow pip wheel)";
+  }
+  return error.message.split('\n')[0]!;
 }
 
 function isNotFound(error: unknown): boolean {

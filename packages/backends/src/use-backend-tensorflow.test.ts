@@ -3,9 +3,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import { expect, it } from 'vitest';
 import { type ModuleImporter, useBackend } from './index.js';
 
-// tfjs-node(-gpu) cannot be installed on our machines (its install downloads libtensorflow), so this stands in
-// for it: importing '@tensorflow/tfjs-node' registers a 'tensorflow' backend (here, tfjs's cpu kernels under
-// that name), exactly what the real package's import does. Runs in its own process (Vitest's forks pool).
+// How useBackend finds tfjs-node(-gpu), with stand-ins for the packages (tensorflow-node.test.ts runs the real
+// one where its addon is built): importing '@tensorflow/tfjs-node' registers a 'tensorflow' backend (here,
+// tfjs's cpu kernels under that name), exactly what the real package's import does. Runs in its own process
+// (Vitest's forks pool).
 const imported: string[] = [];
 const fakeTfjsNode: ModuleImporter = async (name) => {
   imported.push(name);
@@ -38,6 +39,21 @@ it('says what went wrong when an installed tfjs-node fails to load', async () =>
   };
   await expect(useBackend('tensorflow', { importModule: broken })).rejects.toThrow(
     'useBackend: the tensorflow backend failed to start: tfjs-node failed to load: @tensorflow/tfjs-node: libtensorflow.so.2: cannot open shared object file',
+  );
+});
+
+it('says how to build the addon when tfjs-node is installed without it', async () => {
+  // tfjs-node's own message when its install script did not (or could not) put the addon in place
+  const withoutAddon: ModuleImporter = async (name) => {
+    if (name === '@tensorflow/tfjs-node') {
+      throw new Error(
+        'The Node.js native addon module (tfjs_binding.node) can not be found at path: /x/lib/napi-v8/tfjs_binding.node. \nPlease run command ...',
+      );
+    }
+    throw Object.assign(new Error(`Cannot find package '${name}'`), { code: 'ERR_MODULE_NOT_FOUND' });
+  };
+  await expect(useBackend('tensorflow', { importModule: withoutAddon })).rejects.toThrow(
+    "useBackend: the tensorflow backend failed to start: tfjs-node failed to load: @tensorflow/tfjs-node: its native addon is not built (its install script downloads libtensorflow; without that network, mini-llama's scripts/tfjs-node-local.sh builds it against a TensorFlow pip wheel)",
   );
 });
 

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { describe, expect, it } from 'vitest';
-import { SWIFTSHADER_ICD, useBackend } from './index.js';
+import { type ModuleImporter, SWIFTSHADER_ICD, useBackend } from './index.js';
+import { importModule } from './webgpu-node.js';
 
 // Without a GPU, Dawn (the `webgpu` package) runs on SwiftShader's Vulkan driver, shipped with Debian's
 // chromium; the Vulkan loader (libvulkan1) must be installed too. CI installs both.
@@ -18,7 +19,14 @@ if (!ready) {
 describe.skipIf(!ready)('webgpu in Node (Dawn on SwiftShader)', () => {
   it('auto passes over a software adapter, and an explicit request uses it and computes what cpu does', async () => {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-    const auto = await useBackend('auto');
+    // as if tfjs-node were not installed (where its addon is built, auto would stop at tensorflow)
+    const withoutTfjsNode: ModuleImporter = async (name) => {
+      if (name.startsWith('@tensorflow/tfjs-node')) {
+        throw Object.assign(new Error(`Cannot find package '${name}'`), { code: 'ERR_MODULE_NOT_FOUND' });
+      }
+      return importModule(name);
+    };
+    const auto = await useBackend('auto', { importModule: withoutTfjsNode });
     expect(auto.name).toBe('wasm');
     expect(auto.skipped?.find((s) => s.name === 'webgpu')?.reason).toMatch(
       /^only a software adapter \(google swiftshader .*\), slower than wasm$/,

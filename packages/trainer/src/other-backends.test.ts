@@ -2,16 +2,16 @@ import { useBackend } from '@mini-llama/backends';
 import { LlamaModel } from '@mini-llama/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { WEBGPU_TESTABLE } from '../../../test-backends.js';
+import { TENSORFLOW_TESTABLE, WEBGPU_TESTABLE } from '../../../test-backends.js';
 import { Trainer } from './index.js';
 import { ArrayWindowSource } from './test-helpers.js';
 
-// A short training run on WebGPU through Dawn (SwiftShader without a GPU: slow, so small): the same
-// weights and batches as on cpu give the same first-step loss, and the loss falls.
+// A short training run on WebGPU through Dawn (SwiftShader without a GPU: slow, so small) and on TensorFlow's
+// C library (tfjs-node): the same weights and batches as on cpu give the same first-step loss, and the loss falls.
 const config = { dim: 32, nLayers: 2, nHeads: 4, nKvHeads: 2, vocabSize: 24, maxSeqLen: 16, multipleOf: 16 };
 const tokens = Array.from({ length: 400 }, (_, i) => (i * 7 + (i % 5)) % 24); // a learnable, periodic stream
 
-async function train(backend: 'cpu' | 'webgpu', steps: number): Promise<number[]> {
+async function train(backend: 'cpu' | 'webgpu' | 'tensorflow', steps: number): Promise<number[]> {
   await useBackend(backend);
   const before = tf.memory().numTensors;
   const model = new LlamaModel(config, { seed: 3 });
@@ -31,11 +31,14 @@ async function train(backend: 'cpu' | 'webgpu', steps: number): Promise<number[]
   return losses;
 }
 
-describe.skipIf(!WEBGPU_TESTABLE)('training on webgpu', () => {
-  it('starts from the loss cpu computes and brings it down', async () => {
+describe.each([
+  { backend: 'webgpu', testable: WEBGPU_TESTABLE },
+  { backend: 'tensorflow', testable: TENSORFLOW_TESTABLE },
+] as const)('training on $backend', ({ backend, testable }) => {
+  it.skipIf(!testable)('starts from the loss cpu computes and brings it down', async () => {
     const [onCpu] = await train('cpu', 1);
-    const onGpu = await train('webgpu', 12);
-    expect(onGpu[0]).toBeCloseTo(onCpu!, 4);
-    expect(onGpu.at(-1)!).toBeLessThan(onGpu[0]! * 0.8);
+    const losses = await train(backend, 12);
+    expect(losses[0]).toBeCloseTo(onCpu!, 4);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.8);
   });
 });

@@ -3,13 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { useBackend } from '@mini-llama/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { WEBGPU_TESTABLE } from '../../../../test-backends.js';
+import { TENSORFLOW_TESTABLE, WEBGPU_TESTABLE } from '../../../../test-backends.js';
 import { generate, parseSafetensors, stateDictFromHfTensors } from '../index.js';
 import { loadModel } from './index.js';
 
-// The PyTorch parity checks of pytorch-parity.test.ts, on WebGPU through Dawn (SwiftShader without a GPU:
-// slow, so a subset). WebGPU in Node has no synchronous read (tfjs reads through an OffscreenCanvas there),
-// so everything here reads with `await data()`, as the library itself does.
+// The PyTorch parity checks of pytorch-parity.test.ts (which run on cpu and wasm), on the other backends: WebGPU
+// through Dawn (SwiftShader without a GPU: slow, so a subset) and TensorFlow's C library through tfjs-node.
+// WebGPU in Node has no synchronous read (tfjs reads through an OffscreenCanvas there), so everything here
+// reads with `await data()`, as the library itself does.
 const fixtures = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 const read = (name: string) => JSON.parse(readFileSync(fixtures + name, 'utf8'));
 
@@ -19,12 +20,17 @@ function maxError(expected: ArrayLike<number>, ours: ArrayLike<number>): number 
   return worst;
 }
 
-describe.skipIf(!WEBGPU_TESTABLE)('the model on webgpu matches PyTorch', () => {
+describe.skipIf(!WEBGPU_TESTABLE)('the model on webgpu matches PyTorch', () => parityTests('webgpu'));
+describe.skipIf(!TENSORFLOW_TESTABLE)('the model on tensorflow matches PyTorch', () =>
+  parityTests('tensorflow'),
+);
+
+function parityTests(backend: 'webgpu' | 'tensorflow'): void {
   it.each([
     ['gqa_untied', 'hf'],
     ['mha_tied', 'llama2c.bin'],
   ])('logits of %s from %s', async (name, layout) => {
-    await useBackend('webgpu');
+    await useBackend(backend);
     const before = tf.memory().numTensors;
     const expected = read(`${name}.logits.json`) as { tokens: number[][]; logits: number[]; shape: number[] };
     const { model } = await loadModel(`${fixtures}${name}.${layout}`);
@@ -37,7 +43,7 @@ describe.skipIf(!WEBGPU_TESTABLE)('the model on webgpu matches PyTorch', () => {
   });
 
   it('one training step through the fused head + loss: loss and every parameter gradient', async () => {
-    await useBackend('webgpu');
+    await useBackend(backend);
     const step = read('gqa_untied.train_step.json') as {
       tokens: number[][];
       targets: number[][];
@@ -75,13 +81,13 @@ describe.skipIf(!WEBGPU_TESTABLE)('the model on webgpu matches PyTorch', () => {
   });
 
   it('greedy generation with the KV cache gives the tokens cpu gives', async () => {
-    const tokensOn = async (backend: 'cpu' | 'webgpu') => {
-      await useBackend(backend);
+    const tokensOn = async (name: 'cpu' | typeof backend) => {
+      await useBackend(name);
       const { model } = await loadModel(`${fixtures}gqa_tied.hf`);
       const result = await generate(model, [[1, 5, 9]], { maxNewTokens: 6, temperature: 0 });
       model.dispose();
       return result.tokens;
     };
-    expect(await tokensOn('webgpu')).toEqual(await tokensOn('cpu'));
+    expect(await tokensOn(backend)).toEqual(await tokensOn('cpu'));
   });
-});
+}
