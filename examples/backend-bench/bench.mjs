@@ -44,7 +44,7 @@ const cli = join(
 
 /** Runs `mini-llama bench` on one backend; resolves to its rows, or to the reason it could not run. */
 function benchOn(backend, withTorch) {
-  const args = [cli, 'bench', '--backend', backend, '--presets', flags.presets, '--seconds', flags.seconds];
+  const args = [cli, 'bench', '--backends', backend, '--presets', flags.presets, '--seconds', flags.seconds];
   args.push('--batch', flags.batch, '--modes', flags.modes, '--json', withTorch ? '--torch' : '--no-torch');
   return new Promise((resolve) => {
     execFile(process.execPath, args, { maxBuffer: 1 << 24 }, (error, stdout, stderr) => {

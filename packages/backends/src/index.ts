@@ -1,3 +1,4 @@
+export { type BackendProbe, probeBackends } from './probe-backends.js';
 export {
   BACKEND_REQUESTS,
   type BackendChoice,

@@ -33,8 +33,8 @@ describe.skipIf(!TENSORFLOW_TESTABLE)('the tensorflow backend (tfjs-node)', () =
     const ours = run();
     expect(tf.memory().numTensors).toBe(before);
     expect(ours.length).toBe(expected.length);
-    ours.forEach((values, i) => {
-      values.forEach((v, j) => expect(v).toBeCloseTo(expected[i]![j]!, 4));
-    });
+    for (const [i, values] of ours.entries()) {
+      for (const [j, value] of values.entries()) expect(value).toBeCloseTo(expected[i]![j]!, 4);
+    }
   });
 });

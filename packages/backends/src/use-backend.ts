@@ -43,7 +43,7 @@ const isNode = typeof process !== 'undefined' && typeof process.versions?.node =
 // The order `auto` tries, fastest first. In Node: TensorFlow's C library when the user installed tfjs-node(-gpu),
 // then WebGPU through Dawn when a hardware adapter exists, then wasm (SIMD, threads), then the pure-JS cpu
 // backend (~0.6 GFLOP/s). In the browser: WebGPU, wasm, cpu.
-const AUTO_ORDER: readonly BackendName[] = isNode
+export const AUTO_ORDER: readonly BackendName[] = isNode
   ? ['tensorflow', 'webgpu', 'wasm', 'cpu']
   : ['webgpu', 'wasm', 'cpu'];
 

@@ -4,12 +4,37 @@ import { describe, expect, it } from 'vitest';
 import { cli, cliWithEnv, temporaryDirectory } from '../testing.js';
 import type { BenchRow } from './bench.js';
 
+/** A stand-in for python3 + torch_llama.py: it logs its arguments to calls.txt and prints fixed measurements. */
+async function fakeTorch() {
+  const directory = await temporaryDirectory();
+  const calls = join(directory, 'calls.txt');
+  const python = join(directory, 'python3');
+  await writeFile(
+    python,
+    [
+      '#!/bin/sh',
+      'if [ "$1" = "-c" ]; then exit 0; fi', // `import torch` succeeds
+      'shift', // the script path
+      `echo "$@" >> '${calls}'`,
+      'echo "loading..."',
+      'if [ "$1" = train ]; then echo \'{"mode": "train", "tokens_per_second": 1000.0}\';',
+      'else echo \'{"mode": "generate", "tokens_per_second": 50.0}\'; fi',
+    ].join('\n'),
+  );
+  await chmod(python, 0o755);
+  const script = join(directory, 'torch_llama.py');
+  await writeFile(script, '');
+  return { python, script, calls };
+}
+
 describe('mini-llama bench', () => {
   it('--json reports train and generate rows with equal tensor counts before and after', async () => {
     const run = await cli(
       'bench',
       '--presets',
       'stories260K',
+      '--backends',
+      'wasm',
       '--batch',
       '1',
       '--seconds',
@@ -37,31 +62,14 @@ describe('mini-llama bench', () => {
   });
 
   it('runs the PyTorch peer with the same shapes and prints the ratio table', async () => {
-    // A stand-in for python3 + torch_llama.py: it logs its arguments and prints fixed measurements.
-    const directory = await temporaryDirectory();
-    const calls = join(directory, 'calls.txt');
-    const python = join(directory, 'python3');
-    await writeFile(
-      python,
-      [
-        '#!/bin/sh',
-        'if [ "$1" = "-c" ]; then exit 0; fi', // `import torch` succeeds
-        'shift', // the script path
-        `echo "$@" >> '${calls}'`,
-        'echo "loading..."',
-        'if [ "$1" = train ]; then echo \'{"mode": "train", "tokens_per_second": 1000.0}\';',
-        'else echo \'{"mode": "generate", "tokens_per_second": 50.0}\'; fi',
-      ].join('\n'),
-    );
-    await chmod(python, 0o755);
-    const script = join(directory, 'torch_llama.py');
-    await writeFile(script, '');
-
+    const { python, script, calls } = await fakeTorch();
     const env = { MINI_LLAMA_PYTHON: python };
     const args = [
       'bench',
       '--presets',
       'stories260K',
+      '--backends',
+      'wasm',
       '--batch',
       '1',
       '--seconds',
@@ -107,6 +115,8 @@ describe('mini-llama bench', () => {
     );
     expect(run.code).toBe(0);
     expect(run.stderr).toContain(`torch: skipped, ${missing} not found`);
+    // no --backends: every backend available here but cpu, wasm among them
+    expect(run.stderr).toMatch(/^backends: (.+, )?wasm(;.*)?; cpu only with --backends cpu$/m);
     expect((JSON.parse(run.stdout) as BenchRow[])[0]!.torchTokensPerSecond).toBeNull();
   });
 
@@ -117,6 +127,8 @@ describe('mini-llama bench', () => {
       'stories260K',
       '--modes',
       'generate',
+      '--backends',
+      'wasm',
       '--threads',
       '1',
       '--json',
@@ -130,12 +142,47 @@ describe('mini-llama bench', () => {
     expect(rows[0]!.threads).toBe(Number(running));
   });
 
+  it('--backends measures each backend named, with one PyTorch run per preset and mode for all of them', async () => {
+    const { python, script, calls } = await fakeTorch();
+    const run = await cliWithEnv(
+      { MINI_LLAMA_PYTHON: python },
+      'bench',
+      '--presets',
+      'stories260K',
+      '--modes',
+      'generate',
+      '--backends',
+      'wasm,cpu',
+      '--torch-script',
+      script,
+      '--json',
+    );
+    expect(run.stderr).not.toMatch(/^mini-llama bench:/m);
+    expect(run.code).toBe(0);
+    const rows = JSON.parse(run.stdout) as BenchRow[];
+    expect(rows.map((row) => [row.mode, row.backend, row.torchTokensPerSecond])).toEqual([
+      ['generate', 'wasm', 50],
+      ['generate', 'cpu', 50],
+    ]);
+    expect((await readFile(calls, 'utf8')).trim().split('\n')).toEqual([
+      'generate --config stories260K --tokens 255',
+    ]);
+    for (const row of rows) expect(row.tensorsAfter).toBe(row.tensorsBefore);
+  });
+
   it('rejects a thread count wasm cannot use and an unknown mode', async () => {
     expect((await cli('bench', '--threads', '0')).stderr).toMatch(
       /^mini-llama bench: --threads must be an integer from 1 to 8, got '0'/m,
     );
     expect((await cli('bench', '--modes', 'train,infer', '--no-torch')).stderr).toMatch(
       /^mini-llama bench: --modes: unknown mode 'infer', expected train, generate/m,
+    );
+  });
+
+  it('rejects an unknown backend', async () => {
+    const run = await cli('bench', '--backends', 'wasm,tpu', '--no-torch');
+    expect(run.stderr).toMatch(
+      /^mini-llama bench: --backends: unknown backend 'tpu', expected some of tensorflow, webgpu, wasm, cpu/m,
     );
   });
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BackendRequest } from '@mini-llama/backends';
+import { type BackendName, probeBackends } from '@mini-llama/backends';
 import {
   generate,
   LLAMA_PRESETS,
@@ -16,22 +16,14 @@ import type { Command } from 'commander';
 import { startBackend } from '../backend.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import {
-  BACKEND_HELP,
-  backendRequest,
-  nameList,
-  positiveInteger,
-  positiveNumber,
-  THREADS_HELP,
-  wasmThreads,
-} from '../options.js';
+import { nameList, positiveInteger, positiveNumber, THREADS_HELP, wasmThreads } from '../options.js';
 import { exists, formatBytes } from '../paths.js';
 import { findTorchScript, pythonFor, runTorchPeer, torchAvailable } from '../torch-peer.js';
 import { randomTokens } from '../training.js';
 
 interface BenchFlags {
   presets: string[];
-  backend: BackendRequest;
+  backends?: string[];
   threads?: number;
   generateThreads: number;
   modes: string[];
@@ -81,7 +73,11 @@ export function addBenchCommand(program: Command, io: CliIo): void {
       nameList('--presets'),
       ['stories260K', 'stories15M'],
     )
-    .option('--backend <name>', BACKEND_HELP, backendRequest, 'auto')
+    .option(
+      '--backends <names>',
+      `comma-separated backends to measure, each in its own process: ${MEASURABLE.join(', ')} (default: every one available here but cpu, which takes minutes per stories15M step)`,
+      nameList('--backends'),
+    )
     .option('--threads <n>', `training: ${THREADS_HELP}`, wasmThreads)
     .option(
       '--generate-threads <n>',
@@ -130,46 +126,105 @@ async function runBench(flags: BenchFlags, io: CliIo): Promise<void> {
   }
   const badMode = flags.modes.find((mode) => mode !== 'train' && mode !== 'generate');
   if (badMode) throw new CliError(`--modes: unknown mode '${badMode}', expected train, generate`);
+  const badBackend = flags.backends?.find((name) => !MEASURABLE.includes(name as BackendName));
+  if (badBackend) {
+    throw new CliError(
+      `--backends: unknown backend '${badBackend}', expected some of ${MEASURABLE.join(', ')}`,
+    );
+  }
   const modes = flags.modes as BenchMode[];
+  const backends = (flags.backends as BackendName[] | undefined) ?? (await availableBackends(io));
   const torchPeer = await torchPeerToRun(flags, io);
-  // A fresh process per preset and mode: the wasm heap never shrinks, so a large preset measured after another
-  // one could run out of its 4 GiB; each measurement starts from the same state; and training and generation
-  // each get their own wasm thread count.
-  const isolatedBin =
-    flags.isolate && flags.presets.length * modes.length > 1 && (await exists(BUILT_BIN)) ? BUILT_BIN : null;
-  const inProcessThreads =
-    modes.length === 1 && modes[0] === 'generate' ? flags.generateThreads : flags.threads;
-  const choice = isolatedBin ? null : await startBackend(flags.backend, io, { threads: inProcessThreads });
-  const rows: BenchRow[] = [];
+  // A fresh process per preset, mode and backend: the wasm heap never shrinks, so a large preset measured after
+  // another one could run out of its 4 GiB; each measurement starts from the same state; training and
+  // generation each get their own wasm thread count; and one backend's threads do not linger into another's.
+  const measurements = flags.presets.length * modes.length * backends.length;
+  const isolatedBin = flags.isolate && measurements > 1 && (await exists(BUILT_BIN)) ? BUILT_BIN : null;
+  const measured: OwnRow[] = [];
   const failures: string[] = [];
-  for (const preset of flags.presets as LlamaPresetName[]) {
-    let measured: OwnRow[];
-    try {
-      measured = isolatedBin
-        ? await measureInChildProcesses(isolatedBin, preset, modes, flags, io)
-        : await measurePreset(preset, modes, flags, io, {
-            name: choice?.name ?? flags.backend,
-            threads: choice?.threads ?? null,
-          });
-    } catch (error) {
-      // Keep the other presets' rows; the run still fails at the end.
-      const hint = /wasm|memory/i.test((error as Error).message)
-        ? ' (the wasm heap holds at most 4 GiB: try a smaller --batch)'
-        : '';
-      failures.push(`${preset} failed: ${(error as Error).message}${hint}`);
-      io.stderr.write(`${preset}: failed: ${(error as Error).message}\n`);
-      continue;
+  const failed = (what: string, error: unknown) => {
+    // Keep the other measurements' rows; the run still fails at the end.
+    const message = (error as Error).message;
+    const hint = /wasm|memory/i.test(message)
+      ? ' (the wasm heap holds at most 4 GiB: try a smaller --batch)'
+      : '';
+    failures.push(`${what} failed: ${message}${hint}`);
+    io.stderr.write(`${what}: failed: ${message}\n`);
+  };
+  if (isolatedBin) {
+    for (const preset of flags.presets as LlamaPresetName[]) {
+      for (const mode of modes) {
+        for (const backend of backends) {
+          try {
+            measured.push(...(await measureInChildProcess(isolatedBin, preset, mode, backend, flags, io)));
+          } catch (error) {
+            failed(`${preset} ${mode} on ${backend}`, error);
+          }
+        }
+      }
     }
-    for (const row of measured) {
-      const torch = torchPeer ? await measureTorch(torchPeer, preset, row, flags, io) : null;
-      rows.push({ ...row, torchTokensPerSecond: torch, ratio: torch ? row.tokensPerSecond / torch : null });
+  } else {
+    const threads = modes.length === 1 && modes[0] === 'generate' ? flags.generateThreads : flags.threads;
+    for (const backend of backends) {
+      let choice: Awaited<ReturnType<typeof startBackend>>;
+      try {
+        choice = await startBackend(backend, io, { threads });
+      } catch (error) {
+        failed(backend, error);
+        continue;
+      }
+      for (const preset of flags.presets as LlamaPresetName[]) {
+        try {
+          measured.push(
+            ...(await measurePreset(preset, modes, flags, io, {
+              name: choice.name,
+              threads: choice.threads ?? null,
+            })),
+          );
+        } catch (error) {
+          failed(`${preset} on ${backend}`, error);
+        }
+      }
+    }
+  }
+  // One PyTorch run per preset and mode, shared by the rows of every backend.
+  const torchRuns = new Map<string, Promise<number | null>>();
+  const rows: BenchRow[] = [];
+  for (const preset of flags.presets) {
+    for (const mode of modes) {
+      for (const backend of backends) {
+        const row = measured.find((r) => r.preset === preset && r.mode === mode && r.backend === backend);
+        if (!row) continue;
+        const key = `${preset}/${mode}`;
+        if (torchPeer && !torchRuns.has(key))
+          torchRuns.set(key, measureTorch(torchPeer, preset, row, flags, io));
+        const torch = torchPeer ? await torchRuns.get(key)! : null;
+        rows.push({ ...row, torchTokensPerSecond: torch, ratio: torch ? row.tokensPerSecond / torch : null });
+      }
     }
   }
   io.stdout.write(flags.json ? `${JSON.stringify(rows)}\n` : formatTable(rows));
   const leaks = rows
     .filter((row) => row.tensorsAfter !== row.tensorsBefore)
-    .map((row) => `${row.preset} ${row.mode} leaked tensors: ${row.tensorsBefore} → ${row.tensorsAfter}`);
+    .map(
+      (row) =>
+        `${row.preset} ${row.mode} on ${row.backend} leaked tensors: ${row.tensorsBefore} → ${row.tensorsAfter}`,
+    );
   if (failures.length + leaks.length > 0) throw new Error([...failures, ...leaks].join('; '));
+}
+
+/** Backends `--backends` may name. */
+const MEASURABLE: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+/** The default for --backends: what runs here, fastest first, but cpu (pure JavaScript, ~0.6 GFLOP/s). */
+async function availableBackends(io: CliIo): Promise<BackendName[]> {
+  const probes = await probeBackends();
+  const chosen = probes.filter((probe) => probe.available && probe.name !== 'cpu').map((probe) => probe.name);
+  const left = probes.filter((probe) => !probe.available).map((probe) => `${probe.name} (${probe.reason})`);
+  io.stderr.write(
+    `backends: ${chosen.join(', ')}${left.length > 0 ? `; not available: ${left.join(', ')}` : ''}; cpu only with --backends cpu\n`,
+  );
+  return chosen;
 }
 
 type BenchMode = BenchRow['mode'];
@@ -178,40 +233,17 @@ type OwnRow = Omit<BenchRow, 'torchTokensPerSecond' | 'ratio'>;
 /** The built executable beside this module (dist/bin.js); absent when running from sources. */
 const BUILT_BIN = fileURLToPath(new URL('./bin.js', import.meta.url));
 
-/** Runs `bench` for one preset in one child Node process per mode and returns their rows. */
-async function measureInChildProcesses(
-  bin: string,
-  preset: LlamaPresetName,
-  modes: BenchMode[],
-  flags: BenchFlags,
-  io: CliIo,
-): Promise<OwnRow[]> {
-  const rows: OwnRow[] = [];
-  for (const mode of modes) {
-    const threads = mode === 'train' ? flags.threads : flags.generateThreads;
-    rows.push(...(await measureInChildProcess(bin, preset, mode, threads, flags, io)));
-  }
-  return rows;
-}
-
+/** Runs `bench` for one preset, mode and backend in a child Node process and returns its row. */
 async function measureInChildProcess(
   bin: string,
   preset: LlamaPresetName,
   mode: BenchMode,
-  threads: number | undefined,
+  backend: BackendName,
   flags: BenchFlags,
   io: CliIo,
 ): Promise<OwnRow[]> {
-  const args = [
-    bin,
-    'bench',
-    '--presets',
-    preset,
-    '--backend',
-    flags.backend,
-    '--seconds',
-    String(flags.seconds),
-  ];
+  const threads = mode === 'train' ? flags.threads : flags.generateThreads;
+  const args = [bin, 'bench', '--presets', preset, '--backends', backend, '--seconds', String(flags.seconds)];
   args.push('--batch', String(flags.batch), '--json', '--no-torch');
   args.push('--modes', mode);
   if (threads !== undefined) args.push('--threads', String(threads));
