@@ -53,6 +53,8 @@ describe.skipIf(!built)('dist/bin.js', () => {
       'bench',
       '--presets',
       'stories260K,stories260K',
+      '--backends',
+      'wasm',
       '--batch',
       '1',
       '--seconds',

@@ -140,7 +140,9 @@ async function runBench(flags: BenchFlags, io: CliIo): Promise<void> {
   // generation each get their own wasm thread count; and one backend's threads do not linger into another's.
   const measurements = flags.presets.length * modes.length * backends.length;
   const isolatedBin = flags.isolate && measurements > 1 && (await exists(BUILT_BIN)) ? BUILT_BIN : null;
-  const measured: OwnRow[] = [];
+  const measured: { order: number; row: OwnRow }[] = []; // order: preset, then mode, then backend
+  const orderOf = (preset: number, mode: number, backend: number) =>
+    (preset * modes.length + mode) * backends.length + backend;
   const failures: string[] = [];
   const failed = (what: string, error: unknown) => {
     // Keep the other measurements' rows; the run still fails at the end.
@@ -152,11 +154,12 @@ async function runBench(flags: BenchFlags, io: CliIo): Promise<void> {
     io.stderr.write(`${what}: failed: ${message}\n`);
   };
   if (isolatedBin) {
-    for (const preset of flags.presets as LlamaPresetName[]) {
-      for (const mode of modes) {
-        for (const backend of backends) {
+    for (const [p, preset] of (flags.presets as LlamaPresetName[]).entries()) {
+      for (const [m, mode] of modes.entries()) {
+        for (const [b, backend] of backends.entries()) {
           try {
-            measured.push(...(await measureInChildProcess(isolatedBin, preset, mode, backend, flags, io)));
+            const rows = await measureInChildProcess(isolatedBin, preset, mode, backend, flags, io);
+            measured.push(...rows.map((row) => ({ order: orderOf(p, m, b), row })));
           } catch (error) {
             failed(`${preset} ${mode} on ${backend}`, error);
           }
@@ -165,7 +168,7 @@ async function runBench(flags: BenchFlags, io: CliIo): Promise<void> {
     }
   } else {
     const threads = modes.length === 1 && modes[0] === 'generate' ? flags.generateThreads : flags.threads;
-    for (const backend of backends) {
+    for (const [b, backend] of backends.entries()) {
       let choice: Awaited<ReturnType<typeof startBackend>>;
       try {
         choice = await startBackend(backend, io, { threads });
@@ -173,14 +176,13 @@ async function runBench(flags: BenchFlags, io: CliIo): Promise<void> {
         failed(backend, error);
         continue;
       }
-      for (const preset of flags.presets as LlamaPresetName[]) {
+      for (const [p, preset] of (flags.presets as LlamaPresetName[]).entries()) {
         try {
-          measured.push(
-            ...(await measurePreset(preset, modes, flags, io, {
-              name: choice.name,
-              threads: choice.threads ?? null,
-            })),
-          );
+          const rows = await measurePreset(preset, modes, flags, io, {
+            name: choice.name,
+            threads: choice.threads ?? null,
+          });
+          measured.push(...rows.map((row) => ({ order: orderOf(p, modes.indexOf(row.mode), b), row })));
         } catch (error) {
           failed(`${preset} on ${backend}`, error);
         }
@@ -190,18 +192,13 @@ async function runBench(flags: BenchFlags, io: CliIo): Promise<void> {
   // One PyTorch run per preset and mode, shared by the rows of every backend.
   const torchRuns = new Map<string, Promise<number | null>>();
   const rows: BenchRow[] = [];
-  for (const preset of flags.presets) {
-    for (const mode of modes) {
-      for (const backend of backends) {
-        const row = measured.find((r) => r.preset === preset && r.mode === mode && r.backend === backend);
-        if (!row) continue;
-        const key = `${preset}/${mode}`;
-        if (torchPeer && !torchRuns.has(key))
-          torchRuns.set(key, measureTorch(torchPeer, preset, row, flags, io));
-        const torch = torchPeer ? await torchRuns.get(key)! : null;
-        rows.push({ ...row, torchTokensPerSecond: torch, ratio: torch ? row.tokensPerSecond / torch : null });
-      }
+  for (const { row } of measured.sort((x, y) => x.order - y.order)) {
+    const key = `${row.preset}/${row.mode}`;
+    if (torchPeer && !torchRuns.has(key)) {
+      torchRuns.set(key, measureTorch(torchPeer, row.preset, row, flags, io));
     }
+    const torch = torchPeer ? await torchRuns.get(key)! : null;
+    rows.push({ ...row, torchTokensPerSecond: torch, ratio: torch ? row.tokensPerSecond / torch : null });
   }
   io.stdout.write(flags.json ? `${JSON.stringify(rows)}\n` : formatTable(rows));
   const leaks = rows
