@@ -42,9 +42,16 @@ export function matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   if (a.shape.slice(0, -2).some((size, axis) => size !== b.shape[axis])) {
     throw new Error(`matMul: batch dimensions differ: [${a.shape}] · [${b.shape}]`);
   }
-  // Outside a gradient computation (generation, evaluation) the custom-gradient wrapper only adds overhead.
-  return isRecordingGradients() ? matMulWithFastGradient(a, b) : tf.matMul(a, b);
+  // Outside a gradient computation (generation, evaluation) the custom-gradient wrapper only adds overhead, and
+  // TensorFlow's C library multiplies transposed operands as fast as plain ones: there tfjs's own gradient
+  // (transposeA / transposeB, no copies) is the faster one.
+  return isRecordingGradients() && !TRANSPOSED_PRODUCTS_ARE_FAST.has(tf.getBackend())
+    ? matMulWithFastGradient(a, b)
+    : tf.matMul(a, b);
 }
+
+/** Backends whose matMul kernel takes transposeA / transposeB at full speed. */
+const TRANSPOSED_PRODUCTS_ARE_FAST: ReadonlySet<string> = new Set(['tensorflow']);
 
 /**
  * Whether tfjs is recording operations for a gradient (inside tf.grad / tf.variableGrads). Reads the engine's
