@@ -57,6 +57,19 @@ it('says how to build the addon when tfjs-node is installed without it', async (
   );
 });
 
+it('auto for generation tries wasm before tfjs-node (its per-op cost dominates decoding)', async () => {
+  imported.length = 0;
+  const choice = await useBackend('auto', { importModule: fakeTfjsNode, workload: 'generate' });
+  expect(choice).toMatchObject({
+    name: 'wasm',
+    reason: 'auto: wasm is the fastest backend available for generation',
+    failed: [],
+  });
+  expect(choice.skipped?.map((s) => s.name)).toEqual(['webgpu']);
+  expect(imported).not.toContain('@tensorflow/tfjs-node');
+  imported.length = 0;
+});
+
 it('auto prefers tfjs-node when it is installed, trying tfjs-node-gpu first', async () => {
   const choice = await useBackend('auto', { importModule: fakeTfjsNode });
   expect(imported).toEqual(['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']);

@@ -24,7 +24,8 @@ export interface BackendChoice {
 
 export interface UseBackendOptions {
   /**
-   * Threads for the wasm backend in Node (default: one per core, at most 8; 1 = tfjs's single-threaded build).
+   * Threads for the wasm backend in Node (default: MINI_LLAMA_WASM_THREADS, else one per core, at most 8, or 1 for
+   * the 'generate' workload; 1 = tfjs's single-threaded build).
    * In the browser tfjs decides (it needs cross-origin isolation for threads).
    */
   wasmThreads?: number;
@@ -33,6 +34,13 @@ export interface UseBackendOptions {
    * Default: a dynamic `import()`. Tests replace it with a fake module.
    */
   importModule?: ModuleImporter;
+  /**
+   * What `auto` chooses for (default 'any'). 'generate': token-by-token decoding of batch 1, where each step is
+   * a few hundred tiny kernels and the fixed cost of each decides: in Node, auto then tries wasm before
+   * tensorflow (tfjs-node spends ~25 µs per op; it generated 56 tokens/s of stories260K where wasm made ~690,
+   * docs/performance.md), and wasm defaults to one thread. An explicit request ignores the order.
+   */
+  workload?: 'any' | 'generate';
 }
 
 /** Backend names accepted by `useBackend`, for argument validation. */
@@ -46,6 +54,10 @@ const isNode = typeof process !== 'undefined' && typeof process.versions?.node =
 export const AUTO_ORDER: readonly BackendName[] = isNode
   ? ['tensorflow', 'webgpu', 'wasm', 'cpu']
   : ['webgpu', 'wasm', 'cpu'];
+// For generation (see UseBackendOptions.workload): tensorflow after wasm.
+const AUTO_ORDER_GENERATE: readonly BackendName[] = isNode
+  ? ['webgpu', 'wasm', 'tensorflow', 'cpu']
+  : AUTO_ORDER;
 
 /** A backend that cannot be used here at all (as opposed to one that failed while starting). */
 class Unavailable extends Error {}
@@ -137,7 +149,7 @@ async function startWasm(options: UseBackendOptions): Promise<StartNotes> {
     return {};
   }
   const threadsModule = await import('./wasm-threads-node.js');
-  const threads = asked ?? threadsModule.defaultWasmThreads();
+  const threads = asked ?? threadsModule.defaultWasmThreads(options.workload === 'generate');
   if (threads === 1 || !threadsModule.canRunThreadedWasm() || !isTfjsWasmFactory()) {
     await setBackendOrThrow('wasm');
     return { threads: await threadsOf() };
@@ -210,7 +222,8 @@ export async function useBackend(
   }
   const failed: BackendChoice['failed'] = [];
   const skipped: NonNullable<BackendChoice['skipped']> = [];
-  for (const name of AUTO_ORDER) {
+  const generating = options.workload === 'generate';
+  for (const name of generating ? AUTO_ORDER_GENERATE : AUTO_ORDER) {
     let notes: StartNotes;
     try {
       notes = await start(name, options);
@@ -221,7 +234,7 @@ export async function useBackend(
     }
     let reason =
       failed.length === 0
-        ? `auto: ${name} is the fastest backend available`
+        ? `auto: ${name} is the fastest backend available${generating ? ' for generation' : ''}`
         : `auto: fell back to ${name} after ${failed.map((f) => `${f.name} (${f.error})`).join('; ')}`;
     if (notes.note) reason += `; ${notes.note}`;
     return { ...describe(name, notes), reason, failed, skipped };

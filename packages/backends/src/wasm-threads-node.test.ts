@@ -41,8 +41,10 @@ describe('wasm on several threads in Node', () => {
       const threads = defaultWasmThreads();
       expect(threads).toBeGreaterThanOrEqual(1);
       expect(threads).toBeLessThanOrEqual(8);
+      expect(defaultWasmThreads(true)).toBe(1); // generation: one thread unless told otherwise
       process.env.MINI_LLAMA_WASM_THREADS = '3';
       expect(defaultWasmThreads()).toBe(3);
+      expect(defaultWasmThreads(true)).toBe(3);
       process.env.MINI_LLAMA_WASM_THREADS = 'many';
       expect(() => defaultWasmThreads()).toThrow(
         "MINI_LLAMA_WASM_THREADS must be an integer from 1 to 8, got 'many'",

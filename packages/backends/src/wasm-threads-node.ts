@@ -41,9 +41,11 @@ export const MAX_WASM_THREADS = 8;
  * The number of threads `useBackend` gives wasm in Node by default: MINI_LLAMA_WASM_THREADS when set (test
  * runners that start one process per core set it to 1: XNNPACK's threads spin while they wait, so processes
  * that together ask for more threads than there are cores slow each other down many times over), otherwise
- * one per core the OS offers, at most 8.
+ * one per core the OS offers, at most 8 — or 1 for generation (`forGeneration`): decoding one token is a few
+ * hundred tiny products, where waking the pool costs more than it saves (stories260K decoded at 707 tokens/s on
+ * one thread and 397 on two, docs/performance.md).
  */
-export function defaultWasmThreads(): number {
+export function defaultWasmThreads(forGeneration = false): number {
   const fromEnvironment = process.env.MINI_LLAMA_WASM_THREADS;
   if (fromEnvironment !== undefined && fromEnvironment !== '') {
     const threads = Number(fromEnvironment);
@@ -54,6 +56,7 @@ export function defaultWasmThreads(): number {
     }
     return threads;
   }
+  if (forGeneration) return 1;
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return Math.max(1, Math.min(MAX_WASM_THREADS, cores));
 }

@@ -5,9 +5,9 @@ import type { CliIo } from './io.js';
 export async function startBackend(
   request: BackendRequest,
   io: CliIo,
-  options: { threads?: number } = {},
+  options: { threads?: number; workload?: 'any' | 'generate' } = {},
 ): Promise<BackendChoice> {
-  const choice = await useBackend(request, { wasmThreads: options.threads });
+  const choice = await useBackend(request, { wasmThreads: options.threads, workload: options.workload });
   const detail =
     choice.threads !== undefined
       ? ` on ${choice.threads} thread${choice.threads === 1 ? '' : 's'}`

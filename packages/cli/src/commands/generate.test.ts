@@ -57,6 +57,15 @@ describe('mini-llama generate', () => {
     expect(otherSeed.tokens).not.toEqual(first.tokens);
   });
 
+  it('--backend auto picks the backend for generation: wasm before tensorflow, on one thread', async () => {
+    const run = await cli('generate', '--model', model, '--prompt-tokens', '1,5', '--max-new-tokens', '3');
+    expect(run.code).toBe(0);
+    // here: no GPU adapter, and tfjs-node (where built) is slower per op than wasm at generating
+    expect(run.stderr).toMatch(
+      /^backend: wasm on 1 thread \(auto: wasm is the fastest backend available for generation/m,
+    );
+  });
+
   it('stops at EOS (id 2 without a tokenizer) and keeps it in tokens', async () => {
     // A seed whose sample hits id 2 within 200 tries; the context (32) caps each try at 29 new tokens.
     for (let seed = 0; seed < 200; seed++) {

@@ -102,7 +102,7 @@ async function runGenerate(flags: GenerateFlags, io: CliIo): Promise<void> {
   const modelPath = resolve(io.cwd, flags.model);
   const tokenizer = await tokenizerFor(flags, modelPath, io);
   const promptIds = flags.promptTokens ?? tokenizer!.encode(flags.prompt!, { bos: true });
-  const choice = await startBackend(flags.backend, io);
+  const choice = await startBackend(flags.backend, io, { workload: 'generate' });
   const { model } = await loadModel(modelPath);
   try {
     await mergeAdapters(model, flags.adapter, io);
