@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { isRecordingGradients } from './matmul.js';
 
 export interface EmbeddingConfig {
   numEmbeddings: number; // vocabulary size
@@ -46,7 +47,10 @@ export class Embedding {
     if (ids.dtype !== 'int32') throw new Error(`Embedding: ids have dtype ${ids.dtype}, expected int32`);
     return tf.tidy(() => {
       const flat = tf.reshape(ids, [ids.size]) as tf.Tensor1D; // [N]
-      const rows = gatherRowsWithScatterGradient(this.weight as tf.Tensor2D, flat); // [N, dim]
+      // outside a gradient computation (generation, evaluation) the custom-gradient wrapper only adds overhead
+      const rows = isRecordingGradients()
+        ? gatherRowsWithScatterGradient(this.weight as tf.Tensor2D, flat)
+        : tf.gather(this.weight, flat); // [N, dim]
       return tf.reshape(rows, [...ids.shape, this.embeddingDim]); // [..., dim]
     });
   }

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { canUseFusedKernel } from './fused-kernel-switch.js';
+import { FUSED_SWIGLU, fusedSwiGlu } from './fused-swiglu.js';
 import { prefixed } from './grouped-query-attention.js';
 import { Linear } from './linear.js';
 
@@ -40,10 +42,21 @@ export class FeedForward {
 
   /** x: [..., dim] → [..., dim] */
   apply(x: tf.Tensor): tf.Tensor {
+    if (canUseFusedKernel(FUSED_SWIGLU)) return this.applyFused(x);
     return tf.tidy(() => {
       const gate = this.gateProj.apply(x); // [..., hidden]
       const silu = tf.mul(gate, tf.sigmoid(gate));
       return this.downProj.apply(tf.mul(silu, this.upProj.apply(x))); // [..., dim]
+    });
+  }
+
+  /** The same for inference, on 2-D rows (one reshape each way instead of two per projection) and fused gating. */
+  private applyFused(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const rows = x.rank === 2 ? x : tf.reshape(x, [-1, this.dim]); // [N, dim]
+      const hidden = fusedSwiGlu(this.gateProj.apply(rows), this.upProj.apply(rows)); // [N, hidden]
+      const out = this.downProj.apply(hidden); // [N, dim]
+      return x.rank === 2 ? out : tf.reshape(out, x.shape); // [..., dim]
     });
   }
 

@@ -10,7 +10,7 @@ import {
   paddingMask,
   RotaryEmbedding,
 } from './index.js';
-import { expectClose, project, randomValues } from './test-helpers.js';
+import { expectClose, project, randomValues, withCompositeOps } from './test-helpers.js';
 
 const DIM = 16;
 const N_HEADS = 4;
@@ -546,3 +546,135 @@ describe.each(['cpu', 'wasm'] as const)(
     });
   },
 );
+
+describe.each(['cpu', 'wasm'] as const)('GroupedQueryAttention with fused kernels on %s', (backend) => {
+  beforeEach(async () => {
+    await useBackend(backend);
+  });
+
+  it.each(KV_HEAD_COUNTS)(
+    'equals the composite path, prompt then token by token through a cache, $label',
+    ({ nKvHeads }) => {
+      const before = tf.memory().numTensors;
+      const attention = makeAttention(nKvHeads, randomWeights(nKvHeads, 160));
+      const rotary = new RotaryEmbedding({ headDim: HEAD_DIM, maxSeqLen: MAX_SEQ_LEN });
+      const input = tf.tensor3d(randomValues(B * T * DIM, 39), [B, T, DIM]);
+      // a prompt of 2 tokens, then one token at a time; the fused path writes the cache in place
+      const run = () => {
+        const cache = new LayerKvCache();
+        const outputs = [2, 1, 1, 1].map((size, i) =>
+          tf.tidy(() => {
+            const start = i === 0 ? 0 : i + 1;
+            const tokens = tf.slice(input, [0, start, 0], [B, size, DIM]);
+            return attention.apply(tokens, { rotary, positions: cache.length, cache });
+          }),
+        );
+        const joined = tf.concat(outputs, 1); // [B, T, dim]
+        tf.dispose(outputs);
+        cache.dispose();
+        return joined;
+      };
+      const fused = run();
+      const reference = withCompositeOps(run);
+      expectClose(fused.dataSync(), reference.dataSync(), 1e-5);
+      tf.dispose([input, fused, reference]);
+      attention.dispose();
+      rotary.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
+
+  it('equals the composite path with per-row positions and a padding mask', () => {
+    const before = tf.memory().numTensors;
+    const attention = makeAttention(2, randomWeights(2, 170));
+    const rotary = new RotaryEmbedding({ headDim: HEAD_DIM, maxSeqLen: MAX_SEQ_LEN });
+    const input = tf.tensor3d(randomValues(B * T * DIM, 40), [B, T, DIM]);
+    const run = () =>
+      tf.tidy(() => {
+        const keep = tf.tensor2d(
+          [
+            [0, 0, 1, 1, 1],
+            [1, 1, 1, 1, 1],
+          ],
+          [B, T],
+          'int32',
+        );
+        const mask = tf.add(causalMask(T, T), paddingMask(keep)); // [B, 1, T, T]
+        const positions = tf.tensor2d(
+          [
+            [0, 0, 0, 1, 2],
+            [0, 1, 2, 3, 4],
+          ],
+          [B, T],
+          'int32',
+        );
+        return attention.apply(input, { rotary, positions, mask });
+      });
+    const fused = run();
+    const reference = withCompositeOps(run);
+    expectClose(fused.dataSync(), reference.dataSync(), 1e-5);
+    tf.dispose([input, fused, reference]);
+    attention.dispose();
+    rotary.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a chunk long enough for the looped attention reads the cache buffers right, then decodes alike', () => {
+    const before = tf.memory().numTensors;
+    // one token, then 300 (G·T·Tk = 4·300·301 score elements: looped, on buffers with room for 512), then one
+    const chunks = [
+      [0, 1],
+      [1, 300],
+      [301, 1],
+    ] as const;
+    const attention = makeAttention(1, randomWeights(1, 190));
+    const rotary = new RotaryEmbedding({ headDim: HEAD_DIM, maxSeqLen: 302 });
+    const input = tf.tensor3d(randomValues(302 * DIM, 41), [1, 302, DIM]);
+    const run = () => {
+      const cache = new LayerKvCache();
+      const outputs = chunks.map(([start, size]) =>
+        tf.tidy(() =>
+          attention.apply(tf.slice(input, [0, start, 0], [1, size, DIM]), {
+            rotary,
+            positions: cache.length,
+            cache,
+          }),
+        ),
+      );
+      const joined = tf.concat(outputs, 1); // [1, 302, dim]
+      tf.dispose(outputs);
+      cache.dispose();
+      return joined;
+    };
+    const fused = run();
+    const reference = withCompositeOps(run);
+    expectClose(fused.dataSync(), reference.dataSync(), 1e-5);
+    tf.dispose([input, fused, reference]);
+    attention.dispose();
+    rotary.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('runs the fused kernels, and the composite ones when switched off', async () => {
+    const attention = makeAttention(2, randomWeights(2, 180));
+    const rotary = new RotaryEmbedding({ headDim: HEAD_DIM, maxSeqLen: MAX_SEQ_LEN });
+    const kernelsOf = async () => {
+      const cache = new LayerKvCache();
+      const { kernelNames } = await tf.profile(() => {
+        tf.tidy(() => {
+          attention.apply(tf.ones([1, 1, DIM]), { rotary, cache });
+        });
+      });
+      cache.dispose();
+      return kernelNames;
+    };
+    const fused = await kernelsOf();
+    const composite = await withCompositeOps(kernelsOf);
+    expect(fused).toEqual(
+      expect.arrayContaining(['MiniLlamaRotaryHeads', 'MiniLlamaKvWrite', 'MiniLlamaAttention']),
+    );
+    expect(composite.filter((name) => name.startsWith('MiniLlama'))).toEqual([]);
+    attention.dispose();
+    rotary.dispose();
+  });
+});

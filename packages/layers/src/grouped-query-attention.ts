@@ -1,9 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { causalMask } from './causal-mask.js';
+import { FUSED_ATTENTION, fusedAttention } from './fused-attention.js';
+import { canUseFusedKernel } from './fused-kernel-switch.js';
+import { FUSED_KV_WRITE } from './fused-kv-write.js';
+import { FUSED_ROTARY_HEADS, fusedRotaryHeads } from './fused-rotary-heads.js';
 import type { LayerKvCache } from './kv-cache.js';
 import { Linear } from './linear.js';
 import { matMul, swapLastTwoAxes } from './matmul.js';
-import type { RotaryEmbedding, RotaryTables } from './rotary-embedding.js';
+import { isRotaryTables, type RotaryEmbedding, type RotaryTables } from './rotary-embedding.js';
 
 export interface GroupedQueryAttentionConfig {
   dim: number;
@@ -69,10 +73,12 @@ export class GroupedQueryAttention {
   }
 
   /** x: [B, T, dim] → [B, T, dim] */
-  apply(x: tf.Tensor, { rotary, positions = 0, cache, mask }: AttentionCall): tf.Tensor {
+  apply(x: tf.Tensor, call: AttentionCall): tf.Tensor {
     if (x.rank !== 3 || x.shape[2] !== this.dim) {
       throw new Error(`GroupedQueryAttention: input has shape [${x.shape}], expected [B, T, ${this.dim}]`);
     }
+    if (canUseFusedKernel(FUSED_ROTARY_HEADS)) return this.applyFused(x, call);
+    const { rotary, positions = 0, cache, mask } = call;
     const [B, T] = x.shape as [number, number, number];
     const { nHeads, nKvHeads, headDim } = this;
     const groupSize = nHeads / nKvHeads; // query heads per key/value head
@@ -91,40 +97,98 @@ export class GroupedQueryAttention {
       k = tf.transpose(k, [0, 2, 1, 3]); // [B, nKv, T, hd]
       v = tf.transpose(v, [0, 2, 1, 3]); // [B, nKv, T, hd]
       if (cache) [k, v] = cache.append(k, v); // [B, nKv, Tk, hd]
-      const keyLength = k.shape[2] as number;
-
-      let mask4d: tf.Tensor | null = null;
-      const additiveMask = mask === undefined ? (this.causal ? causalMask(T, keyLength) : null) : mask;
-      if (additiveMask) {
-        const asFourDims =
-          additiveMask.rank === 2 ? tf.reshape(additiveMask, [1, 1, ...additiveMask.shape]) : additiveMask;
-        const maskRows = asFourDims.shape[2]; // T, or 1 for a mask that is the same for every query (padding)
-        if (
-          asFourDims.rank !== 4 ||
-          (maskRows !== T && maskRows !== 1) ||
-          asFourDims.shape[3] !== keyLength
-        ) {
-          throw new Error(
-            `GroupedQueryAttention: mask has shape [${additiveMask.shape}], expected one broadcastable to [B, 1, ${T}, ${keyLength}]`,
-          );
-        }
-        mask4d = asFourDims; // [B|1, 1, T|1, Tk]
-      }
-      const looped =
-        LOOPED_ATTENTION_BACKENDS.has(tf.getBackend()) &&
-        B * nKvHeads * groupSize * T * keyLength >= LOOP_ABOVE;
-      // The batched path adds the mask to [B, nKv, G·T, Tk] scores: repeat its rows for the group.
-      const groupedMask =
-        mask4d && !looped && groupSize > 1 && mask4d.shape[2] !== 1
-          ? tf.tile(mask4d, [1, 1, groupSize, 1])
-          : mask4d;
-      const heads = looped ? attendPerGroup(q, k, v, mask4d, groupSize) : attendBatched(q, k, v, groupedMask); // [B, nKv, G·T, hd]
-      const merged = tf.reshape(
-        tf.transpose(tf.reshape(heads, [B, nHeads, T, headDim]), [0, 2, 1, 3]), // [B, T, nHeads, hd]
-        [B, T, nHeads * headDim],
-      );
-      return this.oProj.apply(merged); // [B, T, dim]
+      const merged = this.attend(q, k, v, mask, k.shape[2] as number); // [B·T, nHeads·hd]
+      return tf.reshape(this.oProj.apply(merged), [B, T, this.dim]); // [B, T, dim]
     });
+  }
+
+  /**
+   * The same as `apply`, for inference on wasm and cpu, with fused kernels (fused-kernel-switch.ts): one for
+   * rotary and the head layout, one that writes the cache in place, one for attention itself when its scores
+   * are small. The projections still run through their Linear (adapters included), on rows [B·T, dim].
+   */
+  private applyFused(x: tf.Tensor, { rotary, positions = 0, cache, mask }: AttentionCall): tf.Tensor {
+    const [B, T] = x.shape as [number, number, number];
+    const { dim, nHeads, nKvHeads, headDim } = this;
+    return tf.tidy(() => {
+      const rows = tf.reshape(x, [B * T, dim]); // [B·T, dim]
+      const tables = isRotaryTables(positions) ? positions : rotary.tables(positions, B, T);
+      let [q, k, v] = fusedRotaryHeads(
+        this.qProj.apply(rows),
+        this.kProj.apply(rows),
+        this.vProj.apply(rows),
+        tables,
+        {
+          batch: B,
+          nHeads,
+          nKvHeads,
+          queryScale: 1 / Math.sqrt(headDim),
+        },
+      ); // q: [B, nKv, G·T, hd], k and v: [B, nKv, T, hd]
+      let keyLength = T;
+      if (cache && canUseFusedKernel(FUSED_KV_WRITE)) {
+        ({ keys: k, values: v, length: keyLength } = cache.appendInPlace(k, v)); // [B, nKv, ≥ Tk, hd]
+      } else if (cache) {
+        [k, v] = cache.append(k, v); // [B, nKv, Tk, hd]
+        keyLength = k.shape[2] as number;
+      }
+      const merged = this.attend(q, k, v, mask, keyLength); // [B·T, nHeads·hd]
+      return tf.reshape(this.oProj.apply(merged), [B, T, dim]); // [B, T, dim]
+    });
+  }
+
+  /**
+   * softmax(q·kᵀ/√hd + mask)·v with the heads merged. q: [B, nKv, G·T, hd] (scaled), keys and values:
+   * [B, nKv, ≥ Tk, hd] of which the first keyLength (Tk) positions are attended to → [B·T, nHeads·hd].
+   * `mask` as in AttentionCall; undefined: causal (for a causal layer).
+   */
+  private attend(
+    q: tf.Tensor,
+    keys: tf.Tensor,
+    values: tf.Tensor,
+    mask: tf.Tensor | null | undefined,
+    keyLength: number,
+  ): tf.Tensor {
+    const { nHeads, nKvHeads, headDim } = this;
+    const groupSize = nHeads / nKvHeads;
+    const [B, , rows] = q.shape as [number, number, number, number];
+    const T = rows / groupSize;
+    const mask4d = this.additiveMask(mask, T, keyLength); // [B|1, 1, T|1, Tk] or null
+    const looped =
+      LOOPED_ATTENTION_BACKENDS.has(tf.getBackend()) &&
+      B * nKvHeads * groupSize * T * keyLength >= LOOP_ABOVE;
+    if (!looped && canUseFusedKernel(FUSED_ATTENTION)) {
+      return fusedAttention(q, keys, values, mask4d, { groupSize, keyLength });
+    }
+    // a KV cache's buffers hold spare room after the stored positions
+    const size = [B, nKvHeads, keyLength, headDim];
+    const k = keys.shape[2] === keyLength ? keys : tf.slice(keys, 0, size); // [B, nKv, Tk, hd]
+    const v = values.shape[2] === keyLength ? values : tf.slice(values, 0, size); // [B, nKv, Tk, hd]
+    // The batched path adds the mask to [B, nKv, G·T, Tk] scores: repeat its rows for the group.
+    const groupedMask =
+      mask4d && !looped && groupSize > 1 && mask4d.shape[2] !== 1
+        ? tf.tile(mask4d, [1, 1, groupSize, 1])
+        : mask4d;
+    const heads = looped ? attendPerGroup(q, k, v, mask4d, groupSize) : attendBatched(q, k, v, groupedMask); // [B, nKv, G·T, hd]
+    return tf.reshape(
+      tf.transpose(tf.reshape(heads, [B, nHeads, T, headDim]), [0, 2, 1, 3]), // [B, T, nHeads, hd]
+      [B * T, nHeads * headDim],
+    );
+  }
+
+  /** The call's mask as [B|1, 1, T|1, Tk], the causal one when none is given (and the layer is causal), or null. */
+  private additiveMask(mask: tf.Tensor | null | undefined, T: number, keyLength: number): tf.Tensor | null {
+    const additiveMask = mask === undefined ? (this.causal ? causalMask(T, keyLength) : null) : mask;
+    if (!additiveMask) return null;
+    const asFourDims =
+      additiveMask.rank === 2 ? tf.reshape(additiveMask, [1, 1, ...additiveMask.shape]) : additiveMask;
+    const maskRows = asFourDims.shape[2]; // T, or 1 for a mask that is the same for every query (padding)
+    if (asFourDims.rank !== 4 || (maskRows !== T && maskRows !== 1) || asFourDims.shape[3] !== keyLength) {
+      throw new Error(
+        `GroupedQueryAttention: mask has shape [${additiveMask.shape}], expected one broadcastable to [B, 1, ${T}, ${keyLength}]`,
+      );
+    }
+    return asFourDims; // [B|1, 1, T|1, Tk]
   }
 
   parameters(): Record<string, tf.Variable> {

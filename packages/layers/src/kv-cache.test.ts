@@ -81,3 +81,61 @@ describe.each(['cpu', 'wasm'] as const)('LayerKvCache on %s', (backend) => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe.each(['cpu', 'wasm'] as const)('LayerKvCache.appendInPlace on %s', (backend) => {
+  beforeEach(async () => {
+    await useBackend(backend);
+  });
+
+  it('stores what append stores, growing its buffers past their first room', () => {
+    const before = tf.memory().numTensors;
+    const inPlace = new LayerKvCache();
+    const concatenated = new LayerKvCache();
+    for (let step = 0; step < 20; step++) {
+      const length = step === 0 ? 2 : 1; // a prompt of 2, then one position at a time
+      const start = step === 0 ? 0 : 10 * (step + 1);
+      tf.tidy(() => {
+        const buffers = inPlace.appendInPlace(block(start, length), block(1000 + start, length));
+        concatenated.append(block(start, length), block(1000 + start, length));
+        expect(buffers.length).toBe(concatenated.length);
+        expect(buffers.keys.shape[2]).toBeGreaterThanOrEqual(buffers.length);
+      });
+      // two buffers, however often they grew
+      expect(tf.memory().numTensors).toBe(before + 4);
+    }
+    expect(inPlace.length).toBe(21);
+    expect(inPlace.keys!.shape).toEqual([1, 2, 21, 3]);
+    expect(Array.from(inPlace.keys!.dataSync())).toEqual(Array.from(concatenated.keys!.dataSync()));
+    expect(Array.from(inPlace.values!.dataSync())).toEqual(Array.from(concatenated.values!.dataSync()));
+    inPlace.dispose();
+    concatenated.dispose();
+    expect(inPlace.length).toBe(0);
+    expect(inPlace.keys).toBeNull();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('mixes with append in either order, and its keys view follows every append', () => {
+    const before = tf.memory().numTensors;
+    const cache = new LayerKvCache();
+    tf.tidy(() => {
+      cache.append(block(0, 2), block(1000, 2));
+      cache.appendInPlace(block(20, 1), block(1020, 1));
+    });
+    const firstThree = block(0, 3);
+    expect(Array.from(cache.keys!.dataSync())).toEqual(Array.from(firstThree.dataSync()));
+    firstThree.dispose();
+    tf.tidy(() => {
+      cache.appendInPlace(block(30, 1), block(1030, 1)); // the view read above is now stale and released
+    });
+    expect(cache.keys!.shape).toEqual([1, 2, 4, 3]);
+    tf.tidy(() => {
+      cache.append(block(40, 2), block(1040, 2));
+    });
+    const [keys, values] = tf.tidy(() => [block(0, 6), block(1000, 6)]);
+    expect(Array.from(cache.keys!.dataSync())).toEqual(Array.from(keys!.dataSync()));
+    expect(Array.from(cache.values!.dataSync())).toEqual(Array.from(values!.dataSync()));
+    tf.dispose([keys!, values!]);
+    cache.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -37,6 +37,9 @@ export class Linear {
     if (inFeatures !== this.inFeatures) {
       throw new Error(`Linear: input has shape [${x.shape}], expected last dimension ${this.inFeatures}`);
     }
+    // Already [N, in] without a bias: one product, nothing to tidy, and no reshapes (no-ops that would each
+    // still cost a kernel dispatch: decoding one token is dominated by such fixed costs).
+    if (x.rank === 2 && !this.bias) return matMul(x, this.weight); // [N, out]
     return tf.tidy(() => {
       const rows = x.size / this.inFeatures;
       const flat = tf.reshape(x, [rows, this.inFeatures]); // [N, in]

@@ -7,7 +7,8 @@ export interface RotaryTables {
   sin: tf.Tensor;
 }
 
-function isTables(value: number | tf.Tensor | RotaryTables): value is RotaryTables {
+/** Whether a `positions` argument is already the tables (`tables()`), not positions. */
+export function isRotaryTables(value: number | tf.Tensor | RotaryTables): value is RotaryTables {
   return typeof value === 'object' && 'cos' in value && 'sin' in value;
 }
 
@@ -107,7 +108,7 @@ export class RotaryEmbedding {
     }
     const [B, T, H] = x.shape as [number, number, number, number];
     return tf.tidy(() => {
-      const { cos, sin } = isTables(positions) ? positions : this.tables(positions, B, T);
+      const { cos, sin } = isRotaryTables(positions) ? positions : this.tables(positions, B, T);
       const pairs = tf.reshape(x, [B * T * H, this.headDim]); // [B·T·H, headDim]
       const rotated = tf.reshape(matMul(pairs, this.pairRotation), x.shape); // [B, T, H, headDim]
       return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));

@@ -1,5 +1,6 @@
 // Shared by this package's tests (not exported from the package).
 import { expect } from 'vitest';
+import { fusedKernelsEnabled, setFusedKernelsEnabled } from './fused-kernel-switch.js';
 
 /** Deterministic values in [-scale, scale) (mulberry32), so a failure reproduces. */
 export function randomValues(size: number, seed: number, scale = 1): Float32Array {
@@ -44,4 +45,15 @@ export function project(
     }
   }
   return out;
+}
+
+/** Runs `run` with the fused inference kernels off: the composite reference they are tested against. */
+export function withCompositeOps<T>(run: () => T): T {
+  const enabled = fusedKernelsEnabled();
+  setFusedKernelsEnabled(false);
+  try {
+    return run();
+  } finally {
+    setFusedKernelsEnabled(enabled);
+  }
 }

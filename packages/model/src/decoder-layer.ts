@@ -37,8 +37,8 @@ export class DecoderLayer {
   apply(h: tf.Tensor, { rotary, positions, mask, cache }: DecoderLayerCall): tf.Tensor {
     return tf.tidy(() => {
       const attended = this.selfAttn.apply(this.inputLayernorm.apply(h), { rotary, positions, mask, cache });
-      const afterAttention = tf.add(h, attended);
-      return tf.add(afterAttention, this.mlp.apply(this.postAttentionLayernorm.apply(afterAttention)));
+      const [afterAttention, normed] = this.postAttentionLayernorm.addAndApply(h, attended); // h + attended, and its norm
+      return tf.add(afterAttention, this.mlp.apply(normed));
     });
   }
 

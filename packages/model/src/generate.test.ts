@@ -1,4 +1,5 @@
 import { useBackend } from '@mini-llama/backends';
+import { setFusedKernelsEnabled } from '@mini-llama/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { argmax, generate, generateStream, type LlamaConfigInput, LlamaModel } from './index.js';
@@ -126,6 +127,71 @@ describe('generate', () => {
     await expect(generate(model, prompts as number[][], { maxNewTokens: 3, ...options })).rejects.toThrow(
       message,
     );
+    model.dispose();
+  });
+});
+
+describe.each(['cpu', 'wasm'] as const)('generate with the fused inference kernels on %s', (backend) => {
+  /** A model whose greedy continuation varies (llama2.c's init at std 0.02 makes nearly flat logits). */
+  function varied(config: LlamaConfigInput, seed: number): LlamaModel {
+    const model = new LlamaModel(config, { seed });
+    for (const variable of Object.values(model.parameters())) {
+      if (variable.rank === 2) tf.tidy(() => variable.assign(tf.mul(variable, 25)));
+    }
+    return model;
+  }
+
+  it.each([
+    { label: 'grouped KV heads (G = 2), head dim 8', config: { ...tiny, maxSeqLen: 64 } },
+    {
+      label: 'one KV head per query head, head dim 6',
+      config: { ...tiny, dim: 36, nHeads: 6, nKvHeads: 6, maxSeqLen: 64 },
+    },
+  ])('gives the composite path greedy tokens, token for token, $label', async ({ config }) => {
+    await useBackend(backend);
+    const model = varied(config, 21);
+    const before = tf.memory().numTensors;
+    const options = { maxNewTokens: 40, temperature: 0 }; // the cache's buffers grow twice on the way
+    const fused = await generate(model, [[1, 7, 3]], options);
+    setFusedKernelsEnabled(false);
+    try {
+      const composite = await generate(model, [[1, 7, 3]], options);
+      expect(fused.tokens).toEqual(composite.tokens);
+    } finally {
+      setFusedKernelsEnabled(true);
+    }
+    expect(new Set(fused.tokens[0]).size).toBeGreaterThan(3); // a continuation worth comparing
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('gives a left-padded batch the composite path tokens', async () => {
+    await useBackend(backend);
+    const model = varied(tiny, 22);
+    const prompts = [
+      [1, 4],
+      [1, 8, 3, 3, 7],
+    ];
+    const options = { maxNewTokens: 8, temperature: 0 };
+    const fused = await generate(model, prompts, options);
+    setFusedKernelsEnabled(false);
+    try {
+      expect(fused.tokens).toEqual((await generate(model, prompts, options)).tokens);
+    } finally {
+      setFusedKernelsEnabled(true);
+    }
+    model.dispose();
+  });
+
+  it('keeps the number of tensors constant from one decoded token to the next', async () => {
+    await useBackend(backend);
+    const model = varied({ ...tiny, maxSeqLen: 64 }, 23);
+    const counts: number[] = [];
+    for await (const _ of generateStream(model, [[1]], { maxNewTokens: 40, temperature: 0 })) {
+      counts.push(tf.memory().numTensors);
+    }
+    // model, output head and two cache buffers per layer: nothing accumulates as the cache grows
+    expect(new Set(counts).size).toBe(1);
     model.dispose();
   });
 });

@@ -1,0 +1,114 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+// A few inference ops (the fused-*.ts files) are written as plain loops over float32 arrays and registered
+// as tfjs kernels for the backends whose tensors live in memory JavaScript can read without a copy: wasm
+// (the module's heap) and cpu (typed arrays). The backends' internals are duck-typed here: this package
+// depends on tfjs-core only.
+
+/** What a float32 kernel uses of tfjs-backend-wasm's BackendWasm. */
+interface WasmMemory {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(tensor: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/** What a float32 kernel uses of tfjs-backend-cpu's MathBackendCPU. */
+interface CpuMemory {
+  data: { get(dataId: tf.DataId): { values?: unknown } | undefined };
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
+}
+
+/**
+ * One input of a float32 kernel: its values (a view of the tensor's memory, not a copy: never write to it, but
+ * for the one kernel made to, fused-kv-write.ts) and its shape.
+ */
+export interface Float32Input {
+  values: Float32Array;
+  shape: number[];
+}
+
+export interface Float32Kernel<Attrs> {
+  kernelName: string;
+  /** Names of the inputs, in the order `compute` receives them; an input a call does not pass is undefined. */
+  inputNames: readonly string[];
+  /** The shapes of the outputs, from the inputs' shapes. */
+  outputShapes(inputShapes: (number[] | undefined)[], attrs: Attrs): number[][];
+  /** Writes every element of every output. */
+  compute(inputs: (Float32Input | undefined)[], outputs: Float32Array[], attrs: Attrs): void;
+}
+
+/** The backends a float32 kernel is registered for. */
+const FLOAT32_KERNEL_BACKENDS = ['wasm', 'cpu'] as const;
+
+/**
+ * Registers `kernel` for wasm and cpu (once, even if this module is loaded twice, as ESM and CJS). Call it
+ * with `tf.engine().runKernel(kernel.kernelName, inputs, attrs)`, which returns an array of tensors, one per output
+ * shape (for a single output too).
+ */
+export function registerFloat32Kernel<Attrs>(kernel: Float32Kernel<Attrs>): void {
+  for (const backendName of FLOAT32_KERNEL_BACKENDS) {
+    if (tf.getKernel(kernel.kernelName, backendName)) continue;
+    const kernelFunc = ({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]) => {
+      const infos = kernel.inputNames.map((name) => inputs[name] as tf.TensorInfo | undefined);
+      for (const [i, info] of infos.entries()) {
+        if (info && info.dtype !== 'float32') {
+          throw new Error(
+            `${kernel.kernelName}: input ${kernel.inputNames[i]} has dtype ${info.dtype}, expected float32`,
+          );
+        }
+      }
+      const typedAttrs = attrs as unknown as Attrs;
+      const shapes = kernel.outputShapes(
+        infos.map((info) => info?.shape),
+        typedAttrs,
+      );
+      return backendName === 'wasm'
+        ? runOnWasmHeap(kernel, backend as unknown as WasmMemory, infos, shapes, typedAttrs)
+        : runOnCpuArrays(kernel, backend as unknown as CpuMemory, infos, shapes, typedAttrs);
+    };
+    tf.registerKernel({
+      kernelName: kernel.kernelName,
+      backendName,
+      kernelFunc: kernelFunc as tf.KernelFunc,
+    });
+  }
+}
+
+function runOnWasmHeap<Attrs>(
+  kernel: Float32Kernel<Attrs>,
+  backend: WasmMemory,
+  infos: (tf.TensorInfo | undefined)[],
+  shapes: number[][],
+  attrs: Attrs,
+): tf.TensorInfo[] {
+  const outputs = shapes.map((shape) => backend.makeOutput(shape, 'float32'));
+  // Views are taken after every allocation: an allocation may grow (and so replace) the heap's buffer.
+  const heapView = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array;
+  kernel.compute(
+    infos.map((info) => info && { values: heapView(info), shape: info.shape }),
+    outputs.map(heapView),
+    attrs,
+  );
+  return outputs;
+}
+
+function runOnCpuArrays<Attrs>(
+  kernel: Float32Kernel<Attrs>,
+  backend: CpuMemory,
+  infos: (tf.TensorInfo | undefined)[],
+  shapes: number[][],
+  attrs: Attrs,
+): tf.TensorInfo[] {
+  const outputs = shapes.map((shape) => new Float32Array(tf.util.sizeFromShape(shape)));
+  const view = (info: tf.TensorInfo): Float32Input => {
+    const values = backend.data.get(info.dataId)?.values;
+    if (!(values instanceof Float32Array))
+      throw new Error(`${kernel.kernelName}: an input has no float32 values`);
+    return { values, shape: info.shape };
+  };
+  kernel.compute(
+    infos.map((info) => info && view(info)),
+    outputs,
+    attrs,
+  );
+  return outputs.map((values, i) => backend.makeTensorInfo(shapes[i]!, 'float32', values));
+}
