@@ -53,3 +53,8 @@ export const TENSORFLOW_TESTABLE = (() => {
   }
   return true;
 })();
+
+/** The backends the layer and model parity tests run on: cpu and wasm, and tensorflow where its addon is built. */
+export const PARITY_BACKENDS = (
+  TENSORFLOW_TESTABLE ? ['cpu', 'wasm', 'tensorflow'] : ['cpu', 'wasm']
+) as readonly ('cpu' | 'wasm' | 'tensorflow')[];

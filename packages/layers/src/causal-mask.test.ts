@@ -1,11 +1,12 @@
 import { useBackend } from '@mini-llama/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { causalMask, MASKED_SCORE, paddingMask } from './index.js';
 
 const M = MASKED_SCORE;
 
-describe.each(['cpu', 'wasm'] as const)('causalMask and paddingMask on %s', (backend) => {
+describe.each(PARITY_BACKENDS)('causalMask and paddingMask on %s', (backend) => {
   beforeEach(async () => {
     await useBackend(backend);
   });

@@ -1,6 +1,7 @@
 import { useBackend } from '@mini-llama/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { crossEntropy } from './index.js';
 
 // logits [2, 3, 4] and targets [2, 3]; -100 marks an ignored position (PyTorch's default ignore_index)
@@ -38,7 +39,7 @@ function reference(ignoreIndex?: number) {
   return { loss: loss / count, grad: grad.flat() };
 }
 
-describe.each(['cpu', 'wasm'] as const)('crossEntropy on %s', (backend) => {
+describe.each(PARITY_BACKENDS)('crossEntropy on %s', (backend) => {
   it('matches the reference loss and gradient, ignoring -100 targets', async () => {
     await useBackend(backend);
     const before = tf.memory().numTensors;

@@ -1,6 +1,7 @@
 import { useBackend } from '@mini-llama/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { Embedding } from './index.js';
 import { expectClose } from './test-helpers.js';
 
@@ -15,7 +16,7 @@ function makeEmbedding(): Embedding {
   return embedding;
 }
 
-describe.each(['cpu', 'wasm'] as const)('Embedding on %s', (backend) => {
+describe.each(PARITY_BACKENDS)('Embedding on %s', (backend) => {
   beforeEach(async () => {
     await useBackend(backend);
   });

@@ -1,6 +1,7 @@
 import { useBackend } from '@mini-llama/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { FeedForward, Linear, swiGluHiddenDim } from './index.js';
 import { expectClose, project, randomValues } from './test-helpers.js';
 
@@ -37,7 +38,7 @@ describe('swiGluHiddenDim', () => {
   });
 });
 
-describe.each(['cpu', 'wasm'] as const)('FeedForward on %s', (backend) => {
+describe.each(PARITY_BACKENDS)('FeedForward on %s', (backend) => {
   beforeEach(async () => {
     await useBackend(backend);
   });

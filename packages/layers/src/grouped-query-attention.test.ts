@@ -1,6 +1,7 @@
 import { useBackend } from '@mini-llama/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { attendBatched, attendPerGroup } from './grouped-query-attention.js';
 import {
   causalMask,
@@ -139,7 +140,7 @@ const KV_HEAD_COUNTS = [
   { nKvHeads: 1, label: 'multi-query (one KV head)' },
 ];
 
-describe.each(['cpu', 'wasm'] as const)('GroupedQueryAttention on %s', (backend) => {
+describe.each(PARITY_BACKENDS)('GroupedQueryAttention on %s', (backend) => {
   beforeEach(async () => {
     await useBackend(backend);
   });
@@ -492,60 +493,45 @@ describe.each(['cpu', 'wasm'] as const)('GroupedQueryAttention on %s', (backend)
   });
 });
 
-describe.each(['cpu', 'wasm'] as const)(
-  'attention looped per (row, key/value head) pair on %s',
-  (backend) => {
-    it.each([
-      ['causal', false],
-      ['causal + padding', true],
-    ])('equals the batched products in value and gradients (%s)', async (_, padded) => {
-      await useBackend(backend);
-      const before = tf.memory().numTensors;
-      const [B, nKv, G, T, hd] = [2, 2, 3, 5, 4];
-      const q = tf.tensor4d(randomValues(B * nKv * G * T * hd, 31), [B, nKv, G * T, hd]);
-      const k = tf.tensor4d(randomValues(B * nKv * T * hd, 32), [B, nKv, T, hd]);
-      const v = tf.tensor4d(randomValues(B * nKv * T * hd, 33), [B, nKv, T, hd]);
-      const mask = tf.tidy(() => {
-        const causal = tf.reshape(causalMask(T, T), [1, 1, T, T]);
-        return padded
-          ? tf.add(
-              causal,
-              paddingMask(
-                tf.tensor2d([
-                  [0, 1, 1, 1, 1],
-                  [1, 1, 1, 1, 1],
-                ]),
-              ),
-            )
-          : causal;
-      });
-      const grouped = tf.tile(mask, [1, 1, G, 1]);
-      const upstream = tf.tensor4d(randomValues(B * nKv * G * T * hd, 34), [B, nKv, G * T, hd]);
-      const loss =
-        (attend: (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor) =>
-        (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-          tf.sum(tf.mul(attend(a, b, c), upstream));
-      const looped = tf.valueAndGrads(loss((a, b, c) => attendPerGroup(a, b, c, mask, G)))([q, k, v]);
-      const batched = tf.valueAndGrads(loss((a, b, c) => attendBatched(a, b, c, grouped)))([q, k, v]);
-      expectClose(looped.value.dataSync(), batched.value.dataSync(), 1e-5);
-      for (let i = 0; i < 3; i++)
-        expectClose(looped.grads[i]!.dataSync(), batched.grads[i]!.dataSync(), 1e-5);
-      tf.dispose([
-        q,
-        k,
-        v,
-        mask,
-        grouped,
-        upstream,
-        looped.value,
-        looped.grads,
-        batched.value,
-        batched.grads,
-      ]);
-      expect(tf.memory().numTensors).toBe(before);
+describe.each(PARITY_BACKENDS)('attention looped per (row, key/value head) pair on %s', (backend) => {
+  it.each([
+    ['causal', false],
+    ['causal + padding', true],
+  ])('equals the batched products in value and gradients (%s)', async (_, padded) => {
+    await useBackend(backend);
+    const before = tf.memory().numTensors;
+    const [B, nKv, G, T, hd] = [2, 2, 3, 5, 4];
+    const q = tf.tensor4d(randomValues(B * nKv * G * T * hd, 31), [B, nKv, G * T, hd]);
+    const k = tf.tensor4d(randomValues(B * nKv * T * hd, 32), [B, nKv, T, hd]);
+    const v = tf.tensor4d(randomValues(B * nKv * T * hd, 33), [B, nKv, T, hd]);
+    const mask = tf.tidy(() => {
+      const causal = tf.reshape(causalMask(T, T), [1, 1, T, T]);
+      return padded
+        ? tf.add(
+            causal,
+            paddingMask(
+              tf.tensor2d([
+                [0, 1, 1, 1, 1],
+                [1, 1, 1, 1, 1],
+              ]),
+            ),
+          )
+        : causal;
     });
-  },
-);
+    const grouped = tf.tile(mask, [1, 1, G, 1]);
+    const upstream = tf.tensor4d(randomValues(B * nKv * G * T * hd, 34), [B, nKv, G * T, hd]);
+    const loss =
+      (attend: (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor) =>
+      (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+        tf.sum(tf.mul(attend(a, b, c), upstream));
+    const looped = tf.valueAndGrads(loss((a, b, c) => attendPerGroup(a, b, c, mask, G)))([q, k, v]);
+    const batched = tf.valueAndGrads(loss((a, b, c) => attendBatched(a, b, c, grouped)))([q, k, v]);
+    expectClose(looped.value.dataSync(), batched.value.dataSync(), 1e-5);
+    for (let i = 0; i < 3; i++) expectClose(looped.grads[i]!.dataSync(), batched.grads[i]!.dataSync(), 1e-5);
+    tf.dispose([q, k, v, mask, grouped, upstream, looped.value, looped.grads, batched.value, batched.grads]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
 
 describe.each(['cpu', 'wasm'] as const)('GroupedQueryAttention with fused kernels on %s', (backend) => {
   beforeEach(async () => {

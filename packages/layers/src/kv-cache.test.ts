@@ -1,6 +1,7 @@
 import { useBackend } from '@mini-llama/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { LayerKvCache } from './index.js';
 
 /** [1, 2, length, 3] with entry (h, t, d) = start + 100h + 10t + d, so every value names its place. */
@@ -12,7 +13,7 @@ function block(start: number, length: number): tf.Tensor4D {
   return tf.tensor4d(values, [1, 2, length, 3]);
 }
 
-describe.each(['cpu', 'wasm'] as const)('LayerKvCache on %s', (backend) => {
+describe.each(PARITY_BACKENDS)('LayerKvCache on %s', (backend) => {
   beforeEach(async () => {
     await useBackend(backend);
   });

@@ -1,13 +1,14 @@
 import { useBackend } from '@mini-llama/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { crossEntropy, linearCrossEntropy, matMul } from './index.js';
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 }
 
-describe.each(['cpu', 'wasm'] as const)('linearCrossEntropy on %s', (backend) => {
+describe.each(PARITY_BACKENDS)('linearCrossEntropy on %s', (backend) => {
   it.each([1, 3, 7, 100])(
     'equals crossEntropy(h·W) in value and gradients, chunks of %i rows',
     async (chunkRows) => {

@@ -1,10 +1,11 @@
 import { useBackend } from '@mini-llama/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { Linear } from './index.js';
 import { expectClose } from './test-helpers.js';
 
-describe.each(['cpu', 'wasm'] as const)('Linear on %s', (backend) => {
+describe.each(PARITY_BACKENDS)('Linear on %s', (backend) => {
   beforeEach(async () => {
     await useBackend(backend);
   });

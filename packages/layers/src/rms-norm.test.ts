@@ -1,6 +1,7 @@
 import { useBackend } from '@mini-llama/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { RmsNorm } from './index.js';
 import { expectClose, randomValues } from './test-helpers.js';
 
@@ -54,7 +55,7 @@ const DIM = 6;
 const SHAPE = [2, 3, DIM];
 const SIZE = 2 * 3 * DIM;
 
-describe.each(['cpu', 'wasm'] as const)('RmsNorm on %s', (backend) => {
+describe.each(PARITY_BACKENDS)('RmsNorm on %s', (backend) => {
   beforeEach(async () => {
     await useBackend(backend);
   });

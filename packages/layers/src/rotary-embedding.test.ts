@@ -1,6 +1,7 @@
 import { useBackend } from '@mini-llama/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { RotaryEmbedding } from './index.js';
 import { expectClose, randomValues } from './test-helpers.js';
 
@@ -45,7 +46,7 @@ const MAX_SEQ_LEN = 16;
 const SHAPE: [number, number, number, number] = [B, T, H, HEAD_DIM];
 const SIZE = B * T * H * HEAD_DIM;
 
-describe.each(['cpu', 'wasm'] as const)('RotaryEmbedding on %s', (backend) => {
+describe.each(PARITY_BACKENDS)('RotaryEmbedding on %s', (backend) => {
   beforeEach(async () => {
     await useBackend(backend);
   });
@@ -98,6 +99,28 @@ describe.each(['cpu', 'wasm'] as const)('RotaryEmbedding on %s', (backend) => {
     tf.dispose([perToken, perRow]);
     rotary.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('takes a positions tensor as positions when tensors carry chained cos/sin methods', () => {
+    // Importing @tensorflow/tfjs (tfjs-node does) adds chained ops to every tensor, cos and sin among them: a
+    // positions tensor must still not pass for precomputed tables (found by the parity tests on tensorflow).
+    const prototype = tf.Tensor.prototype as unknown as Record<string, unknown>;
+    const added = ['cos', 'sin'].filter((name) => !(name in prototype));
+    for (const name of added) prototype[name] = () => {};
+    try {
+      const rotary = new RotaryEmbedding({ headDim: HEAD_DIM, maxSeqLen: MAX_SEQ_LEN });
+      const x = randomValues(SIZE, 29);
+      const [fromTensor, fromOffset] = tf.tidy(() => {
+        const input = tf.tensor(x, SHAPE);
+        const positions = tf.tensor2d([range(3, T), range(3, T)], [B, T], 'int32');
+        return [rotary.apply(input, positions), rotary.apply(input, 3)];
+      });
+      expectClose(fromTensor.dataSync(), fromOffset.dataSync(), 1e-6);
+      tf.dispose([fromTensor, fromOffset]);
+      rotary.dispose();
+    } finally {
+      for (const name of added) delete prototype[name];
+    }
   });
 
   it('with a positions tensor follows arbitrary per-token positions (a left-padded row)', () => {

@@ -9,7 +9,9 @@ export interface RotaryTables {
 
 /** Whether a `positions` argument is already the tables (`tables()`), not positions. */
 export function isRotaryTables(value: number | tf.Tensor | RotaryTables): value is RotaryTables {
-  return typeof value === 'object' && 'cos' in value && 'sin' in value;
+  // Not a tensor: importing @tensorflow/tfjs (as tfjs-node does) gives every tensor chained methods, cos and
+  // sin among them.
+  return typeof value === 'object' && !(value instanceof tf.Tensor) && 'cos' in value && 'sin' in value;
 }
 
 export interface RotaryEmbeddingConfig {

@@ -2,6 +2,7 @@ import { useBackend } from '@mini-llama/backends';
 import { crossEntropy } from '@mini-llama/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { type LlamaConfigInput, LlamaModel, parameterCount } from './index.js';
 
 const tiny: LlamaConfigInput = {
@@ -18,7 +19,7 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 }
 
-describe.each(['cpu', 'wasm'] as const)('LlamaModel on %s', (backend) => {
+describe.each(PARITY_BACKENDS)('LlamaModel on %s', (backend) => {
   it('gives logits [B, T, vocab] and hidden states [B, T, dim]', async () => {
     await useBackend(backend);
     const before = tf.memory().numTensors;

@@ -3,6 +3,7 @@ import { Linear } from '@mini-llama/layers';
 import { Random } from '@mini-llama/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { LoraLinear } from './lora-linear.js';
 import { maxAbsDiff } from './test-helpers.js';
 
@@ -42,7 +43,7 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
   }
 }
 
-describe.each(['cpu', 'wasm'] as const)('LoraLinear on %s', (backend) => {
+describe.each(PARITY_BACKENDS)('LoraLinear on %s', (backend) => {
   beforeEach(async () => {
     await useBackend(backend);
   });

@@ -4,6 +4,7 @@ import { useBackend } from '@mini-llama/backends';
 import { parseSafetensors, stateDictFromHfTensors } from '@mini-llama/model';
 import { loadModel } from '@mini-llama/model/node';
 import { describe, expect, it } from 'vitest';
+import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { type BatchSource, type TokenBatch, Trainer } from './index.js';
 
 // test/fixtures/train_steps.py: PyTorch trains the gqa_untied fixture model with AdamW, a warm-up + cosine
@@ -14,7 +15,7 @@ const fixture = JSON.parse(readFileSync(here('../test/fixtures/train-steps.json'
   steps: { batches: { inputs: number[]; targets: number[] }[]; loss: number; lr: number; gradNorm: number }[];
 };
 
-describe.each(['cpu', 'wasm'] as const)('training steps match PyTorch on %s', (backend) => {
+describe.each(PARITY_BACKENDS)('training steps match PyTorch on %s', (backend) => {
   it('loss, learning rate, pre-clip gradient norm per step, and the final weights', async () => {
     await useBackend(backend);
     const { config } = fixture;

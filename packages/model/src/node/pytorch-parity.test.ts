@@ -4,6 +4,7 @@ import { useBackend } from '@mini-llama/backends';
 import { crossEntropy } from '@mini-llama/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { PARITY_BACKENDS } from '../../../../test-backends.js';
 import { LlamaModel, parseSafetensors, stateDictFromHfTensors } from '../index.js';
 import { loadModel } from './index.js';
 
@@ -36,7 +37,7 @@ async function maxLogitError(modelPath: string, expected: LogitsFixture): Promis
 const cases = ['mha_tied', 'gqa_untied', 'mha_untied', 'gqa_tied'];
 const layouts = ['llama2c.bin', 'v1.bin', 'hf'];
 
-describe.each(['cpu', 'wasm'] as const)('logits match PyTorch on %s', (backend) => {
+describe.each(PARITY_BACKENDS)('logits match PyTorch on %s', (backend) => {
   it.each(cases.flatMap((name) => layouts.map((layout) => [name, layout])))(
     '%s from %s',
     async (name, layout) => {
@@ -66,7 +67,7 @@ const lossPaths = {
     model.loss(x, y, { chunkRows: 5 }),
 };
 
-describe.each(['cpu', 'wasm'] as const)('one training step matches PyTorch on %s', (backend) => {
+describe.each(PARITY_BACKENDS)('one training step matches PyTorch on %s', (backend) => {
   it.each(['gqa_untied', 'mha_tied'].flatMap((name) => Object.keys(lossPaths).map((path) => [name, path])))(
     '%s through %s: loss and every parameter gradient',
     async (name, path) => {

@@ -8,6 +8,7 @@ import { type LlamaModel, parseSafetensors, SequenceClassifier } from '@mini-lla
 import { loadModel } from '@mini-llama/model/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { PARITY_BACKENDS } from '../../../../test-backends.js';
 import { checkWithPytorch, haveTorch, needsTorch } from '../../test/pytorch.js';
 import { LoraModel } from '../lora-model.js';
 import { randomizeAdapter } from '../test-helpers.js';
@@ -68,7 +69,7 @@ function worstError(actual: ArrayLike<number>, expected: ArrayLike<number>): num
   return worst;
 }
 
-describe.each(['cpu', 'wasm'] as const)('a PEFT adapter matches PyTorch on %s', (backend) => {
+describe.each(PARITY_BACKENDS)('a PEFT adapter matches PyTorch on %s', (backend) => {
   it.each(['lm', 'cls'])('%s: logits, loss and the gradient of every adapter tensor', async (name) => {
     await useBackend(backend);
     const reference = await read(`${name}.reference.json`);
