@@ -1,5 +1,5 @@
 import type { LlamaConfig, LlamaModel, NamedTensor, SequenceClassifier, StateDict } from '@mini-llama/model';
-import { Random, transpose2d } from '@mini-llama/model';
+import { Random, type RandomState, transpose2d } from '@mini-llama/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdapterFileError, type TaskType } from './adapter-config-json.js';
 import {
@@ -84,6 +84,31 @@ export class LoraModel {
   /** The base model's config (what @mini-llama/trainer checks a checkpoint against). */
   get config(): LlamaConfig {
     return this.llama.config;
+  }
+
+  /**
+   * What a checkpoint needs besides the adapter weights to resume exactly: the position of the generator that
+   * draws dropout masks (@mini-llama/trainer stores it in trainer-state.json).
+   */
+  trainingState(): Record<string, unknown> {
+    return { dropoutRandom: this.state.random.getState() };
+  }
+
+  /** Restores `trainingState()`; `source` names where it came from, for the error a malformed state gets. */
+  restoreTrainingState(state: Record<string, unknown>, source = 'training state'): void {
+    const saved = state.dropoutRandom as Partial<RandomState> | undefined;
+    const spare = saved?.spareNormal;
+    if (!saved || !Array.isArray(saved.words) || !(spare === null || typeof spare === 'number')) {
+      throw new AdapterFileError(
+        source,
+        `model.dropoutRandom must be {"words": [four uint32], "spareNormal": number | null}, got ${JSON.stringify(saved)}`,
+      );
+    }
+    try {
+      this.state.random.setState({ words: saved.words, spareNormal: spare });
+    } catch (error) {
+      throw new AdapterFileError(source, `model.dropoutRandom: ${(error as Error).message}`);
+    }
   }
 
   get activeAdapter(): string | null {

@@ -40,6 +40,13 @@ export interface TrainableModel {
   parameters(): Record<string, tf.Variable>;
   stateDict(): Promise<StateDict>;
   loadStateDict(stateDict: StateDict, source?: string): void;
+  /**
+   * State beyond the weights that the next training steps depend on (a dropout generator's position, say), as
+   * JSON: checkpoints store it and a resumed run restores it, so that the run continues exactly.
+   */
+  trainingState?(): Record<string, unknown>;
+  /** Restores what `trainingState()` returned; `source` names the file it came from, for errors. */
+  restoreTrainingState?(state: Record<string, unknown>, source?: string): void;
 }
 
 /** Loss of one micro-batch: a mean over its counted positions (a scalar). */

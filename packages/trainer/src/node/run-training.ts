@@ -109,8 +109,8 @@ export async function runTraining<M extends TrainableModel>(
 }
 
 /**
- * Restores a trainer (model weights, optimizer moments, step, best validation loss) and a batch source (its
- * cursor) from a checkpoint, and trims the run's metrics.jsonl to the checkpoint's step, so the resumed run
+ * Restores a trainer (model weights and training state, optimizer moments, step, best validation loss) and a
+ * batch source (its cursor) from a checkpoint, and trims the run's metrics.jsonl to the checkpoint's step, so the resumed run
  * continues exactly as the uninterrupted one would have.
  */
 export async function resumeTraining<M extends TrainableModel>(
@@ -134,7 +134,13 @@ export async function resumeTraining<M extends TrainableModel>(
   const state = checkpoint.state as {
     trainer?: { step?: number; bestValLoss?: number | null; skippedSteps?: number };
     dataCursor?: unknown;
+    model?: Record<string, unknown>;
   };
+  // The model's own training state (a LoRA model's dropout generator); checkpoints written before models had
+  // one lack it, and resume with the model's generator where it starts.
+  if (trainer.model.restoreTrainingState && state.model !== undefined) {
+    trainer.model.restoreTrainingState(state.model, `${checkpointPath}/trainer-state.json`);
+  }
   trainer.step = checkpoint.step;
   trainer.bestValLoss = state.trainer?.bestValLoss ?? Number.POSITIVE_INFINITY;
   trainer.skippedSteps = state.trainer?.skippedSteps ?? 0;
@@ -162,6 +168,7 @@ async function snapshot<M extends TrainableModel>(
         schedule: trainer.config.schedule,
       },
       dataCursor: train.getCursor(),
+      ...(trainer.model.trainingState ? { model: trainer.model.trainingState() } : {}),
     },
   };
 }
