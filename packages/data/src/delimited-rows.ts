@@ -1,4 +1,6 @@
-import { parse } from 'csv-parse/sync';
+// csv-parse's sync build for Node calls Buffer; browsers get its self-contained browser build (package.json
+// "imports": #csv-parse-sync resolves by the bundler's `browser` condition).
+import { parse } from '#csv-parse-sync';
 import { DataFormatError } from './data-format-error.js';
 
 /** A parsed row and the line it starts on (1-based). */
