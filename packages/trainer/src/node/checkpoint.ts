@@ -1,34 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { StorageDtype } from '@mini-llama/model';
 import {
-  configFromHfJson,
-  hfJsonFromConfig,
-  type LlamaConfig,
-  type NamedTensor,
-  parseSafetensors,
-  type StateDict,
-  type StorageDtype,
-  serializeSafetensors,
-} from '@mini-llama/model';
-import type { AdamWState } from '../adamw.js';
+  type Checkpoint,
+  CheckpointError,
+  type CheckpointFiles,
+  parseCheckpoint,
+  serializeCheckpoint,
+} from '../checkpoint-files.js';
 
-/** Everything a run needs to continue exactly where it stopped. */
-export interface Checkpoint {
-  step: number;
-  config: LlamaConfig;
-  /** Model weights in the shared state-dict layout (HF names, PyTorch shapes). */
-  weights: StateDict;
-  optimizer: AdamWState;
-  /** The rest, as JSON: schedule, RNG state, data cursor, tokenizer reference, metrics so far, … */
-  state: Record<string, unknown>;
-}
+export { type Checkpoint, CheckpointError } from '../checkpoint-files.js';
 
-export class CheckpointError extends Error {
-  override name = 'CheckpointError';
-}
-
-const FORMAT_VERSION = 1;
 const PREFIX = 'checkpoint-';
 
 /** The directory name of the checkpoint at a step: checkpoint-000123 (sorts by step). */
@@ -40,7 +23,8 @@ export function checkpointName(step: number): string {
  * Writes a checkpoint directory atomically: every file is written and fsynced inside a temporary directory,
  * which is then renamed to its final name, so a crash at any point leaves either the complete checkpoint
  * or none (and never touches an existing one). Weights and optimizer moments go to safetensors (F32 unless
- * asked: F16/BF16 halve the files but lose precision — the moments especially), the rest to JSON.
+ * asked: F16/BF16 halve the files but lose precision — the moments especially), the rest to JSON
+ * (`serializeCheckpoint`, the same files a browser stores).
  */
 export async function saveCheckpoint(
   runDirectory: string,
@@ -60,28 +44,12 @@ export async function saveCheckpoint(
   );
   await mkdir(temporary);
   try {
-    await writeSynced(
-      join(temporary, 'model.safetensors'),
-      serializeSafetensors(checkpoint.weights, { dtype }),
-    );
-    const moments = new Map<string, NamedTensor>();
-    for (const [name, { m, v, shape }] of checkpoint.optimizer.moments) {
-      moments.set(`exp_avg.${name}`, { shape, data: m });
-      moments.set(`exp_avg_sq.${name}`, { shape, data: v });
-    }
-    await writeSynced(join(temporary, 'optimizer.safetensors'), serializeSafetensors(moments, { dtype }));
-    const json = {
-      format: 'mini-llama-checkpoint',
-      version: FORMAT_VERSION,
-      step: checkpoint.step,
-      optimizerStep: checkpoint.optimizer.step,
-      dtype,
-      model: hfJsonFromConfig(checkpoint.config),
-      state: checkpoint.state,
-    };
+    const files = serializeCheckpoint(checkpoint, { dtype });
+    await writeSynced(join(temporary, 'model.safetensors'), files['model.safetensors']);
+    await writeSynced(join(temporary, 'optimizer.safetensors'), files['optimizer.safetensors']);
     await writeSynced(
       join(temporary, 'trainer-state.json'),
-      new TextEncoder().encode(`${JSON.stringify(json, null, 2)}\n`),
+      new TextEncoder().encode(files['trainer-state.json']),
     );
     await syncDirectory(temporary);
     await rename(temporary, finalPath);
@@ -96,63 +64,17 @@ export async function saveCheckpoint(
 /** Reads a checkpoint directory; any missing, corrupt or inconsistent part is an error naming the file. */
 export async function loadCheckpoint(path: string): Promise<Checkpoint> {
   const statePath = join(path, 'trainer-state.json');
-  const text = await readFile(statePath, 'utf8').catch((error: Error) => {
+  const state = await readFile(statePath, 'utf8').catch((error: Error) => {
     throw new CheckpointError(
       `${statePath}: cannot read (${error.message}); is ${path} a checkpoint directory?`,
     );
   });
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch (error) {
-    throw new CheckpointError(`${statePath}: invalid JSON (${(error as Error).message})`);
-  }
-  if (json.format !== 'mini-llama-checkpoint' || json.version !== FORMAT_VERSION) {
-    throw new CheckpointError(
-      `${statePath}: not a mini-llama checkpoint of format version ${FORMAT_VERSION}`,
-    );
-  }
-  for (const field of ['step', 'optimizerStep'] as const) {
-    if (!Number.isInteger(json[field]) || (json[field] as number) < 0) {
-      throw new CheckpointError(
-        `${statePath}: ${field} must be an integer ≥ 0, got ${JSON.stringify(json[field])}`,
-      );
-    }
-  }
-  if (typeof json.state !== 'object' || json.state === null) {
-    throw new CheckpointError(`${statePath}: state must be an object`);
-  }
-  const config = configFromHfJson(json.model, `${statePath} (model)`);
-  const modelPath = join(path, 'model.safetensors');
-  const optimizerPath = join(path, 'optimizer.safetensors');
-  const weights = parseSafetensors(await readBytes(modelPath), modelPath).tensors;
-  const momentTensors = parseSafetensors(await readBytes(optimizerPath), optimizerPath).tensors;
-  const moments: AdamWState['moments'] = new Map();
-  for (const [key, tensor] of momentTensors) {
-    const match = /^(exp_avg|exp_avg_sq)\.(.+)$/.exec(key);
-    if (!match) throw new CheckpointError(`${optimizerPath}: unexpected tensor ${key}`);
-    const name = match[2]!;
-    const entry = moments.get(name) ?? {
-      m: new Float32Array(0),
-      v: new Float32Array(0),
-      shape: tensor.shape,
-    };
-    if (match[1] === 'exp_avg') entry.m = tensor.data;
-    else entry.v = tensor.data;
-    moments.set(name, entry);
-  }
-  for (const [name, entry] of moments) {
-    if (entry.m.length === 0 || entry.v.length === 0) {
-      throw new CheckpointError(`${optimizerPath}: ${name} lacks exp_avg or exp_avg_sq`);
-    }
-  }
-  return {
-    step: json.step as number,
-    config,
-    weights,
-    optimizer: { step: json.optimizerStep as number, moments },
-    state: json.state as Record<string, unknown>,
+  const files: CheckpointFiles = {
+    'trainer-state.json': state,
+    'model.safetensors': await readBytes(join(path, 'model.safetensors')),
+    'optimizer.safetensors': await readBytes(join(path, 'optimizer.safetensors')),
   };
+  return parseCheckpoint(files, path);
 }
 
 /** Checkpoint directories of a run, oldest first. Temporary (unfinished) directories are not listed. */

@@ -2,14 +2,9 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StorageDtype } from '@mini-llama/model';
 import type { BatchSource, TokenBatch } from '../batch-source.js';
+import { type Checkpoint, restoreTraining, snapshotTraining } from '../checkpoint-files.js';
 import type { StepMetrics, TrainableModel, Trainer } from '../trainer.js';
-import {
-  type Checkpoint,
-  CheckpointError,
-  loadCheckpoint,
-  pruneCheckpoints,
-  saveCheckpoint,
-} from './checkpoint.js';
+import { loadCheckpoint, pruneCheckpoints, saveCheckpoint } from './checkpoint.js';
 
 export interface RunTrainingOptions<M extends TrainableModel = TrainableModel> {
   runDirectory: string;
@@ -61,7 +56,7 @@ export async function runTraining<M extends TrainableModel>(
   const checkpointNow = async () => {
     lastCheckpoint = await saveCheckpoint(
       runDirectory,
-      await snapshot(trainer, train, { ...options.runState, metrics: history }),
+      await snapshotTraining(trainer, train, { ...options.runState, metrics: history }),
       { dtype },
     );
     trainer.emit({ type: 'checkpoint', step: trainer.step, path: lastCheckpoint });
@@ -120,57 +115,9 @@ export async function resumeTraining<M extends TrainableModel>(
   runDirectory?: string,
 ): Promise<Checkpoint> {
   const checkpoint = await loadCheckpoint(checkpointPath);
-  const ours = trainer.model.config;
-  const mismatched = (Object.keys(ours) as (keyof typeof ours)[]).filter(
-    (key) => key !== 'multipleOf' && ours[key] !== checkpoint.config[key],
-  );
-  if (mismatched.length > 0) {
-    throw new CheckpointError(
-      `${checkpointPath}: made for another model (${mismatched.map((key) => `${key} ${checkpoint.config[key]} ≠ ${ours[key]}`).join(', ')})`,
-    );
-  }
-  trainer.model.loadStateDict(checkpoint.weights, `${checkpointPath}/model.safetensors`);
-  trainer.optimizer.setState(checkpoint.optimizer, `${checkpointPath}/optimizer.safetensors`);
-  const state = checkpoint.state as {
-    trainer?: { step?: number; bestValLoss?: number | null; skippedSteps?: number };
-    dataCursor?: unknown;
-    model?: Record<string, unknown>;
-  };
-  // The model's own training state (a LoRA model's dropout generator); checkpoints written before models had
-  // one lack it, and resume with the model's generator where it starts.
-  if (trainer.model.restoreTrainingState && state.model !== undefined) {
-    trainer.model.restoreTrainingState(state.model, `${checkpointPath}/trainer-state.json`);
-  }
-  trainer.step = checkpoint.step;
-  trainer.bestValLoss = state.trainer?.bestValLoss ?? Number.POSITIVE_INFINITY;
-  trainer.skippedSteps = state.trainer?.skippedSteps ?? 0;
-  if (state.dataCursor !== undefined) train.setCursor(state.dataCursor);
+  restoreTraining(trainer, train, checkpoint, checkpointPath);
   if (runDirectory) await trimMetrics(join(runDirectory, 'metrics.jsonl'), checkpoint.step);
   return checkpoint;
-}
-
-async function snapshot<M extends TrainableModel>(
-  trainer: Trainer<M>,
-  train: BatchSource,
-  runState: Record<string, unknown>,
-): Promise<Checkpoint> {
-  return {
-    step: trainer.step,
-    config: trainer.model.config,
-    weights: await trainer.model.stateDict(),
-    optimizer: await trainer.optimizer.getState(),
-    state: {
-      ...runState,
-      trainer: {
-        step: trainer.step,
-        bestValLoss: Number.isFinite(trainer.bestValLoss) ? trainer.bestValLoss : null,
-        skippedSteps: trainer.skippedSteps,
-        schedule: trainer.config.schedule,
-      },
-      dataCursor: train.getCursor(),
-      ...(trainer.model.trainingState ? { model: trainer.model.trainingState() } : {}),
-    },
-  };
 }
 
 async function trimMetrics(path: string, step: number): Promise<void> {
