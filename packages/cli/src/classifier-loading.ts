@@ -21,6 +21,8 @@ export interface LoadedClassifierModel {
   classifier: SequenceClassifier;
   labelNames: string[];
   prompt: PromptTemplate | null;
+  /** The longest input it was fine-tuned on (labels.json), null when not recorded. */
+  maxLength: number | null;
 }
 
 /** An adapter directory read and checked (the files only), with its path. */

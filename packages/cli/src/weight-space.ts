@@ -2,8 +2,12 @@
 // fine-tuned in full, a base with a LoRA adapter (classification or LM), or a fine-tuned language model.
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { PromptTemplate } from '@mini-llama/eval';
-import { CLASSIFIER_FILE, LABELS_FILE, readClassifierLabels } from '@mini-llama/eval/node';
+import {
+  CLASSIFIER_FILE,
+  type ClassifierLabels,
+  LABELS_FILE,
+  readClassifierLabels,
+} from '@mini-llama/eval/node';
 import {
   type LlamaConfig,
   LlamaModel,
@@ -32,8 +36,8 @@ export interface WeightModel {
   path: string;
   config: LlamaConfig;
   state: StateDict;
-  /** Set for a classifier: its label names and the prompt it was fine-tuned in (null: raw texts). */
-  classifier: { labelNames: string[]; prompt: PromptTemplate | null } | null;
+  /** Set for a classifier: its label names, the prompt it was fine-tuned in (null: raw texts), its maxLength. */
+  classifier: ClassifierLabels | null;
 }
 
 /** The directory a weight path lives in (the path itself for a directory). */
@@ -66,7 +70,7 @@ export async function readWeightModel(path: string): Promise<WeightModel> {
 /** θ(α) between a pretrained model and a fine-tuned one, with what it is (classifier or LM). */
 export interface WiseFtEnds {
   config: LlamaConfig;
-  classifier: { labelNames: string[]; prompt: PromptTemplate | null } | null;
+  classifier: ClassifierLabels | null;
   /** How the pretrained end got its head, for the report. */
   pretrainedHead: 'zero-shot' | 'fine-tuned (backbone only)' | null;
   at(alpha: number): StateDict;
@@ -156,7 +160,7 @@ export async function wiseFtEnds(
 function classifierStart(
   pretrained: StateDict,
   fineTunedHead: NamedTensor,
-  labels: { labelNames: string[]; prompt: PromptTemplate | null },
+  labels: ClassifierLabels,
   sources: WiseFtSources,
   tokenizer: Tokenizer,
 ): StateDict {
@@ -176,7 +180,7 @@ async function adapterUpdates(
 ): Promise<{
   updates: LowRankUpdate[];
   saved: StateDict;
-  labels: { labelNames: string[]; prompt: PromptTemplate | null } | null;
+  labels: ClassifierLabels | null;
 }> {
   const model = new LlamaModel(pre.config, { init: 'none' });
   const numLabels = adapter.taskType === 'SEQ_CLS' ? adapterLabelCount(adapter) : null;

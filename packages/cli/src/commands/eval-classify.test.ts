@@ -103,6 +103,7 @@ describe('mini-llama eval classify', () => {
   });
 
   it('a fine-tuned classifier: loads what finetune saved and agrees with the accuracy finetune printed', async () => {
+    // --max-length shorter than the texts: evaluation must truncate where training did (labels.json records it)
     const dir = await temporaryDirectory();
     const base = await saveTinyModel(dir, BYTE_MODEL, 5);
     writeTsv(join(dir, 'train.tsv'), 16);
@@ -121,6 +122,8 @@ describe('mini-llama eval classify', () => {
       '3',
       '--batch-size',
       '4',
+      '--max-length',
+      '6',
       '--out',
       join(dir, 'run'),
       '--backend',

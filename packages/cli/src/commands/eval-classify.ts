@@ -150,6 +150,7 @@ async function runClassify(flags: ClassifyFlags, io: CliIo): Promise<void> {
   let classifier: SequenceClassifier | null = null;
   let prompt: PromptTemplate | null = null;
   let classifierPrompt: PromptTemplate | null = null; // the prompt a classifier was fine-tuned in
+  let classifierMaxLength: number | null = null; // the longest input it was fine-tuned on
   if (flags.zeroShot) {
     prompt = zeroShotPrompt(flags, spec.task, labelNames);
     model = (await loadModel(modelPath)).model;
@@ -158,6 +159,7 @@ async function runClassify(flags: ClassifyFlags, io: CliIo): Promise<void> {
     model = loaded.model;
     classifier = loaded.classifier;
     classifierPrompt = loaded.prompt;
+    classifierMaxLength = loaded.maxLength;
     if (loaded.labelNames.length !== labelNames.length) {
       model.dispose();
       classifier.dispose();
@@ -182,6 +184,7 @@ async function runClassify(flags: ClassifyFlags, io: CliIo): Promise<void> {
       predict = classifierPredictor(classifier, tokenizer.tokenizer, {
         batchSize: flags.batchSize,
         template: classifierPrompt?.template,
+        maxLength: classifierMaxLength ?? undefined,
         onProgress,
       });
     } else {

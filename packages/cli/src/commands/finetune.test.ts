@@ -74,10 +74,9 @@ describe('mini-llama finetune', () => {
     expect(run.code).toBe(0);
     const accuracy = Number(/validation accuracy ([\d.]+) \(8 examples\)/.exec(run.stdout)?.[1]);
     expect(accuracy).toBeGreaterThanOrEqual(0.75); // "great"/"awful" separate the classes
-    expect(JSON.parse(readFileSync(join(out, 'model', 'labels.json'), 'utf8')).labelNames).toEqual([
-      'negative',
-      'positive',
-    ]);
+    const labels = JSON.parse(readFileSync(join(out, 'model', 'labels.json'), 'utf8'));
+    expect(labels.labelNames).toEqual(['negative', 'positive']);
+    expect(labels.maxLength).toBe(48); // no --max-length: the model's context, recorded for evaluation
     expect(existsSync(join(out, 'model', 'classifier.safetensors'))).toBe(true);
     const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
       .trim()
@@ -355,6 +354,8 @@ describe('mini-llama finetune --lora-rank', () => {
       'all-linear',
       '--lora-dropout',
       '0.1',
+      '--max-length',
+      '32',
       '--out',
       out,
     );
@@ -372,10 +373,10 @@ describe('mini-llama finetune --lora-rank', () => {
       'x',
     ).tensors;
     expect(tensors.get('base_model.model.score.weight')!.shape).toEqual([2, 16]);
-    expect(JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8')).labelNames).toEqual([
-      'negative',
-      'positive',
-    ]);
+    expect(JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8'))).toMatchObject({
+      labelNames: ['negative', 'positive'],
+      maxLength: 32, // eval classify, wise-ft and soup truncate there too
+    });
     const losses = metricsOf(out).map((line) => line.loss);
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
     expect(mean(losses.slice(-4))).toBeLessThan(mean(losses.slice(0, 4)));

@@ -313,7 +313,7 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
       if (tokenizerFile)
         await writeFile(join(outDirectory, basename(tokenizerFile)), await readFile(tokenizerFile));
       if (classifier) {
-        const labels = prompt ? { labelNames, prompt } : { labelNames };
+        const labels = { labelNames, ...(prompt ? { prompt } : {}), maxLength };
         await writeAtomic(join(outDirectory, 'labels.json'), `${JSON.stringify(labels, null, 2)}\n`);
       }
     } else {
@@ -323,7 +323,11 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
         await writeFile(join(finalDirectory, basename(tokenizerFile)), await readFile(tokenizerFile));
       if (classifier) {
         const state = await classifier.stateDict();
-        await saveClassifierHead(finalDirectory, state.get('score.weight')!, { labelNames, prompt });
+        await saveClassifierHead(finalDirectory, state.get('score.weight')!, {
+          labelNames,
+          prompt,
+          maxLength,
+        });
       }
       saved = `model: ${finalDirectory}`;
     }

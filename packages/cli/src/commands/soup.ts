@@ -204,6 +204,7 @@ function predictor(
     return classifierPredictor(classifier, tokenizer, {
       batchSize,
       template: first.classifier?.prompt?.template,
+      maxLength: first.classifier?.maxLength ?? undefined,
     });
   return zeroShotPredictor(model, tokenizer, promptForTask(heldOut.task, heldOut.dataset.labelNames), {
     batchSize,

@@ -60,6 +60,7 @@ describe('mini-llama wise-ft', () => {
     expect(labels).toEqual({
       labelNames: ['a', 'b'],
       prompt: { template: '{text}\nLabel: ', verbalizers: ['a', 'b'] },
+      maxLength: expect.any(Number),
     });
     expect(JSON.parse(readFileSync(join(adapter, 'labels.json'), 'utf8'))).toEqual(labels);
   });

@@ -7,11 +7,10 @@ import {
   evaluateIdOod,
   type IdOodReport,
   type Predictor,
-  type PromptTemplate,
   promptForTask,
   zeroShotPredictor,
 } from '@mini-llama/eval';
-import { saveClassifierHead } from '@mini-llama/eval/node';
+import { type ClassifierLabels, saveClassifierHead } from '@mini-llama/eval/node';
 import { alphaSweepPoints, idOodTable, type ReportSection, renderReport } from '@mini-llama/eval/report';
 import { LlamaModel, SequenceClassifier, type StateDict } from '@mini-llama/model';
 import { saveModel } from '@mini-llama/model/node';
@@ -158,7 +157,7 @@ async function runWiseFt(flags: WiseFtFlags, io: CliIo): Promise<void> {
       await saveInterpolated(resolve(io.cwd, flags.save), model, classifier, ends.classifier, flags, io);
     }
     if (!id) return;
-    const predict = predictor(model, classifier, ends.classifier?.prompt ?? null, tokenizer, id, flags);
+    const predict = predictor(model, classifier, ends.classifier, tokenizer, id, flags);
     const labelNames = id.dataset.labelNames;
     const reports: { alpha: number; report: IdOodReport }[] = [];
     const { results, chosen } = await sweepAlphas(
@@ -218,15 +217,17 @@ async function runWiseFt(flags: WiseFtFlags, io: CliIo): Promise<void> {
 function predictor(
   model: LlamaModel,
   classifier: SequenceClassifier | null,
-  prompt: PromptTemplate | null,
+  labels: ClassifierLabels | null,
   tokenizer: Tokenizer,
   id: EvalSet,
   flags: WiseFtFlags,
 ): Predictor {
   if (classifier) {
+    // texts as the classifier was fine-tuned on them: in its prompt, truncated to its length
     return classifierPredictor(classifier, tokenizer, {
       batchSize: flags.batchSize,
-      template: prompt?.template,
+      template: labels?.prompt?.template,
+      maxLength: labels?.maxLength ?? undefined,
     });
   }
   const taskPrompt = promptForTask(id.task, id.dataset.labelNames);
@@ -299,7 +300,7 @@ async function saveInterpolated(
   path: string,
   model: LlamaModel,
   classifier: SequenceClassifier | null,
-  labels: { labelNames: string[]; prompt: PromptTemplate | null } | null,
+  labels: ClassifierLabels | null,
   flags: WiseFtFlags,
   io: CliIo,
 ): Promise<void> {

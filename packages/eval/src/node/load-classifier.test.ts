@@ -33,6 +33,7 @@ describe('loadSequenceClassifier', async () => {
     const before = tf.memory().numTensors;
     const loaded = await loadSequenceClassifier(path);
     expect(loaded.labelNames).toEqual(['World', 'Sports', 'Business']);
+    expect(loaded.maxLength).toBeNull(); // not recorded: evaluation uses the model's context
     expect(loaded.classifier.numLabels).toBe(3);
     const tokens = () => tf.tensor2d([[1, 40, 50, 60]], [1, 4], 'int32');
     const [expected, actual] = tf.tidy(() => [
@@ -82,9 +83,10 @@ describe('loadSequenceClassifier', async () => {
     await saveModel(backbone, path, { format: 'hf' });
     const prompt = { template: 'Review: {text}\nSentiment:', verbalizers: [' negative', ' positive'] };
     const head = (await classifier.stateDict()).get('score.weight')!;
-    await saveClassifierHead(path, head, { labelNames: ['negative', 'positive'], prompt });
+    await saveClassifierHead(path, head, { labelNames: ['negative', 'positive'], prompt, maxLength: 24 });
     const loaded = await loadSequenceClassifier(path);
     expect(loaded.prompt).toEqual(prompt);
+    expect(loaded.maxLength).toBe(24);
     expect(loaded.labelNames).toEqual(['negative', 'positive']);
     expect(Array.from((await loaded.classifier.stateDict()).get('score.weight')!.data)).toEqual(
       Array.from(head.data),
@@ -107,6 +109,10 @@ describe('loadSequenceClassifier', async () => {
       JSON.stringify({ labelNames: ['n', 'p'], prompt: { template: '{text}', verbalizers: ['a'] } }),
     );
     await expect(loadSequenceClassifier(path)).rejects.toThrow(/prompt.verbalizers must be 2 strings/);
+    await writeFile(join(path, 'labels.json'), JSON.stringify({ labelNames: ['n', 'p'], maxLength: 0 }));
+    await expect(loadSequenceClassifier(path)).rejects.toThrow(
+      /labels.json: maxLength must be a positive integer \(tokens\), got 0/,
+    );
     await writeFile(join(path, 'labels.json'), '{');
     await expect(loadSequenceClassifier(path)).rejects.toThrow(/labels.json: not valid JSON/);
     classifier.dispose();

@@ -30,12 +30,18 @@ export interface LoadedClassifier {
    * before the classifier reads them, and its verbalizers made the head's starting rows. Null: raw texts.
    */
   prompt: PromptTemplate | null;
+  /** The longest input, in tokens, the classifier was fine-tuned on (null: not recorded; the model's context). */
+  maxLength: number | null;
 }
 
-/** What labels.json holds: the label names, and the prompt when the classifier was trained on one. */
+/**
+ * What labels.json holds: the label names, the prompt when the classifier was trained on one, and the longest
+ * input it was trained on (`maxLength`: evaluating it should truncate there too; null when not recorded).
+ */
 export interface ClassifierLabels {
   labelNames: string[];
   prompt: PromptTemplate | null;
+  maxLength: number | null;
 }
 
 /**
@@ -57,7 +63,7 @@ export async function loadSequenceClassifier(path: string): Promise<LoadedClassi
     throw new MissingClassifierError(`${headPath}: expected a 2-D tensor score.weight [numLabels, dim]`);
   }
   const numLabels = head.shape[0]!;
-  const { labelNames, prompt } = await readClassifierLabels(join(directory, LABELS_FILE), numLabels);
+  const labels = await readClassifierLabels(join(directory, LABELS_FILE), numLabels);
   const { config, stateDict } = await readWeightFile(path);
   stateDict.set('score.weight', head);
   const model = new LlamaModel(config, { init: 'none' });
@@ -69,7 +75,7 @@ export async function loadSequenceClassifier(path: string): Promise<LoadedClassi
     model.dispose();
     throw error;
   }
-  return { classifier, model, labelNames, prompt };
+  return { classifier, model, ...labels };
 }
 
 /**
@@ -79,8 +85,12 @@ export async function loadSequenceClassifier(path: string): Promise<LoadedClassi
 export async function readClassifierLabels(path: string, numLabels: number): Promise<ClassifierLabels> {
   const text = await readFile(path, 'utf8').catch(() => null);
   if (text === null)
-    return { labelNames: Array.from({ length: numLabels }, (_, i) => String(i)), prompt: null };
-  let json: { labelNames?: unknown; prompt?: unknown };
+    return {
+      labelNames: Array.from({ length: numLabels }, (_, i) => String(i)),
+      prompt: null,
+      maxLength: null,
+    };
+  let json: { labelNames?: unknown; prompt?: unknown; maxLength?: unknown };
   try {
     json = JSON.parse(text);
   } catch (error) {
@@ -106,7 +116,17 @@ export async function readClassifierLabels(path: string, numLabels: number): Pro
       throw new Error(`${path}: prompt.verbalizers must be ${numLabels} strings, one per label`);
     }
   }
-  return { labelNames: names as string[], prompt: prompt as PromptTemplate | null };
+  const maxLength = json.maxLength ?? null;
+  if (maxLength !== null && !(Number.isInteger(maxLength) && (maxLength as number) > 0)) {
+    throw new Error(
+      `${path}: maxLength must be a positive integer (tokens), got ${JSON.stringify(maxLength)}`,
+    );
+  }
+  return {
+    labelNames: names as string[],
+    prompt: prompt as PromptTemplate | null,
+    maxLength: maxLength as number | null,
+  };
 }
 
 /**
@@ -116,7 +136,11 @@ export async function readClassifierLabels(path: string, numLabels: number): Pro
 export async function saveClassifierHead(
   directory: string,
   scoreWeight: NamedTensor,
-  { labelNames, prompt = null }: { labelNames: readonly string[]; prompt?: PromptTemplate | null },
+  {
+    labelNames,
+    prompt = null,
+    maxLength = null,
+  }: { labelNames: readonly string[]; prompt?: PromptTemplate | null; maxLength?: number | null },
 ): Promise<void> {
   if (scoreWeight.shape.length !== 2 || scoreWeight.shape[0] !== labelNames.length) {
     throw new Error(
@@ -128,8 +152,10 @@ export async function saveClassifierHead(
     join(directory, CLASSIFIER_FILE),
     serializeSafetensors(new Map([['score.weight', scoreWeight]]), { dtype: 'F32' }),
   );
-  const labels = prompt
-    ? { labelNames, prompt: { template: prompt.template, verbalizers: prompt.verbalizers } }
-    : { labelNames };
+  const labels = {
+    labelNames,
+    ...(prompt ? { prompt: { template: prompt.template, verbalizers: prompt.verbalizers } } : {}),
+    ...(maxLength !== null ? { maxLength } : {}),
+  };
   await writeAtomic(join(directory, LABELS_FILE), `${JSON.stringify(labels, null, 2)}\n`);
 }
