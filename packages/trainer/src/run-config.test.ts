@@ -15,6 +15,17 @@ describe('parseRunConfig', () => {
     expect(config.backend).toBe('auto');
   });
 
+  it('takes every backend name', () => {
+    for (const backend of ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const) {
+      const config = parseRunConfig({
+        data: { train: ['a.txt'] },
+        training: { steps: 1, batchSize: 1 },
+        backend,
+      });
+      expect(config.backend).toBe(backend);
+    }
+  });
+
   it('names every bad field and the file', () => {
     let message = '';
     try {

@@ -66,7 +66,8 @@ export const runConfigSchema = z
     model: modelSchema.default({}),
     data: dataSchema,
     training: trainingSchema,
-    backend: z.enum(['auto', 'cpu', 'wasm']).default('auto'),
+    // the names @mini-llama/backends' useBackend takes
+    backend: z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'),
   })
   .strict();
 
