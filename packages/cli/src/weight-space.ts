@@ -1,18 +1,16 @@
 // The two ends of a weight-space ensemble (WiSE-FT) and the models of a soup, as state dicts: a classifier
 // fine-tuned in full, a base with a LoRA adapter (classification or LM), or a fine-tuned language model.
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
-  CLASSIFIER_FILE,
   type ClassifierLabels,
   LABELS_FILE,
+  readClassifierHead,
   readClassifierLabels,
 } from '@mini-llama/eval/node';
 import {
   type LlamaConfig,
   LlamaModel,
   type NamedTensor,
-  parseSafetensors,
   SequenceClassifier,
   type StateDict,
 } from '@mini-llama/model';
@@ -40,11 +38,6 @@ export interface WeightModel {
   classifier: ClassifierLabels | null;
 }
 
-/** The directory a weight path lives in (the path itself for a directory). */
-async function directoryOf(path: string): Promise<string> {
-  return (await stat(path).catch(() => null))?.isDirectory() ? path : dirname(path);
-}
-
 /**
  * Reads a model's weights, and its classification head when `mini-llama finetune --task` saved one beside
  * them (classifier.safetensors + labels.json).
@@ -53,18 +46,13 @@ export async function readWeightModel(path: string): Promise<WeightModel> {
   const { config, stateDict } = await readWeightFile(path).catch((error: unknown) => {
     throw new CliError((error as Error).message);
   });
-  const directory = await directoryOf(path);
-  const headPath = join(directory, CLASSIFIER_FILE);
-  const headBytes = await readFile(headPath).catch(() => null);
-  if (!headBytes) return { path, config, state: stateDict, classifier: null };
-  const head = parseSafetensors(new Uint8Array(headBytes), headPath).tensors.get('score.weight');
-  if (head?.shape.length !== 2 || head.shape[1] !== config.dim) {
-    throw new CliError(`${headPath}: expected score.weight [numLabels, ${config.dim}]`);
-  }
-  const labels = await readClassifierLabels(join(directory, LABELS_FILE), head.shape[0]!);
+  const head = await readClassifierHead(path, config.dim).catch((error: unknown) => {
+    throw new CliError((error as Error).message);
+  });
+  if (!head) return { path, config, state: stateDict, classifier: null };
   const state: StateDict = new Map(stateDict);
-  state.set('score.weight', head);
-  return { path, config, state, classifier: labels };
+  state.set('score.weight', head.scoreWeight);
+  return { path, config, state, classifier: head.labels };
 }
 
 /** θ(α) between a pretrained model and a fine-tuned one, with what it is (classifier or LM). */

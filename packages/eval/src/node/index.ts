@@ -5,7 +5,9 @@ export {
   type LoadedClassifier,
   loadSequenceClassifier,
   MissingClassifierError,
+  readClassifierHead,
   readClassifierLabels,
+  type SavedClassifierHead,
   saveClassifierHead,
 } from './load-classifier.js';
 export { readMetricsJsonl } from './read-metrics.js';

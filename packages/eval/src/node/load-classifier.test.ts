@@ -7,7 +7,12 @@ import { saveModel } from '@mini-llama/model/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TINY } from '../test-helpers.js';
-import { loadSequenceClassifier, MissingClassifierError, saveClassifierHead } from './load-classifier.js';
+import {
+  loadSequenceClassifier,
+  MissingClassifierError,
+  readClassifierHead,
+  saveClassifierHead,
+} from './load-classifier.js';
 
 describe('loadSequenceClassifier', async () => {
   const directory = await mkdtemp(join(tmpdir(), 'mini-llama-eval-'));
@@ -70,6 +75,24 @@ describe('loadSequenceClassifier', async () => {
     await expect(loadSequenceClassifier(path)).rejects.toThrow(
       /labels.json: expected \{"labelNames": \[2 strings\]\}/,
     );
+    // the head alone (what wise-ft and soup read): its width is checked against the backbone's when given
+    await writeFile(join(path, 'labels.json'), JSON.stringify({ labelNames: ['a', 'b'] }));
+    const head = await readClassifierHead(path, TINY.dim);
+    expect(head?.scoreWeight.shape).toEqual([2, TINY.dim]);
+    expect(head?.labels).toEqual({ labelNames: ['a', 'b'], prompt: null, maxLength: null });
+    await expect(readClassifierHead(path, TINY.dim + 1)).rejects.toThrow(
+      `${join(path, 'classifier.safetensors')}: expected a 2-D tensor score.weight [numLabels, ${TINY.dim + 1}]`,
+    );
+    await writeFile(
+      join(path, 'classifier.safetensors'),
+      serializeSafetensors(new Map([['score.weight', { shape: [4], data: new Float32Array(4) }]]), {
+        dtype: 'F32',
+      }),
+    );
+    await expect(loadSequenceClassifier(path)).rejects.toThrow(
+      /expected a 2-D tensor score.weight \[numLabels, dim\]/,
+    );
+    expect(await readClassifierHead(join(directory, 'nowhere'))).toBeNull();
     expect(tf.memory().numTensors).toBe(before);
     classifier.dispose();
     backbone.dispose();

@@ -44,28 +44,52 @@ export interface ClassifierLabels {
   maxLength: number | null;
 }
 
+/** A classification head saved beside a model's weights: `score.weight` and what labels.json says. */
+export interface SavedClassifierHead {
+  /** The model's directory (the path itself for a directory, else the directory of the weight file). */
+  directory: string;
+  /** [numLabels, dim] */
+  scoreWeight: NamedTensor;
+  labels: ClassifierLabels;
+}
+
+/**
+ * Reads the head `mini-llama finetune --task` saves beside a model (`classifier.safetensors` with HF's
+ * `score.weight` [numLabels, dim], and `labels.json`), or null when there is no classifier.safetensors. A head
+ * that is not a 2-D `score.weight` (of width `dim`, when given) is an error naming the file.
+ */
+export async function readClassifierHead(path: string, dim?: number): Promise<SavedClassifierHead | null> {
+  const directory = (await stat(path).catch(() => null))?.isDirectory() ? path : dirname(path);
+  const headPath = join(directory, CLASSIFIER_FILE);
+  const headBytes = await readFile(headPath).catch(() => null);
+  if (!headBytes) return null;
+  const scoreWeight = parseSafetensors(new Uint8Array(headBytes), headPath).tensors.get('score.weight');
+  if (scoreWeight?.shape.length !== 2 || (dim !== undefined && scoreWeight.shape[1] !== dim)) {
+    throw new MissingClassifierError(
+      `${headPath}: expected a 2-D tensor score.weight [numLabels, ${dim ?? 'dim'}]`,
+    );
+  }
+  const labels = await readClassifierLabels(join(directory, LABELS_FILE), scoreWeight.shape[0]!);
+  return { directory, scoreWeight, labels };
+}
+
 /**
  * Loads a fine-tuned sequence classifier as `mini-llama finetune --task` saves it: the backbone in any weight
  * format `readWeightFile` reads, `classifier.safetensors` (HF's `score.weight`, [numLabels, dim]) and
  * `labels.json` ({"labelNames": [...]}) in the model's directory (beside the file for a weight file).
  */
 export async function loadSequenceClassifier(path: string): Promise<LoadedClassifier> {
-  const directory = (await stat(path).catch(() => null))?.isDirectory() ? path : dirname(path);
-  const headPath = join(directory, CLASSIFIER_FILE);
-  const headBytes = await readFile(headPath).catch(() => null);
-  if (!headBytes) {
+  const head = await readClassifierHead(path);
+  if (!head) {
+    const directory = (await stat(path).catch(() => null))?.isDirectory() ? path : dirname(path);
     throw new MissingClassifierError(
       `${path}: no classification head (${CLASSIFIER_FILE}, written by \`mini-llama finetune --task\`) in ${directory}`,
     );
   }
-  const head = parseSafetensors(new Uint8Array(headBytes), headPath).tensors.get('score.weight');
-  if (head?.shape.length !== 2) {
-    throw new MissingClassifierError(`${headPath}: expected a 2-D tensor score.weight [numLabels, dim]`);
-  }
-  const numLabels = head.shape[0]!;
-  const labels = await readClassifierLabels(join(directory, LABELS_FILE), numLabels);
+  const numLabels = head.scoreWeight.shape[0]!;
+  const labels = head.labels;
   const { config, stateDict } = await readWeightFile(path);
-  stateDict.set('score.weight', head);
+  stateDict.set('score.weight', head.scoreWeight);
   const model = new LlamaModel(config, { init: 'none' });
   const classifier = new SequenceClassifier(model, numLabels);
   try {
