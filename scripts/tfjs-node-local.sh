@@ -9,8 +9,14 @@
 # calls; the addon is compiled here with node-gyp against the wheel's headers and Node's own headers, so nothing
 # is downloaded but the wheel. Set TENSORFLOW_WHEEL=/path/to/tensorflow_cpu-*.whl to use a wheel you have.
 # Without a wheel it fails, and the project keeps working without the tensorflow backend (tests skip it).
+# Linux (x86-64 and arm64 wheels); tested with tensorflow-cpu 2.21 and tfjs-node 4.22 on x86-64.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "$(uname -s)" != Linux ]; then
+  # the wheel's library names and the addon's rpath below are Linux's (libtensorflow_cc.so.2)
+  echo "tfjs-node-local: Linux only (this is $(uname -s)); elsewhere install @tensorflow/tfjs-node as usual" >&2
+  exit 1
+fi
 
 package=$(node -e "console.log(require('path').dirname(require.resolve('@tensorflow/tfjs-node/package.json')))" 2>/dev/null) || {
   echo "tfjs-node-local: @tensorflow/tfjs-node is not installed (run pnpm install first)" >&2
