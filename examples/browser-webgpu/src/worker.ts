@@ -1,6 +1,5 @@
 // The training runs here, off the page's thread, so the page stays responsive while tfjs works.
 import { type BackendChoice, type BackendRequest, useBackend } from '@mini-llama/backends';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -25,13 +24,14 @@ interface NavigatorWithGpu {
   gpu?: { requestAdapter(): Promise<{ info?: GpuAdapterInfo } | null> };
 }
 
-// A bundler does not ship tfjs-backend-wasm's binaries by itself: Vite emits them as assets and the backend is
-// told their URLs. (Threads would also need a cross-origin isolated page; without it tfjs runs one thread.)
-setWasmPaths({
+// A bundler does not ship tfjs-backend-wasm's binaries by itself: Vite emits them as assets and useBackend
+// tells the backend their URLs. (Threads would also need a cross-origin isolated page; without it tfjs runs
+// one thread.)
+const WASM_PATHS = {
   'tfjs-backend-wasm.wasm': wasmUrl,
   'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
-});
+};
 
 function post(message: WorkerMessage): void {
   scope.postMessage(message);
@@ -39,7 +39,7 @@ function post(message: WorkerMessage): void {
 
 /** useBackend, plus the name of the WebGPU adapter (useBackend reports it in Node only). */
 async function startBackend(request: BackendRequest): Promise<BackendChoice> {
-  const choice = await useBackend(request);
+  const choice = await useBackend(request, { wasmPaths: WASM_PATHS });
   if (choice.name === 'webgpu' && choice.adapter === undefined) {
     const adapter = await (navigator as NavigatorWithGpu).gpu?.requestAdapter();
     const info = adapter?.info;

@@ -6,5 +6,6 @@ export {
   type BackendRequest,
   type UseBackendOptions,
   useBackend,
+  type WasmBinaryName,
 } from './use-backend.js';
 export { type ModuleImporter, SWIFTSHADER_ICD } from './webgpu-node.js';

@@ -22,6 +22,12 @@ export interface BackendChoice {
   provider?: string;
 }
 
+/** The binaries tfjs-backend-wasm fetches (one of them, by what the platform supports). */
+export type WasmBinaryName =
+  | 'tfjs-backend-wasm.wasm'
+  | 'tfjs-backend-wasm-simd.wasm'
+  | 'tfjs-backend-wasm-threaded-simd.wasm';
+
 export interface UseBackendOptions {
   /**
    * Threads for the wasm backend in Node (default: MINI_LLAMA_WASM_THREADS, else one per core, at most 8, or 1 for
@@ -34,6 +40,14 @@ export interface UseBackendOptions {
    * Default: a dynamic `import()`. Tests replace it with a fake module.
    */
   importModule?: ModuleImporter;
+  /**
+   * Where tfjs-backend-wasm's binaries are served, given to its `setWasmPaths` before wasm first starts: a URL
+   * prefix ending in '/', or a URL for each of the three files ('tfjs-backend-wasm.wasm',
+   * 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'). A browser app needs it when its bundler does not serve them beside
+   * the script (Vite: import each with `?url`). Node finds the package's own files without it (its threaded
+   * start always does).
+   */
+  wasmPaths?: string | Record<WasmBinaryName, string>;
   /**
    * What `auto` chooses for (default 'any'). 'generate': token-by-token decoding of batch 1, where each step is
    * a few hundred tiny kernels and the fixed cost of each decides: in Node, auto then tries wasm before
@@ -134,15 +148,23 @@ async function setBackendOrThrow(name: BackendName): Promise<void> {
 // it falls back to the single-threaded build and says why.
 async function startWasm(options: UseBackendOptions): Promise<StartNotes> {
   const asked = options.wasmThreads;
-  if (tf.findBackend('wasm')) {
-    // already initialised once: the thread count is fixed
+  if (isInitialised('wasm')) {
+    // already initialised once: the thread count and the binaries are fixed
     if (tf.getBackend() !== 'wasm') await setBackendOrThrow('wasm');
     const running = await threadsOf();
-    const note =
+    const notes = [
       asked !== undefined && running !== undefined && asked !== running
         ? `already running on ${running} threads: wasmThreads applies only before wasm first starts`
-        : undefined;
-    return { threads: running, note };
+        : null,
+      options.wasmPaths !== undefined
+        ? 'already started: wasmPaths applies only before wasm first starts'
+        : null,
+    ].filter((note): note is string => note !== null);
+    return { threads: running, note: notes.length > 0 ? notes.join('; ') : undefined };
+  }
+  if (options.wasmPaths !== undefined) {
+    const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
+    setWasmPaths(options.wasmPaths);
   }
   if (!isNode) {
     await setBackendOrThrow('wasm');
@@ -166,6 +188,16 @@ async function startWasm(options: UseBackendOptions): Promise<StartNotes> {
       note: `threaded wasm failed to start (${messageOf(error)}), running single-threaded`,
     };
   }
+}
+
+/**
+ * Whether tfjs has initialised a backend, without initialising it: `tf.findBackend` would start a registered
+ * backend's (asynchronous) initialisation as a side effect — for wasm, loading its binary before threads or
+ * wasmPaths are set up.
+ */
+function isInitialised(name: BackendName): boolean {
+  const registry = (tf.engine() as unknown as { registry?: Record<string, unknown> }).registry;
+  return registry ? registry[name] !== undefined : tf.findBackend(name) !== null;
 }
 
 // Threads replace only the factory tfjs-backend-wasm registers itself, never one an application put there.
