@@ -51,8 +51,8 @@ export interface UseBackendOptions {
   /**
    * What `auto` chooses for (default 'any'). 'generate': token-by-token decoding of batch 1, where each step is
    * a few hundred tiny kernels and the fixed cost of each decides: in Node, auto then tries wasm before
-   * tensorflow (tfjs-node spends ~25 µs per op; it generated 56 tokens/s of stories260K where wasm made ~690,
-   * docs/performance.md), and wasm defaults to one thread. An explicit request ignores the order.
+   * tensorflow (tfjs-node spends ~25 µs per op; it decoded stories260K at 95.6 tokens/s where wasm
+   * made 1484.8 in one bench run, docs/performance.md), and wasm defaults to one thread. An explicit request ignores the order.
    */
   workload?: 'any' | 'generate';
 }
