@@ -1,11 +1,9 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
-  shims: true,
-});
+export default packageBuild(
+  { index: 'src/index.ts' },
+  {
+    // import.meta.url in the CJS build (it resolves tfjs's wasm worker script and the webgpu package)
+    shims: true,
+  },
+);

@@ -1,6 +1,6 @@
+import { TENSORFLOW_TESTABLE } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { TENSORFLOW_TESTABLE } from '../../../test-backends.js';
 import { useBackend } from './index.js';
 
 // The real @tensorflow/tfjs-node, where its addon is built (scripts/tfjs-node-local.sh): the 'tensorflow'

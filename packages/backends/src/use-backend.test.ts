@@ -1,6 +1,6 @@
+import { TENSORFLOW_TESTABLE } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { TENSORFLOW_TESTABLE } from '../../../test-backends.js';
 import { type ModuleImporter, useBackend } from './index.js';
 
 describe('useBackend', () => {

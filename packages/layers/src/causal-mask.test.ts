@@ -1,7 +1,7 @@
 import { useBackend } from '@mini-llama/backends';
+import { PARITY_BACKENDS } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { causalMask, MASKED_SCORE, paddingMask } from './index.js';
 
 const M = MASKED_SCORE;

@@ -1,7 +1,7 @@
 import { useBackend } from '@mini-llama/backends';
+import { PARITY_BACKENDS } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { crossEntropy } from './index.js';
 
 // logits [2, 3, 4] and targets [2, 3]; -100 marks an ignored position (PyTorch's default ignore_index)

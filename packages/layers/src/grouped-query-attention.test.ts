@@ -1,7 +1,7 @@
 import { useBackend } from '@mini-llama/backends';
+import { PARITY_BACKENDS } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { attendBatched, attendPerGroup } from './grouped-query-attention.js';
 import {
   causalMask,

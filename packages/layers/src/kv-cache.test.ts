@@ -1,7 +1,7 @@
 import { useBackend } from '@mini-llama/backends';
+import { PARITY_BACKENDS } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { LayerKvCache } from './index.js';
 
 /** [1, 2, length, 3] with entry (h, t, d) = start + 100h + 10t + d, so every value names its place. */

@@ -1,8 +1,8 @@
 import { useBackend } from '@mini-llama/backends';
 import { crossEntropy } from '@mini-llama/layers';
+import { PARITY_BACKENDS } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { type LlamaConfigInput, LlamaModel, parameterCount } from './index.js';
 
 const tiny: LlamaConfigInput = {

@@ -1,9 +1,9 @@
 import { useBackend } from '@mini-llama/backends';
 import { Linear } from '@mini-llama/layers';
 import { Random } from '@mini-llama/model';
+import { PARITY_BACKENDS } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { LoraLinear } from './lora-linear.js';
 import { maxAbsDiff } from './test-helpers.js';
 

@@ -1,8 +1,8 @@
 import { useBackend } from '@mini-llama/backends';
 import { LlamaModel } from '@mini-llama/model';
+import { TENSORFLOW_TESTABLE, WEBGPU_TESTABLE } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { TENSORFLOW_TESTABLE, WEBGPU_TESTABLE } from '../../../test-backends.js';
 import { Trainer } from './index.js';
 import { ArrayWindowSource } from './test-helpers.js';
 

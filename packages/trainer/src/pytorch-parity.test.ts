@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { useBackend } from '@mini-llama/backends';
 import { parseSafetensors, stateDictFromHfTensors } from '@mini-llama/model';
 import { loadModel } from '@mini-llama/model/node';
+import { PARITY_BACKENDS } from '@mini-llama/test-utils';
 import { describe, expect, it } from 'vitest';
-import { PARITY_BACKENDS } from '../../../test-backends.js';
 import { type BatchSource, type TokenBatch, Trainer } from './index.js';
 
 // test/fixtures/train_steps.py: PyTorch trains the gqa_untied fixture model with AdamW, a warm-up + cosine

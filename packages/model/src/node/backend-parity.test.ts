@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { useBackend } from '@mini-llama/backends';
+import { TENSORFLOW_TESTABLE, WEBGPU_TESTABLE } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { TENSORFLOW_TESTABLE, WEBGPU_TESTABLE } from '../../../../test-backends.js';
 import { generate, parseSafetensors, stateDictFromHfTensors } from '../index.js';
 import { loadModel } from './index.js';
 

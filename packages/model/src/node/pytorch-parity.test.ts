@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { useBackend } from '@mini-llama/backends';
 import { crossEntropy } from '@mini-llama/layers';
+import { PARITY_BACKENDS } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { PARITY_BACKENDS } from '../../../../test-backends.js';
 import { LlamaModel, parseSafetensors, stateDictFromHfTensors } from '../index.js';
 import { loadModel } from './index.js';
 

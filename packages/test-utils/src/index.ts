@@ -1,0 +1,2 @@
+export { PARITY_BACKENDS, TENSORFLOW_TESTABLE, TEST_BACKENDS, WEBGPU_TESTABLE } from './backends.js';
+export { expectNoLeaks } from './leaks.js';
