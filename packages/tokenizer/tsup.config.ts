@@ -1,3 +1,4 @@
 import { packageBuild } from '../../tsup.base';
 
-export default packageBuild({ index: 'src/index.ts' });
+// The main entry parses and writes tokenizer files as bytes (runs in a browser); ./node reads and writes them on disk.
+export default packageBuild({ index: 'src/index.ts', 'node/index': 'src/node/index.ts' });

@@ -1,4 +1,3 @@
 export { createProgram, runCli } from './cli.js';
 export { CliError } from './errors.js';
 export { bufferIo, type CliIo, type OutputStream, processIo } from './io.js';
-export { type NpyArray, parseNpy, serializeNpy } from './npy.js';

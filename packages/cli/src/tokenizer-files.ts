@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
-import { ByteTokenizer, loadTokenizer, type Tokenizer } from '@mini-llama/tokenizer';
+import { ByteTokenizer, type Tokenizer } from '@mini-llama/tokenizer';
+import { loadTokenizer } from '@mini-llama/tokenizer/node';
 import { exists, isDirectory } from './paths.js';
 
 /** File names a tokenizer is looked for under, in this order (llama2.c, SentencePiece, HF tokenizers). */

@@ -7,6 +7,7 @@ import {
   readClassifierHead,
   readClassifierLabels,
 } from '@mini-llama/eval/node';
+import { readWeightFile } from '@mini-llama/formats/node';
 import {
   type LlamaConfig,
   LlamaModel,
@@ -14,7 +15,6 @@ import {
   SequenceClassifier,
   type StateDict,
 } from '@mini-llama/model';
-import { readWeightFile } from '@mini-llama/model/node';
 import { loadAdapter } from '@mini-llama/peft-lora/node';
 import type { Tokenizer } from '@mini-llama/tokenizer';
 import {

@@ -2,7 +2,7 @@ import { useBackend } from '@mini-llama/backends';
 import { PARITY_BACKENDS } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FeedForward, Linear, swiGluHiddenDim } from './index.js';
+import { FeedForward, Linear } from './index.js';
 import { expectClose, project, randomValues } from './test-helpers.js';
 
 /** llama2.c's FFN: w2(silu(w1(x)) ⊙ w3(x)), silu(z) = z / (1 + e^−z). */
@@ -20,23 +20,6 @@ function referenceSwiGlu(
   const product = gate.map((z, i) => (z / (1 + Math.exp(-z))) * up[i]!);
   return project(product, w2, rows, hidden, dim);
 }
-
-describe('swiGluHiddenDim', () => {
-  it('reproduces the hidden widths of published checkpoints', () => {
-    expect(swiGluHiddenDim(288, 32)).toBe(768); // llama2.c stories15M
-    expect(swiGluHiddenDim(64, 4)).toBe(172); // llama2.c stories260K: 170.67 → 170 → rounded up to 172
-    expect(swiGluHiddenDim(4096, 256)).toBe(11008); // Llama 2 7B
-    expect(swiGluHiddenDim(4096)).toBe(11008); // multipleOf defaults to Llama 2's 256
-    expect(swiGluHiddenDim(5120, 256)).toBe(13824); // Llama 2 13B
-  });
-
-  it('rejects a multipleOf that is not a positive integer', () => {
-    expect(() => swiGluHiddenDim(64, 0)).toThrow(
-      'swiGluHiddenDim: multipleOf must be a positive integer, got 0',
-    );
-    expect(() => swiGluHiddenDim(64, 2.5)).toThrow(/got 2\.5/);
-  });
-});
 
 describe.each(PARITY_BACKENDS)('FeedForward on %s', (backend) => {
   beforeEach(async () => {
@@ -67,9 +50,9 @@ describe.each(PARITY_BACKENDS)('FeedForward on %s', (backend) => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('sizes its hidden layer by the llama2.c rule and names parameters like HF', () => {
+  it('names parameters like HF', () => {
     const before = tf.memory().numTensors;
-    const feedForward = new FeedForward({ dim: 64, multipleOf: 4 });
+    const feedForward = new FeedForward({ dim: 64, hiddenDim: 172 });
     expect(feedForward.hiddenDim).toBe(172);
     const shapes = Object.fromEntries(
       Object.entries(feedForward.parameters()).map(([key, p]) => [key, p.shape]),

@@ -6,18 +6,8 @@ import { Linear } from './linear.js';
 
 export interface FeedForwardConfig {
   dim: number;
-  hiddenDim?: number; // explicit width; otherwise llama2.c's rule from dim and multipleOf
-  multipleOf?: number; // the hidden width is rounded up to a multiple of this (256 in Llama 2, 32 in tinyllamas)
+  hiddenDim: number; // the gated width (@mini-llama/formats' swiGluHiddenDim gives llama2.c's rule)
   makeLinear?: (inFeatures: number, outFeatures: number) => Linear;
-}
-
-/** llama2.c / Meta rule: 2/3 of 4·dim (SwiGLU has three matrices instead of two), rounded up to multipleOf. */
-export function swiGluHiddenDim(dim: number, multipleOf = 256): number {
-  if (!Number.isInteger(multipleOf) || multipleOf <= 0) {
-    throw new Error(`swiGluHiddenDim: multipleOf must be a positive integer, got ${multipleOf}`);
-  }
-  const hidden = Math.trunc((2 * (4 * dim)) / 3);
-  return multipleOf * Math.ceil(hidden / multipleOf);
 }
 
 /**
@@ -31,9 +21,9 @@ export class FeedForward {
   readonly upProj: Linear; // w3
   readonly downProj: Linear; // w2
 
-  constructor({ dim, hiddenDim, multipleOf = 256, makeLinear }: FeedForwardConfig) {
+  constructor({ dim, hiddenDim, makeLinear }: FeedForwardConfig) {
     this.dim = dim;
-    this.hiddenDim = hiddenDim ?? swiGluHiddenDim(dim, multipleOf);
+    this.hiddenDim = hiddenDim;
     const linear = makeLinear ?? ((inFeatures, outFeatures) => new Linear({ inFeatures, outFeatures }));
     this.gateProj = linear(dim, this.hiddenDim);
     this.upProj = linear(dim, this.hiddenDim);

@@ -3,7 +3,7 @@ import './register-gradients.js';
 export { causalMask, MASKED_SCORE, paddingMask } from './causal-mask.js';
 export { type CrossEntropyOptions, crossEntropy } from './cross-entropy.js';
 export { Embedding, type EmbeddingConfig } from './embedding.js';
-export { FeedForward, type FeedForwardConfig, swiGluHiddenDim } from './feed-forward.js';
+export { FeedForward, type FeedForwardConfig } from './feed-forward.js';
 export { fusedKernelsEnabled, setFusedKernelsEnabled } from './fused-kernel-switch.js';
 export {
   type AttentionCall,

@@ -1,3 +1,4 @@
+import type { LlamaConfig } from '@mini-llama/formats';
 import {
   FeedForward,
   GroupedQueryAttention,
@@ -9,7 +10,6 @@ import {
   type RotaryTables,
 } from '@mini-llama/layers';
 import * as tf from '@tensorflow/tfjs-core';
-import type { LlamaConfig } from './config.js';
 
 export interface DecoderLayerCall {
   rotary: RotaryEmbedding;

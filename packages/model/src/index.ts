@@ -1,46 +1,21 @@
+// The architecture description and the weights' representation live in @mini-llama/formats (no tensors
+// there); the model re-exports them because every use of a model starts from them.
 export {
   LLAMA_PRESETS,
   type LlamaConfig,
   LlamaConfigError,
   type LlamaConfigInput,
   type LlamaPresetName,
+  type NamedTensor,
   parameterCount,
   presetConfig,
   resolveConfig,
+  type StateDict,
+  type StorageDtype,
   validateConfig,
-} from './config.js';
+  WeightFileError,
+} from '@mini-llama/formats';
 export { DecoderLayer, type DecoderLayerCall } from './decoder-layer.js';
-export {
-  expectedTensorShapes,
-  findTensorShapeProblem,
-  multipleOfFromHiddenDim,
-} from './formats/expected-tensor-shapes.js';
-export {
-  bfloat16ToFloat32,
-  float16ToFloat32,
-  float32ToBfloat16,
-  float32ToFloat16,
-} from './formats/half-precision.js';
-export {
-  configFromHfJson,
-  hfJsonFromConfig,
-  hfTensorsFromStateDict,
-  parseShardIndex,
-  permuteForHf,
-  type ShardIndex,
-  stateDictFromHfTensors,
-  unpermuteFromHf,
-} from './formats/hf-llama.js';
-export { type Llama2cFile, type Llama2cVersion, parseLlama2c, serializeLlama2c } from './formats/llama2c.js';
-export {
-  parseSafetensors,
-  readSafetensorsHeader,
-  type SafetensorsFile,
-  type SafetensorsHeader,
-  type SafetensorsTensorInfo,
-  type SerializeSafetensorsOptions,
-  serializeSafetensors,
-} from './formats/safetensors.js';
 export {
   type FinishReason,
   type GeneratedToken,
@@ -60,4 +35,3 @@ export {
   validateSamplingOptions,
 } from './sampling.js';
 export { lastRealPositions, SequenceClassifier } from './sequence-classifier.js';
-export { type NamedTensor, type StateDict, type StorageDtype, WeightFileError } from './state-dict.js';

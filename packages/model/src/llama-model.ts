@@ -1,3 +1,5 @@
+import type { NamedTensor, StateDict } from '@mini-llama/formats';
+import { type LlamaConfig, type LlamaConfigInput, resolveConfig } from '@mini-llama/formats';
 import {
   causalMask,
   Embedding,
@@ -11,11 +13,9 @@ import {
   swapLastTwoAxes,
 } from '@mini-llama/layers';
 import * as tf from '@tensorflow/tfjs-core';
-import { type LlamaConfig, type LlamaConfigInput, resolveConfig } from './config.js';
 import { DecoderLayer } from './decoder-layer.js';
 import { KvCache } from './kv-cache.js';
 import { Random } from './random.js';
-import type { NamedTensor, StateDict } from './state-dict.js';
 
 export interface LlamaModelOptions {
   /** Seed for llama2.c's initialisation; `init: 'none'` leaves zeros (weights are about to be loaded). */

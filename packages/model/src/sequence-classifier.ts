@@ -1,9 +1,8 @@
+import type { LlamaConfig, NamedTensor, StateDict } from '@mini-llama/formats';
 import { Linear, matMul } from '@mini-llama/layers';
 import * as tf from '@tensorflow/tfjs-core';
-import type { LlamaConfig } from './config.js';
 import { type LlamaModel, type LlamaModelOptions, transpose2d } from './llama-model.js';
 import { Random } from './random.js';
-import type { NamedTensor, StateDict } from './state-dict.js';
 
 const SCORE = 'score.weight';
 

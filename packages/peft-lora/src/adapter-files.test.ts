@@ -1,11 +1,6 @@
 import { useBackend } from '@mini-llama/backends';
-import {
-  hfTensorsFromStateDict,
-  parseSafetensors,
-  SequenceClassifier,
-  type StateDict,
-  serializeSafetensors,
-} from '@mini-llama/model';
+import { hfTensorsFromStateDict, parseSafetensors, serializeSafetensors } from '@mini-llama/formats';
+import { SequenceClassifier, type StateDict } from '@mini-llama/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AdapterFileError } from './adapter-config-json.js';

@@ -3,7 +3,9 @@
  * memory. Pure (bytes in, bytes out), so it runs in browsers; `@mini-llama/peft-lora/node` reads and writes
  * them in a directory.
  */
-import { parseSafetensors, type StateDict, type StorageDtype, serializeSafetensors } from '@mini-llama/model';
+
+import { parseSafetensors, serializeSafetensors } from '@mini-llama/formats';
+import type { StateDict, StorageDtype } from '@mini-llama/model';
 import {
   ADAPTER_CONFIG_FILE,
   ADAPTER_WEIGHTS_FILE,

@@ -17,7 +17,9 @@
  * interleaved order (see @mini-llama/model's hf-llama.ts): ΔW = B·A has B's rows as its rows, so the file's
  * lora_B of q_proj / k_proj has its rows permuted exactly as the base weight's are (A is untouched).
  */
-import { permuteForHf, transpose2d, unpermuteFromHf } from '@mini-llama/model';
+
+import { permuteForHf, unpermuteFromHf } from '@mini-llama/formats';
+import { transpose2d } from '@mini-llama/model';
 
 export const PEFT_PREFIX = 'base_model.model.';
 

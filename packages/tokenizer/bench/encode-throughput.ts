@@ -3,7 +3,7 @@
 // its spaces removed is one long word, which takes the priority-queue path alone (no cache, no splitting).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadTokenizer } from '../src/index.js';
+import { loadTokenizer } from '../src/node/index.js';
 
 const data = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
 const textPath = `${data}tinystories/tinystories_v1_train_first1000.txt`;

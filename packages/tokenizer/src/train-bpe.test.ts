@@ -10,14 +10,8 @@ import {
   tinyStoriesValid,
 } from '../test/llama2-fixture.js';
 import { haveSentencePiece, needsSentencePiece, sentencePiece } from '../test/sentencepiece.js';
-import {
-  loadTokenizer,
-  PieceType,
-  type SentencePieceModel,
-  SentencePieceTokenizer,
-  saveTokenizer,
-  trainBpe,
-} from './index.js';
+import { PieceType, type SentencePieceModel, SentencePieceTokenizer, trainBpe } from './index.js';
+import { loadTokenizer, saveTokenizer } from './node/index.js';
 
 // The fixture's 200 TinyStories lines: a corpus that is always at hand.
 const corpus = fixture.cases.map(({ text }) => text).slice(-200);

@@ -1,13 +1,10 @@
 import {
   configFromHfJson,
   hfJsonFromConfig,
-  type LlamaConfig,
-  type NamedTensor,
   parseSafetensors,
-  type StateDict,
-  type StorageDtype,
   serializeSafetensors,
-} from '@mini-llama/model';
+} from '@mini-llama/formats';
+import type { LlamaConfig, NamedTensor, StateDict, StorageDtype } from '@mini-llama/model';
 import type { AdamWState } from './adamw.js';
 import type { BatchSource } from './batch-source.js';
 import type { TrainableModel, Trainer } from './trainer.js';
@@ -28,11 +25,11 @@ export interface Checkpoint {
 }
 
 /** The files of a checkpoint directory, by name. */
-export interface CheckpointFiles {
+export type CheckpointFiles = {
   'model.safetensors': Uint8Array;
   'optimizer.safetensors': Uint8Array;
   'trainer-state.json': string;
-}
+};
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { useBackend } from '@mini-llama/backends';
-import { parseSafetensors, stateDictFromHfTensors } from '@mini-llama/model';
+import { parseSafetensors, stateDictFromHfTensors } from '@mini-llama/formats';
 import { loadModel } from '@mini-llama/model/node';
 import { PARITY_BACKENDS } from '@mini-llama/test-utils';
 import { describe, expect, it } from 'vitest';

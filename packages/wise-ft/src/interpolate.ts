@@ -1,4 +1,4 @@
-import type { NamedTensor, StateDict } from '@mini-llama/model';
+import type { NamedTensor, StateDict } from '@mini-llama/formats';
 
 export interface InterpolateOptions {
   /**

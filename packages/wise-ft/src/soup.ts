@@ -1,4 +1,4 @@
-import type { NamedTensor, StateDict } from '@mini-llama/model';
+import type { NamedTensor, StateDict } from '@mini-llama/formats';
 import { assertSameArchitecture } from './interpolate.js';
 
 /** A fine-tuned model offered to a soup, with a name for reports and errors. */

@@ -1,4 +1,4 @@
-import type { NamedTensor, StateDict } from '@mini-llama/model';
+import type { NamedTensor, StateDict } from '@mini-llama/formats';
 
 /** How a label whose verbalizer is several tokens long gets one row. */
 export type VerbalizerRowMode = 'first' | 'mean';

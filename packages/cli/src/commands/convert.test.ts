@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseNpy } from '@mini-llama/formats';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseNpy } from '../npy.js';
 import { cli, saveTinyModel, temporaryDirectory } from '../testing.js';
 
 let directory: string;

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { readWeightFile, type WeightFormat, writeWeightFile } from '@mini-llama/formats/node';
 import type { StorageDtype } from '@mini-llama/model';
-import { readWeightFile, type WeightFormat, writeWeightFile } from '@mini-llama/model/node';
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { oneOf } from '../options.js';

@@ -17,9 +17,10 @@ import {
 import { loadBrownSamples, loadTask } from '@mini-llama/data/node';
 import { type LossPoint, lossCurvePoints, parseMetricsJsonl } from '@mini-llama/eval';
 import { alphaSweepPoints, type ReportSection, renderReport } from '@mini-llama/eval/report';
-import { generate, parseSafetensors } from '@mini-llama/model';
+import { parseSafetensors } from '@mini-llama/formats';
+import { generate } from '@mini-llama/model';
 import { loadModel } from '@mini-llama/model/node';
-import { loadTokenizer } from '@mini-llama/tokenizer';
+import { loadTokenizer } from '@mini-llama/tokenizer/node';
 import { latestCheckpoint } from '@mini-llama/trainer/node';
 import type { Command } from 'commander';
 import { startBackend } from '../backend.js';

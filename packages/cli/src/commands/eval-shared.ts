@@ -1,6 +1,7 @@
 // What the eval subcommands share: help texts and finding the tokenizer of a model.
 
-import { loadTokenizer, type Tokenizer } from '@mini-llama/tokenizer';
+import type { Tokenizer } from '@mini-llama/tokenizer';
+import { loadTokenizer } from '@mini-llama/tokenizer/node';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { findTokenizerFor, openTokenizer, TOKENIZER_FILES } from '../tokenizer-files.js';

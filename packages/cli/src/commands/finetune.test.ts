@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSafetensors } from '@mini-llama/model';
+import { parseSafetensors } from '@mini-llama/formats';
 import { ByteTokenizer } from '@mini-llama/tokenizer';
 import { describe, expect, it } from 'vitest';
 import { cli, saveTinyModel, TINY_CONFIG, temporaryDirectory } from '../testing.js';

@@ -9,9 +9,10 @@ import {
   parseJsonl,
   shuffle,
 } from '@mini-llama/data';
-import { loadTask, writeAtomic } from '@mini-llama/data/node';
+import { loadTask } from '@mini-llama/data/node';
 import type { PromptTemplate } from '@mini-llama/eval';
 import { saveClassifierHead } from '@mini-llama/eval/node';
+import { writeAtomic } from '@mini-llama/formats/node';
 import { type LlamaModel, SequenceClassifier } from '@mini-llama/model';
 import { loadModel, saveModel } from '@mini-llama/model/node';
 import { formatParameterReport, LoraModel, parameterReport } from '@mini-llama/peft-lora';

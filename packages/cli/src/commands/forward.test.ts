@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useBackend } from '@mini-llama/backends';
+import { parseNpy } from '@mini-llama/formats';
 import { loadModel } from '@mini-llama/model/node';
 import { loadAdapter } from '@mini-llama/peft-lora/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseNpy } from '../npy.js';
 import { cli, saveTinyAdapter, saveTinyModel, temporaryDirectory } from '../testing.js';
 
 let directory: string;

@@ -1,14 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { BackendRequest } from '@mini-llama/backends';
-import { loadModel, writeAtomic } from '@mini-llama/model/node';
+import { serializeNpy } from '@mini-llama/formats';
+import { writeAtomic } from '@mini-llama/formats/node';
+import { loadModel } from '@mini-llama/model/node';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
 import { ADAPTER_HELP, mergeAdapters } from '../adapters.js';
 import { startBackend } from '../backend.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { serializeNpy } from '../npy.js';
 import { BACKEND_HELP, backendRequest, collect, tokenList } from '../options.js';
 import { formatBytes } from '../paths.js';
 

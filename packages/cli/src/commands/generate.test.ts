@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseNpy } from '@mini-llama/formats';
 import { argmax } from '@mini-llama/model';
-import { loadTokenizer } from '@mini-llama/tokenizer';
+import { loadTokenizer } from '@mini-llama/tokenizer/node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseNpy } from '../npy.js';
 import { cli, saveTinyAdapter, saveTinyModel, temporaryDirectory, tinyTokenizerBytes } from '../testing.js';
 
 interface GenerateJson {

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { readWeightFile } from '@mini-llama/formats/node';
 import { parameterCount } from '@mini-llama/model';
-import { readWeightFile } from '@mini-llama/model/node';
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { formatBytes } from '../paths.js';

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseSafetensors } from '@mini-llama/model';
+import { parseNpy, parseSafetensors } from '@mini-llama/formats';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseNpy } from '../npy.js';
 import { cli, saveTinyAdapter, saveTinyModel, TINY_CONFIG, temporaryDirectory } from '../testing.js';
 
 let directory: string;

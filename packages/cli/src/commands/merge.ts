@@ -1,12 +1,9 @@
 import { copyFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import {
-  type LlamaModel,
-  SequenceClassifier,
-  type StorageDtype,
-  serializeSafetensors,
-} from '@mini-llama/model';
-import { loadModel, type WeightFormat, writeAtomic, writeWeightFile } from '@mini-llama/model/node';
+import { serializeSafetensors } from '@mini-llama/formats';
+import { type WeightFormat, writeAtomic, writeWeightFile } from '@mini-llama/formats/node';
+import { type LlamaModel, SequenceClassifier, type StorageDtype } from '@mini-llama/model';
+import { loadModel } from '@mini-llama/model/node';
 import { loadParsedAdapter, savedModuleKey } from '@mini-llama/peft-lora';
 import { readAdapter } from '@mini-llama/peft-lora/node';
 import type { Command } from 'commander';

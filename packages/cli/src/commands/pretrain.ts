@@ -10,7 +10,8 @@ import {
   type TokenSource,
   WindowLoader,
 } from '@mini-llama/data';
-import { readDocuments, ShardedTokenSource, writeAtomic } from '@mini-llama/data/node';
+import { readDocuments, ShardedTokenSource } from '@mini-llama/data/node';
+import { writeAtomic } from '@mini-llama/formats/node';
 import { type LlamaConfig, LlamaModel, presetConfig, resolveConfig } from '@mini-llama/model';
 import { loadModel, saveModel } from '@mini-llama/model/node';
 import type { Tokenizer } from '@mini-llama/tokenizer';

@@ -1,12 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import {
-  LLAMA2_TOKENIZER_NAME,
-  loadTokenizer,
-  type SentencePieceTokenizer,
-  saveTokenizer,
-  trainBpe,
-} from '@mini-llama/tokenizer';
+import { LLAMA2_TOKENIZER_NAME, type SentencePieceTokenizer, trainBpe } from '@mini-llama/tokenizer';
+import { loadTokenizer, saveTokenizer } from '@mini-llama/tokenizer/node';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';

@@ -5,9 +5,9 @@ import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { temporaryPathFor, writeAtomic } from '@mini-llama/formats/node';
 import { DataFormatError } from '../data-format-error.js';
 import { DEFAULT_HUB_URL, type HubDataset, type HubDatasetFile, hubFileUrl } from './hub-datasets.js';
-import { temporaryPathFor, writeAtomic } from './write-atomic.js';
 
 /** A file whose bytes are not the ones expected; the cache is left without it. */
 export class ChecksumMismatchError extends Error {

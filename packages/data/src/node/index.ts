@@ -28,4 +28,3 @@ export { DEFAULT_SHARD_TOKENS, type PrepareCorpusOptions, prepareCorpus } from '
 export { detectPretrainingFormat, type ReadDocumentsOptions, readDocuments } from './read-documents.js';
 export { ShardWriter, type ShardWriterOptions } from './shard-writer.js';
 export { type OpenTokenShardsOptions, ShardedTokenSource } from './sharded-token-source.js';
-export { writeAtomic } from './write-atomic.js';

@@ -1,7 +1,8 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ByteTokenizer, loadTokenizer, type Tokenizer } from '@mini-llama/tokenizer';
+import { ByteTokenizer, type Tokenizer } from '@mini-llama/tokenizer';
+import { loadTokenizer } from '@mini-llama/tokenizer/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixture, hasSharedData, needs, sharedData } from '../../test/shared-data.js';
 import { assignSplit, type SplitName } from '../document-split.js';

@@ -1,5 +1,6 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeAtomic } from '@mini-llama/formats/node';
 import type { Tokenizer } from '@mini-llama/tokenizer';
 import { assignSplit, type SplitName } from '../document-split.js';
 import { encodeDocument } from '../pack-documents.js';
@@ -7,7 +8,6 @@ import type { PretrainingFormat } from '../pretraining-documents.js';
 import { MANIFEST_FILE, MANIFEST_FORMAT, type ShardManifest, tokenDtypeFor } from '../shard-manifest.js';
 import { readDocuments } from './read-documents.js';
 import { ShardWriter } from './shard-writer.js';
-import { writeAtomic } from './write-atomic.js';
 
 export interface PrepareCorpusOptions {
   tokenizer: Tokenizer;

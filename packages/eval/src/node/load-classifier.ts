@@ -1,14 +1,8 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeAtomic } from '@mini-llama/data/node';
-import {
-  LlamaModel,
-  type NamedTensor,
-  parseSafetensors,
-  SequenceClassifier,
-  serializeSafetensors,
-} from '@mini-llama/model';
-import { readWeightFile } from '@mini-llama/model/node';
+import { parseSafetensors, serializeSafetensors } from '@mini-llama/formats';
+import { readWeightFile, writeAtomic } from '@mini-llama/formats/node';
+import { LlamaModel, type NamedTensor, SequenceClassifier } from '@mini-llama/model';
 import type { PromptTemplate } from '../prompt-template.js';
 
 /** The head file and label file `mini-llama finetune --task` writes beside the fine-tuned model. */

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { useBackend } from '@mini-llama/backends';
+import { parseSafetensors, stateDictFromHfTensors } from '@mini-llama/formats';
 import { TENSORFLOW_TESTABLE, WEBGPU_TESTABLE } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { generate, parseSafetensors, stateDictFromHfTensors } from '../index.js';
+import { generate } from '../index.js';
 import { loadModel } from './index.js';
 
 // The PyTorch parity checks of pytorch-parity.test.ts (which run on cpu and wasm), on the other backends: WebGPU

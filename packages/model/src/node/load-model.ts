@@ -1,11 +1,11 @@
-import { LlamaModel, type LlamaModelOptions } from '../llama-model.js';
 import {
   readWeightFile,
   type WeightFile,
   type WeightFormat,
   type WriteWeightOptions,
   writeWeightFile,
-} from './weight-files.js';
+} from '@mini-llama/formats/node';
+import { LlamaModel, type LlamaModelOptions } from '../llama-model.js';
 
 export interface LoadedModel {
   model: LlamaModel;

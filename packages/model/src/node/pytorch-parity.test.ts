@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { useBackend } from '@mini-llama/backends';
+import { parseSafetensors, stateDictFromHfTensors } from '@mini-llama/formats';
 import { crossEntropy } from '@mini-llama/layers';
 import { PARITY_BACKENDS } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { LlamaModel, parseSafetensors, stateDictFromHfTensors } from '../index.js';
+import { LlamaModel } from '../index.js';
 import { loadModel } from './index.js';
 
 // Golden values from test/fixtures/generate_fixtures.py: an independent PyTorch Llama with random weights,

@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeAtomic } from '@mini-llama/model/node';
+import { writeAtomic } from '@mini-llama/formats/node';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, AdapterFileError } from '../adapter-config-json.js';
 import {
   type LoadAdapterOptions,

@@ -2,7 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useBackend } from '@mini-llama/backends';
-import { parseSafetensors } from '@mini-llama/model';
+import { parseSafetensors } from '@mini-llama/formats';
 import { languageModelObjective, Trainer } from '@mini-llama/trainer';
 import { loadCheckpoint, resumeTraining, runTraining } from '@mini-llama/trainer/node';
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StorageDtype } from '@mini-llama/model';
+import type { StorageDtype } from '@mini-llama/formats';
+import { writeDirectoryAtomic } from '@mini-llama/formats/node';
 import {
   type Checkpoint,
   CheckpointError,
@@ -37,28 +37,8 @@ export async function saveCheckpoint(
       `${finalPath}: a checkpoint for step ${checkpoint.step} already exists; not overwriting it`,
     );
   }
-  await mkdir(runDirectory, { recursive: true });
-  const temporary = join(
-    runDirectory,
-    `.${checkpointName(checkpoint.step)}.${randomBytes(6).toString('hex')}.tmp`,
-  );
-  await mkdir(temporary);
-  try {
-    const files = serializeCheckpoint(checkpoint, { dtype });
-    await writeSynced(join(temporary, 'model.safetensors'), files['model.safetensors']);
-    await writeSynced(join(temporary, 'optimizer.safetensors'), files['optimizer.safetensors']);
-    await writeSynced(
-      join(temporary, 'trainer-state.json'),
-      new TextEncoder().encode(files['trainer-state.json']),
-    );
-    await syncDirectory(temporary);
-    await rename(temporary, finalPath);
-    await syncDirectory(runDirectory);
-  } catch (error) {
-    await rm(temporary, { recursive: true, force: true });
-    throw error;
-  }
-  return finalPath;
+  const files = serializeCheckpoint(checkpoint, { dtype });
+  return writeDirectoryAtomic(finalPath, files);
 }
 
 /** Reads a checkpoint directory; any missing, corrupt or inconsistent part is an error naming the file. */
@@ -100,25 +80,6 @@ export async function pruneCheckpoints(
   const all = await listCheckpoints(runDirectory);
   const survivors = new Set([...all.slice(Math.max(0, all.length - keepLast)).map((c) => c.path), ...keep]);
   for (const { path } of all) if (!survivors.has(path)) await rm(path, { recursive: true, force: true });
-}
-
-async function writeSynced(path: string, bytes: Uint8Array): Promise<void> {
-  const handle = await open(path, 'w');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function syncDirectory(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 async function readBytes(path: string): Promise<Uint8Array> {

@@ -7,13 +7,14 @@
  * Pure: works on bytes in memory, so it runs in browsers too. Typed arrays use the platform's byte order; the
  * file's is little-endian, as is every platform tfjs runs on.
  */
-import { type NamedTensor, type StorageDtype, WeightFileError } from '../state-dict.js';
+
 import {
   bfloat16ToFloat32,
   float16ToFloat32,
   float32ToBfloat16,
   float32ToFloat16,
 } from './half-precision.js';
+import { type NamedTensor, type StorageDtype, WeightFileError } from './state-dict.js';
 
 const BYTES_PER_ELEMENT: Record<StorageDtype, number> = { F32: 4, F16: 2, BF16: 2 };
 

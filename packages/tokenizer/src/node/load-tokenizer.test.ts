@@ -8,15 +8,15 @@ import {
   llama2Bin,
   llama2Model,
   needsLlama2Files,
-} from '../test/llama2-fixture.js';
+} from '../../test/llama2-fixture.js';
 import {
-  loadTokenizer,
   parseModelProto,
   type SentencePieceTokenizer,
   TokenizerFileError,
   tokenizerFromBytes,
   writeTokenizerJson,
-} from './index.js';
+} from '../index.js';
+import { loadTokenizer } from './index.js';
 
 // Every loader against the SentencePiece library on Llama 2's tokenizer.model: ASCII, accents, CJK, emoji and
 // other byte fallback, runs of spaces, tabs, newlines, leading and trailing spaces, the empty string, and 200

@@ -3,13 +3,13 @@
  * between HF's rotate-half RoPE and the interleaved layout of our StateDict, and the sharded-checkpoint index.
  * Tensor names are already HF's (see ../state-dict.ts), so the only weight change is that permutation.
  */
-import { type LlamaConfig, LlamaConfigError, validateConfig } from '../config.js';
-import { type NamedTensor, type StateDict, type StorageDtype, WeightFileError } from '../state-dict.js';
+import { type LlamaConfig, LlamaConfigError, validateConfig } from './config.js';
 import {
   expectedTensorShapes,
   findTensorShapeProblem,
   multipleOfFromHiddenDim,
 } from './expected-tensor-shapes.js';
+import { type NamedTensor, type StateDict, type StorageDtype, WeightFileError } from './state-dict.js';
 
 const EMBED_TOKENS = 'model.embed_tokens.weight';
 const LM_HEAD = 'lm_head.weight';

@@ -1,5 +1,3 @@
-import { swiGluHiddenDim } from '@mini-llama/layers';
-
 /** The shape of a Llama-2 decoder. Names follow llama2.c's ModelArgs; HF's names are mapped in hf-config.ts. */
 export interface LlamaConfig {
   dim: number; // width of the residual stream
@@ -63,6 +61,15 @@ export type LlamaPresetName = keyof typeof LLAMA_PRESETS;
 
 export class LlamaConfigError extends Error {
   override name = 'LlamaConfigError';
+}
+
+/** llama2.c / Meta rule: 2/3 of 4·dim (SwiGLU has three matrices instead of two), rounded up to multipleOf. */
+export function swiGluHiddenDim(dim: number, multipleOf = 256): number {
+  if (!Number.isInteger(multipleOf) || multipleOf <= 0) {
+    throw new Error(`swiGluHiddenDim: multipleOf must be a positive integer, got ${multipleOf}`);
+  }
+  const hidden = Math.trunc((2 * (4 * dim)) / 3);
+  return multipleOf * Math.ceil(hidden / multipleOf);
 }
 
 /** Fills defaults and validates; every error names the field. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type LlamaConfig, resolveConfig } from '../config.js';
-import { type StateDict, WeightFileError } from '../state-dict.js';
+import { type LlamaConfig, resolveConfig } from './config.js';
 import { expectedTensorShapes, multipleOfFromHiddenDim } from './expected-tensor-shapes.js';
 import {
   configFromHfJson,
@@ -12,6 +11,7 @@ import {
   unpermuteFromHf,
 } from './hf-llama.js';
 import { parseSafetensors, serializeSafetensors } from './safetensors.js';
+import { type StateDict, WeightFileError } from './state-dict.js';
 
 const FILE = 'model.safetensors';
 

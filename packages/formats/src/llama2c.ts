@@ -9,13 +9,13 @@
  * rms_ffn = post_attention_layernorm. Neither stores multipleOf, normEps or ropeTheta: run.c hard-codes
  * RMSNorm's 1e-5 and RoPE's 10000.
  */
-import { type LlamaConfig, LlamaConfigError, validateConfig } from '../config.js';
-import { type StateDict, WeightFileError } from '../state-dict.js';
+import { type LlamaConfig, LlamaConfigError, validateConfig } from './config.js';
 import {
   expectedTensorShapes,
   findTensorShapeProblem,
   multipleOfFromHiddenDim,
 } from './expected-tensor-shapes.js';
+import { type StateDict, WeightFileError } from './state-dict.js';
 
 export type Llama2cVersion = 0 | 1;
 

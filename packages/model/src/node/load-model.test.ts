@@ -12,10 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useBackend } from '@mini-llama/backends';
+import { readWeightFile, writeAtomic, writeWeightFile } from '@mini-llama/formats/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaModel } from '../index.js';
-import { loadModel, readWeightFile, saveModel, writeAtomic, writeWeightFile } from './index.js';
+import { loadModel, saveModel } from './index.js';
 
 const fixtures = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 let work = '';

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { temporaryDirectory } from '@mini-llama/test-utils';
 import { describe, expect, it } from 'vitest';
 import { parseNpy, serializeNpy } from './npy.js';
-import { temporaryDirectory } from './testing.js';
 
 const PYTHON = '/usr/bin/python3';
 const hasNumpy =

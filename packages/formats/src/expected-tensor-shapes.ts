@@ -2,9 +2,8 @@
  * The tensors a Llama config implies, under HF names with PyTorch [out, in] shapes: the schema that every
  * weight format is read into and written from (see ../state-dict.ts).
  */
-import { swiGluHiddenDim } from '@mini-llama/layers';
-import type { LlamaConfig } from '../config.js';
-import type { NamedTensor } from '../state-dict.js';
+import { type LlamaConfig, swiGluHiddenDim } from './config.js';
+import type { NamedTensor } from './state-dict.js';
 
 /** Name → shape of every weight, in HF's module order; `lm_head.weight` only when the head is untied. */
 export function expectedTensorShapes(config: LlamaConfig): Map<string, number[]> {

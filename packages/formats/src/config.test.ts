@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LLAMA_PRESETS, parameterCount, presetConfig, resolveConfig } from './index.js';
+import { LLAMA_PRESETS, parameterCount, presetConfig, resolveConfig, swiGluHiddenDim } from './index.js';
 
 describe('LlamaConfig', () => {
   it('presets have the tinyllamas shapes and parameter counts', () => {
@@ -35,5 +35,22 @@ describe('LlamaConfig', () => {
     expect(() => presetConfig('stories7B')).toThrow(
       /unknown preset "stories7B": expected one of stories260K/,
     );
+  });
+});
+
+describe('swiGluHiddenDim', () => {
+  it('reproduces the hidden widths of published checkpoints', () => {
+    expect(swiGluHiddenDim(288, 32)).toBe(768); // llama2.c stories15M
+    expect(swiGluHiddenDim(64, 4)).toBe(172); // llama2.c stories260K: 170.67 → 170 → rounded up to 172
+    expect(swiGluHiddenDim(4096, 256)).toBe(11008); // Llama 2 7B
+    expect(swiGluHiddenDim(4096)).toBe(11008); // multipleOf defaults to Llama 2's 256
+    expect(swiGluHiddenDim(5120, 256)).toBe(13824); // Llama 2 13B
+  });
+
+  it('rejects a multipleOf that is not a positive integer', () => {
+    expect(() => swiGluHiddenDim(64, 0)).toThrow(
+      'swiGluHiddenDim: multipleOf must be a positive integer, got 0',
+    );
+    expect(() => swiGluHiddenDim(64, 2.5)).toThrow(/got 2\.5/);
   });
 });

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { LlamaConfig } from '../config.js';
 import {
@@ -8,10 +7,11 @@ import {
   hfTensorsFromStateDict,
   parseShardIndex,
   stateDictFromHfTensors,
-} from '../formats/hf-llama.js';
-import { parseLlama2c, serializeLlama2c } from '../formats/llama2c.js';
-import { parseSafetensors, serializeSafetensors } from '../formats/safetensors.js';
+} from '../hf-llama.js';
+import { parseLlama2c, serializeLlama2c } from '../llama2c.js';
+import { parseSafetensors, serializeSafetensors } from '../safetensors.js';
 import { type NamedTensor, type StateDict, type StorageDtype, WeightFileError } from '../state-dict.js';
+import { writeAtomic } from './atomic-files.js';
 
 /** On-disk layouts: HF Llama (config.json + safetensors) and llama2.c's legacy (v0) and version-1 .bin. */
 export type WeightFormat = 'hf' | 'llama2c' | 'llama2c-v1';
@@ -145,27 +145,6 @@ export async function writeWeightFile(
 }
 
 const TORCH_DTYPE: Record<StorageDtype, string> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
-
-/** temp file in the same directory → write → fsync → rename over the target (atomic on POSIX). */
-export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temporary, 'w');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  await handle.close();
-  try {
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
 
 async function readBytes(path: string): Promise<Uint8Array> {
   try {

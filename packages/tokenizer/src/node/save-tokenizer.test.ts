@@ -2,8 +2,9 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture } from '../test/llama2-fixture.js';
-import { loadTokenizer, parseModelProto, saveTokenizer, trainBpe } from './index.js';
+import { fixture } from '../../test/llama2-fixture.js';
+import { parseModelProto, trainBpe } from '../index.js';
+import { loadTokenizer, saveTokenizer } from './index.js';
 
 describe('saveTokenizer', () => {
   const model = trainBpe(

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { type LlamaConfig, resolveConfig } from '../config.js';
-import { type StateDict, WeightFileError } from '../state-dict.js';
+import { type LlamaConfig, resolveConfig } from './config.js';
 import { expectedTensorShapes } from './expected-tensor-shapes.js';
 import { parseLlama2c, serializeLlama2c } from './llama2c.js';
+import { type StateDict, WeightFileError } from './state-dict.js';
 
 const FILE = 'stories.bin';
 

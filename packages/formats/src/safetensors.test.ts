@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type NamedTensor, WeightFileError } from '../state-dict.js';
 import { parseSafetensors, readSafetensorsHeader, serializeSafetensors } from './safetensors.js';
+import { type NamedTensor, WeightFileError } from './state-dict.js';
 
 const FILE = 'model.safetensors';
 

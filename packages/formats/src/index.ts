@@ -1,0 +1,45 @@
+export {
+  LLAMA_PRESETS,
+  type LlamaConfig,
+  LlamaConfigError,
+  type LlamaConfigInput,
+  type LlamaPresetName,
+  parameterCount,
+  presetConfig,
+  resolveConfig,
+  swiGluHiddenDim,
+  validateConfig,
+} from './config.js';
+export {
+  expectedTensorShapes,
+  findTensorShapeProblem,
+  multipleOfFromHiddenDim,
+} from './expected-tensor-shapes.js';
+export {
+  bfloat16ToFloat32,
+  float16ToFloat32,
+  float32ToBfloat16,
+  float32ToFloat16,
+} from './half-precision.js';
+export {
+  configFromHfJson,
+  hfJsonFromConfig,
+  hfTensorsFromStateDict,
+  parseShardIndex,
+  permuteForHf,
+  type ShardIndex,
+  stateDictFromHfTensors,
+  unpermuteFromHf,
+} from './hf-llama.js';
+export { type Llama2cFile, type Llama2cVersion, parseLlama2c, serializeLlama2c } from './llama2c.js';
+export { type NpyArray, parseNpy, serializeNpy } from './npy.js';
+export {
+  parseSafetensors,
+  readSafetensorsHeader,
+  type SafetensorsFile,
+  type SafetensorsHeader,
+  type SafetensorsTensorInfo,
+  type SerializeSafetensorsOptions,
+  serializeSafetensors,
+} from './safetensors.js';
+export { type NamedTensor, type StateDict, type StorageDtype, WeightFileError } from './state-dict.js';

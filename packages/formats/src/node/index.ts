@@ -1,0 +1,8 @@
+export { isTemporaryName, temporaryPathFor, writeAtomic, writeDirectoryAtomic } from './atomic-files.js';
+export {
+  readWeightFile,
+  type WeightFile,
+  type WeightFormat,
+  type WriteWeightOptions,
+  writeWeightFile,
+} from './weight-files.js';

@@ -1,0 +1,2 @@
+export { loadTokenizer } from './load-tokenizer.js';
+export { type SavedTokenizerFiles, saveTokenizer } from './save-tokenizer.js';
