@@ -1,7 +1,8 @@
 import { packageBuild } from '../../tsup.base';
 
 export default packageBuild(
-  { index: 'src/index.ts' },
+  // `./kernels`: the fused inference kernels for wasm and cpu, registered only by registerFusedKernels().
+  { index: 'src/index.ts', 'kernels/index': 'src/kernels/index.ts' },
   {
     // tfjs-core ships its gradient registrations only as ES modules with extensionless imports, which Node
     // cannot load: bundle them into our build so gradients exist wherever @mini-llama/layers is imported.

@@ -1,5 +1,6 @@
 // The training runs here, off the page's thread, so the page stays responsive while tfjs works.
 import { type BackendChoice, type BackendRequest, useBackend } from '@mini-llama/backends';
+import { registerFusedKernels } from '@mini-llama/model';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -37,9 +38,13 @@ function post(message: WorkerMessage): void {
   scope.postMessage(message);
 }
 
-/** useBackend, plus the name of the WebGPU adapter (useBackend reports it in Node only). */
+/**
+ * useBackend with the fused inference kernels (sampling on wasm decodes faster with them), plus the name of the
+ * WebGPU adapter (useBackend reports it in Node only).
+ */
 async function startBackend(request: BackendRequest): Promise<BackendChoice> {
   const choice = await useBackend(request, { wasmPaths: WASM_PATHS });
+  registerFusedKernels();
   if (choice.name === 'webgpu' && choice.adapter === undefined) {
     const adapter = await (navigator as NavigatorWithGpu).gpu?.requestAdapter();
     const info = adapter?.info;

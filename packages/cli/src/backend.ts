@@ -1,13 +1,18 @@
 import { type BackendChoice, type BackendRequest, useBackend } from '@mini-llama/backends';
+import { registerFusedKernels } from '@mini-llama/model';
 import type { CliIo } from './io.js';
 
-/** Starts the requested tfjs backend and says on stderr which one runs and why. */
+/**
+ * Starts the requested tfjs backend, with the fused inference kernels where they run (wasm, cpu), and says on
+ * stderr which one runs and why.
+ */
 export async function startBackend(
   request: BackendRequest,
   io: CliIo,
   options: { threads?: number; workload?: 'any' | 'generate' } = {},
 ): Promise<BackendChoice> {
   const choice = await useBackend(request, { wasmThreads: options.threads, workload: options.workload });
+  registerFusedKernels();
   const detail =
     choice.threads !== undefined
       ? ` on ${choice.threads} thread${choice.threads === 1 ? '' : 's'}`

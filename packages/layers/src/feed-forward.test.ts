@@ -66,24 +66,21 @@ describe.each(PARITY_BACKENDS)('FeedForward on %s', (backend) => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('builds its projections with an injected makeLinear', () => {
+  it('has biases on its three projections when asked (HF mlp_bias)', () => {
     const before = tf.memory().numTensors;
-    const built: [number, number][] = [];
-    const feedForward = new FeedForward({
-      dim: 4,
-      hiddenDim: 6,
-      makeLinear: (inFeatures, outFeatures) => {
-        built.push([inFeatures, outFeatures]);
-        return new Linear({ inFeatures, outFeatures, bias: true });
-      },
+    const feedForward = new FeedForward({ dim: 4, hiddenDim: 6, bias: true });
+    const shapes = Object.fromEntries(
+      Object.entries(feedForward.parameters()).map(([key, p]) => [key, p.shape]),
+    );
+    expect(shapes).toEqual({
+      'gate_proj.weight': [4, 6],
+      'gate_proj.bias': [6],
+      'up_proj.weight': [4, 6],
+      'up_proj.bias': [6],
+      'down_proj.weight': [6, 4],
+      'down_proj.bias': [4],
     });
-    expect(built).toEqual([
-      [4, 6],
-      [4, 6],
-      [6, 4],
-    ]);
-    expect(Object.keys(feedForward.parameters())).toContain('down_proj.bias');
-    // With zero weights the output is down's bias alone: the injected modules are the ones applied.
+    // With zero weights the output is down's bias alone: the biases are the ones applied.
     tf.tidy(() => feedForward.downProj.bias!.assign(tf.tensor1d([1, 2, 3, 4])));
     const y = tf.tidy(() => feedForward.apply(tf.ones([1, 4])));
     expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4]);

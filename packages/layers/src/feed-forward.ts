@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { canUseFusedKernel } from './fused-kernel-switch.js';
-import { FUSED_SWIGLU, fusedSwiGlu } from './fused-swiglu.js';
-import { prefixed } from './grouped-query-attention.js';
+import { runFused } from './fused-dispatch.js';
+import { FUSED } from './fused-kernel-names.js';
 import { Linear } from './linear.js';
+import { prefixed } from './prefixed.js';
 
 export interface FeedForwardConfig {
   dim: number;
   hiddenDim: number; // the gated width (@mini-llama/formats' swiGluHiddenDim gives llama2.c's rule)
-  makeLinear?: (inFeatures: number, outFeatures: number) => Linear;
+  bias?: boolean; // biases on the three projections (HF's mlp_bias); Llama has none
 }
 
 /**
@@ -17,34 +17,23 @@ export interface FeedForwardConfig {
 export class FeedForward {
   readonly dim: number;
   readonly hiddenDim: number;
-  readonly gateProj: Linear; // w1
-  readonly upProj: Linear; // w3
-  readonly downProj: Linear; // w2
+  gateProj: Linear; // w1
+  upProj: Linear; // w3
+  downProj: Linear; // w2
 
-  constructor({ dim, hiddenDim, makeLinear }: FeedForwardConfig) {
+  constructor({ dim, hiddenDim, bias = false }: FeedForwardConfig) {
     this.dim = dim;
     this.hiddenDim = hiddenDim;
-    const linear = makeLinear ?? ((inFeatures, outFeatures) => new Linear({ inFeatures, outFeatures }));
-    this.gateProj = linear(dim, this.hiddenDim);
-    this.upProj = linear(dim, this.hiddenDim);
-    this.downProj = linear(this.hiddenDim, dim);
+    this.gateProj = new Linear({ inFeatures: dim, outFeatures: hiddenDim, bias });
+    this.upProj = new Linear({ inFeatures: dim, outFeatures: hiddenDim, bias });
+    this.downProj = new Linear({ inFeatures: hiddenDim, outFeatures: dim, bias });
   }
 
   /** x: [..., dim] → [..., dim] */
   apply(x: tf.Tensor): tf.Tensor {
-    if (canUseFusedKernel(FUSED_SWIGLU)) return this.applyFused(x);
     return tf.tidy(() => {
-      const gate = this.gateProj.apply(x); // [..., hidden]
-      const silu = tf.mul(gate, tf.sigmoid(gate));
-      return this.downProj.apply(tf.mul(silu, this.upProj.apply(x))); // [..., dim]
-    });
-  }
-
-  /** The same for inference, on 2-D rows (one reshape each way instead of two per projection) and fused gating. */
-  private applyFused(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const rows = x.rank === 2 ? x : tf.reshape(x, [-1, this.dim]); // [N, dim]
-      const hidden = fusedSwiGlu(this.gateProj.apply(rows), this.upProj.apply(rows)); // [N, hidden]
+      const rows = x.rank === 2 ? x : tf.reshape(x, [-1, this.dim]); // [N, dim]: one reshape, not one per projection
+      const hidden = swiGlu(this.gateProj.apply(rows), this.upProj.apply(rows)); // [N, hidden]
       const out = this.downProj.apply(hidden); // [N, dim]
       return x.rank === 2 ? out : tf.reshape(out, x.shape); // [..., dim]
     });
@@ -61,4 +50,11 @@ export class FeedForward {
   dispose(): void {
     for (const projection of [this.gateProj, this.upProj, this.downProj]) projection.dispose();
   }
+}
+
+/** silu(gate) ⊙ up = gate · sigmoid(gate) · up: gate, up [..., hidden] → [..., hidden]. */
+export function swiGlu(gate: tf.Tensor, up: tf.Tensor): tf.Tensor {
+  return (
+    runFused(FUSED.swiGlu, { gate, up })?.[0] ?? tf.tidy(() => tf.mul(tf.mul(gate, tf.sigmoid(gate)), up))
+  );
 }

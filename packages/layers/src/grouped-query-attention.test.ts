@@ -2,7 +2,7 @@ import { useBackend } from '@mini-llama/backends';
 import { PARITY_BACKENDS } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { attendBatched, attendPerGroup } from './grouped-query-attention.js';
+import { attendBatched, attendPerGroup } from './attention.js';
 import {
   causalMask,
   GroupedQueryAttention,
@@ -11,6 +11,7 @@ import {
   paddingMask,
   RotaryEmbedding,
 } from './index.js';
+import { registerFusedKernels } from './kernels/index.js';
 import { expectClose, project, randomValues, withCompositeOps } from './test-helpers.js';
 
 const DIM = 16;
@@ -227,6 +228,26 @@ describe.each(PARITY_BACKENDS)('GroupedQueryAttention on %s', (backend) => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('takes rows [B·T, dim] with the batch size and gives what [B, T, dim] gives, as rows', () => {
+    const before = tf.memory().numTensors;
+    const attention = makeAttention(2, randomWeights(2, 125));
+    const rotary = new RotaryEmbedding({ headDim: HEAD_DIM, maxSeqLen: MAX_SEQ_LEN });
+    const x = randomValues(B * T * DIM, 36);
+    const [asSequences, asRows] = tf.tidy(() => [
+      attention.apply(tf.tensor3d(x, [B, T, DIM]), { rotary }),
+      attention.apply(tf.tensor2d(x, [B * T, DIM]), { rotary, batch: B }),
+    ]);
+    expect(asRows!.shape).toEqual([B * T, DIM]);
+    expect(Array.from(asRows!.dataSync())).toEqual(Array.from(asSequences!.dataSync()));
+    tf.tidy(() => {
+      expect(() => attention.apply(tf.zeros([B * T, DIM]), { rotary })).toThrow(/with the batch size/);
+    });
+    tf.dispose([asSequences!, asRows!]);
+    attention.dispose();
+    rotary.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('with causal: false sees the future and equals a naive unmasked attention', () => {
     const before = tf.memory().numTensors;
     const weights = randomWeights(2, 130);
@@ -436,13 +457,14 @@ describe.each(PARITY_BACKENDS)('GroupedQueryAttention on %s', (backend) => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('uses the injected makeLinear for all four projections', () => {
+  it('has biases on the four projections when asked (HF attention_bias)', () => {
     const before = tf.memory().numTensors;
     const attention = new GroupedQueryAttention({
       dim: DIM,
       nHeads: N_HEADS,
       nKvHeads: 2,
-      makeLinear: (inFeatures, outFeatures) => new Linear({ inFeatures, outFeatures, bias: true }),
+      qkvBias: true,
+      outputBias: true,
     });
     const shapes = Object.fromEntries(
       Object.entries(attention.parameters()).map(([key, p]) => [key, p.shape]),
@@ -536,6 +558,7 @@ describe.each(PARITY_BACKENDS)('attention looped per (row, key/value head) pair 
 describe.each(['cpu', 'wasm'] as const)('GroupedQueryAttention with fused kernels on %s', (backend) => {
   beforeEach(async () => {
     await useBackend(backend);
+    registerFusedKernels();
   });
 
   it.each(KV_HEAD_COUNTS)(
@@ -641,7 +664,7 @@ describe.each(['cpu', 'wasm'] as const)('GroupedQueryAttention with fused kernel
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('runs the fused kernels, and the composite ones when switched off', async () => {
+  it('runs the fused kernels, and the composite ones when they are unregistered', async () => {
     const attention = makeAttention(2, randomWeights(2, 180));
     const rotary = new RotaryEmbedding({ headDim: HEAD_DIM, maxSeqLen: MAX_SEQ_LEN });
     const kernelsOf = async () => {

@@ -3,6 +3,8 @@ import { PARITY_BACKENDS } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LayerKvCache } from './index.js';
+import { registerFusedKernels } from './kernels/index.js';
+import { withCompositeOps } from './test-helpers.js';
 
 /** [1, 2, length, 3] with entry (h, t, d) = start + 100h + 10t + d, so every value names its place. */
 function block(start: number, length: number): tf.Tensor4D {
@@ -30,8 +32,9 @@ describe.each(PARITY_BACKENDS)('LayerKvCache on %s', (backend) => {
     });
     expect(cache.length).toBe(2);
     tf.tidy(() => {
-      const [keys, values] = cache.append(block(20, 1), block(1020, 1)); // time step 2 continues the pattern
-      expect(keys).toBe(cache.keys);
+      const { keys, values, length } = cache.append(block(20, 1), block(1020, 1)); // step 2 continues the pattern
+      expect(length).toBe(3);
+      expect(keys).toBe(cache.keys); // concatenated: exactly the stored positions, no spare room
       expect(values).toBe(cache.values);
     });
     expect(cache.length).toBe(3);
@@ -83,12 +86,13 @@ describe.each(PARITY_BACKENDS)('LayerKvCache on %s', (backend) => {
   });
 });
 
-describe.each(['cpu', 'wasm'] as const)('LayerKvCache.appendInPlace on %s', (backend) => {
+describe.each(['cpu', 'wasm'] as const)('LayerKvCache with the fused in-place write on %s', (backend) => {
   beforeEach(async () => {
     await useBackend(backend);
+    registerFusedKernels();
   });
 
-  it('stores what append stores, growing its buffers past their first room', () => {
+  it('stores what concatenation stores, growing its buffers past their first room', () => {
     const before = tf.memory().numTensors;
     const inPlace = new LayerKvCache();
     const concatenated = new LayerKvCache();
@@ -96,8 +100,8 @@ describe.each(['cpu', 'wasm'] as const)('LayerKvCache.appendInPlace on %s', (bac
       const length = step === 0 ? 2 : 1; // a prompt of 2, then one position at a time
       const start = step === 0 ? 0 : 10 * (step + 1);
       tf.tidy(() => {
-        const buffers = inPlace.appendInPlace(block(start, length), block(1000 + start, length));
-        concatenated.append(block(start, length), block(1000 + start, length));
+        const buffers = inPlace.append(block(start, length), block(1000 + start, length));
+        withCompositeOps(() => concatenated.append(block(start, length), block(1000 + start, length)));
         expect(buffers.length).toBe(concatenated.length);
         expect(buffers.keys.shape[2]).toBeGreaterThanOrEqual(buffers.length);
       });
@@ -115,22 +119,22 @@ describe.each(['cpu', 'wasm'] as const)('LayerKvCache.appendInPlace on %s', (bac
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('mixes with append in either order, and its keys view follows every append', () => {
+  it('mixes with concatenation in either order, and its keys view follows every append', () => {
     const before = tf.memory().numTensors;
     const cache = new LayerKvCache();
     tf.tidy(() => {
-      cache.append(block(0, 2), block(1000, 2));
-      cache.appendInPlace(block(20, 1), block(1020, 1));
+      withCompositeOps(() => cache.append(block(0, 2), block(1000, 2)));
+      cache.append(block(20, 1), block(1020, 1));
     });
     const firstThree = block(0, 3);
     expect(Array.from(cache.keys!.dataSync())).toEqual(Array.from(firstThree.dataSync()));
     firstThree.dispose();
     tf.tidy(() => {
-      cache.appendInPlace(block(30, 1), block(1030, 1)); // the view read above is now stale and released
+      cache.append(block(30, 1), block(1030, 1)); // the view read above is now stale and released
     });
     expect(cache.keys!.shape).toEqual([1, 2, 4, 3]);
     tf.tidy(() => {
-      cache.append(block(40, 2), block(1040, 2));
+      withCompositeOps(() => cache.append(block(40, 2), block(1040, 2)));
     });
     const [keys, values] = tf.tidy(() => [block(0, 6), block(1000, 6)]);
     expect(Array.from(cache.keys!.dataSync())).toEqual(Array.from(keys!.dataSync()));

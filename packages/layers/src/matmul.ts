@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { transposedProductsAreFast } from './backend-policy.js';
 
 /** Swap the last two axes: [..., M, N] → [..., N, M]. */
 export function swapLastTwoAxes(x: tf.Tensor): tf.Tensor {
@@ -11,9 +12,9 @@ export function swapLastTwoAxes(x: tf.Tensor): tf.Tensor {
 }
 
 // tfjs's own matMul gradient calls matMul with transposeA / transposeB, which runs an order of magnitude
-// slower than the plain layout on wasm (tfjs-notes.md: 0.8–1.2 against 13–16 GFLOP/s). Materialising the
-// transpose first is cheap (O(M·N) copies against O(M·N·K) multiply-adds) and keeps every product on the
-// fast path: dA = dY · Bᵀ, dB = Aᵀ · dY.
+// slower than the plain layout on wasm (see backend-policy.ts). Materialising the transpose first is cheap
+// (O(M·N) copies against O(M·N·K) multiply-adds) and keeps every product on the fast path:
+// dA = dY · Bᵀ, dB = Aᵀ · dY.
 const matMulWithFastGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
   save([a, b]);
@@ -45,13 +46,10 @@ export function matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   // Outside a gradient computation (generation, evaluation) the custom-gradient wrapper only adds overhead, and
   // TensorFlow's C library multiplies transposed operands as fast as plain ones: there tfjs's own gradient
   // (transposeA / transposeB, no copies) is the faster one.
-  return isRecordingGradients() && !TRANSPOSED_PRODUCTS_ARE_FAST.has(tf.getBackend())
+  return isRecordingGradients() && !transposedProductsAreFast()
     ? matMulWithFastGradient(a, b)
     : tf.matMul(a, b);
 }
-
-/** Backends whose matMul kernel takes transposeA / transposeB at full speed. */
-const TRANSPOSED_PRODUCTS_ARE_FAST: ReadonlySet<string> = new Set(['tensorflow']);
 
 /**
  * Whether tfjs is recording operations for a gradient (inside tf.grad / tf.variableGrads). Reads the engine's

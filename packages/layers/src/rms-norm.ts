@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { canUseFusedKernel } from './fused-kernel-switch.js';
-import { FUSED_ADD_RMS_NORM, FUSED_RMS_NORM, fusedAddRmsNorm, fusedRmsNorm } from './fused-rms-norm.js';
+import { runFused } from './fused-dispatch.js';
+import { FUSED, type RmsNormAttrs } from './fused-kernel-names.js';
 
 export interface RmsNormConfig {
   dim: number;
@@ -27,26 +27,7 @@ export class RmsNorm {
     if (x.shape[x.rank - 1] !== this.dim) {
       throw new Error(`RmsNorm: input has shape [${x.shape}], expected last dimension ${this.dim}`);
     }
-    if (canUseFusedKernel(FUSED_RMS_NORM)) return fusedRmsNorm(x, this.weight, this.eps);
-    return tf.tidy(() => {
-      const meanSquare = tf.mean(tf.square(x), -1, true); // [..., 1]
-      return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, this.eps))), this.weight);
-    });
-  }
-
-  /**
-   * x + residual and its norm, for a pre-norm block's residual stream: x, residual: [..., dim] →
-   * [x + residual, apply(x + residual)]. One kernel for both where the fused kernels run.
-   */
-  addAndApply(x: tf.Tensor, residual: tf.Tensor): [tf.Tensor, tf.Tensor] {
-    if (x.shape[x.rank - 1] !== this.dim || !tf.util.arraysEqual(x.shape, residual.shape)) {
-      throw new Error(
-        `RmsNorm: inputs have shapes [${x.shape}] and [${residual.shape}], expected two equal [..., ${this.dim}]`,
-      );
-    }
-    if (canUseFusedKernel(FUSED_ADD_RMS_NORM)) return fusedAddRmsNorm(x, residual, this.weight, this.eps);
-    const sum = tf.add(x, residual);
-    return [sum, this.apply(sum)];
+    return rmsNorm(x, this.weight, this.eps);
   }
 
   parameters(): Record<string, tf.Variable> {
@@ -56,4 +37,16 @@ export class RmsNorm {
   dispose(): void {
     this.weight.dispose();
   }
+}
+
+/** x · rsqrt(mean(x²) + eps) · weight over the last axis: x [..., dim], weight [dim] → [..., dim]. */
+export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
+  const attrs: RmsNormAttrs = { eps };
+  return (
+    runFused(FUSED.rmsNorm, { x, weight }, attrs)?.[0] ??
+    tf.tidy(() => {
+      const meanSquare = tf.mean(tf.square(x), -1, true); // [..., 1]
+      return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight);
+    })
+  );
 }

@@ -1,6 +1,8 @@
 // Shared by this package's tests (not exported from the package).
+import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
-import { fusedKernelsEnabled, setFusedKernelsEnabled } from './fused-kernel-switch.js';
+import { FUSED } from './fused-kernel-names.js';
+import { registerFusedKernels, unregisterFusedKernels } from './kernels/index.js';
 
 /** Deterministic values in [-scale, scale) (mulberry32), so a failure reproduces. */
 export function randomValues(size: number, seed: number, scale = 1): Float32Array {
@@ -47,13 +49,18 @@ export function project(
   return out;
 }
 
-/** Runs `run` with the fused inference kernels off: the composite reference they are tested against. */
+/** Runs `run` with the fused inference kernels unregistered: the composite reference they are tested against. */
 export function withCompositeOps<T>(run: () => T): T {
-  const enabled = fusedKernelsEnabled();
-  setFusedKernelsEnabled(false);
+  const registered = tf.getKernel(FUSED.rmsNorm, tf.getBackend()) !== undefined;
+  unregisterFusedKernels();
   try {
     return run();
   } finally {
-    setFusedKernelsEnabled(enabled);
+    if (registered) registerFusedKernels();
   }
+}
+
+/** Runs a fused kernel itself (it must be registered for the current backend), whatever the dispatch says. */
+export function runKernel(kernelName: string, inputs: tf.NamedTensorMap, attrs: object = {}): tf.Tensor[] {
+  return tf.engine().runKernel(kernelName, inputs, attrs as tf.NamedAttrMap) as tf.Tensor[];
 }

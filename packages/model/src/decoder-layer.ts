@@ -3,7 +3,6 @@ import {
   FeedForward,
   GroupedQueryAttention,
   type LayerKvCache,
-  type Linear,
   prefixed,
   RmsNorm,
   type RotaryEmbedding,
@@ -13,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 export interface DecoderLayerCall {
   rotary: RotaryEmbedding;
+  batch: number; // B: the residual stream h is rows [B·T, dim]
   positions: number | tf.Tensor | RotaryTables;
   mask: tf.Tensor | null;
   cache: LayerKvCache | undefined;
@@ -25,20 +25,19 @@ export class DecoderLayer {
   readonly postAttentionLayernorm: RmsNorm;
   readonly mlp: FeedForward;
 
-  constructor(config: LlamaConfig, makeLinear?: (inFeatures: number, outFeatures: number) => Linear) {
+  constructor(config: LlamaConfig) {
     const { dim, nHeads, nKvHeads, hiddenDim, normEps } = config;
     this.inputLayernorm = new RmsNorm({ dim, eps: normEps });
-    this.selfAttn = new GroupedQueryAttention({ dim, nHeads, nKvHeads, makeLinear });
+    this.selfAttn = new GroupedQueryAttention({ dim, nHeads, nKvHeads });
     this.postAttentionLayernorm = new RmsNorm({ dim, eps: normEps });
-    this.mlp = new FeedForward({ dim, hiddenDim, makeLinear });
+    this.mlp = new FeedForward({ dim, hiddenDim });
   }
 
-  /** h: [B, T, dim] → [B, T, dim] */
-  apply(h: tf.Tensor, { rotary, positions, mask, cache }: DecoderLayerCall): tf.Tensor {
+  /** h: rows [B·T, dim] of B sequences → [B·T, dim] */
+  apply(h: tf.Tensor, call: DecoderLayerCall): tf.Tensor {
     return tf.tidy(() => {
-      const attended = this.selfAttn.apply(this.inputLayernorm.apply(h), { rotary, positions, mask, cache });
-      const [afterAttention, normed] = this.postAttentionLayernorm.addAndApply(h, attended); // h + attended, and its norm
-      return tf.add(afterAttention, this.mlp.apply(normed));
+      const x = tf.add(h, this.selfAttn.apply(this.inputLayernorm.apply(h), call));
+      return tf.add(x, this.mlp.apply(this.postAttentionLayernorm.apply(x)));
     });
   }
 

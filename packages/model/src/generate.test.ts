@@ -1,7 +1,7 @@
 import { useBackend } from '@mini-llama/backends';
-import { setFusedKernelsEnabled } from '@mini-llama/layers';
+import { registerFusedKernels, unregisterFusedKernels } from '@mini-llama/layers/kernels';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { argmax, generate, generateStream, type LlamaConfigInput, LlamaModel } from './index.js';
 
 const tiny: LlamaConfigInput = {
@@ -132,6 +132,7 @@ describe('generate', () => {
 });
 
 describe.each(['cpu', 'wasm'] as const)('generate with the fused inference kernels on %s', (backend) => {
+  afterAll(() => unregisterFusedKernels());
   /** A model whose greedy continuation varies (llama2.c's init at std 0.02 makes nearly flat logits). */
   function varied(config: LlamaConfigInput, seed: number): LlamaModel {
     const model = new LlamaModel(config, { seed });
@@ -152,14 +153,11 @@ describe.each(['cpu', 'wasm'] as const)('generate with the fused inference kerne
     const model = varied(config, 21);
     const before = tf.memory().numTensors;
     const options = { maxNewTokens: 40, temperature: 0 }; // the cache's buffers grow twice on the way
+    registerFusedKernels();
     const fused = await generate(model, [[1, 7, 3]], options);
-    setFusedKernelsEnabled(false);
-    try {
-      const composite = await generate(model, [[1, 7, 3]], options);
-      expect(fused.tokens).toEqual(composite.tokens);
-    } finally {
-      setFusedKernelsEnabled(true);
-    }
+    unregisterFusedKernels();
+    const composite = await generate(model, [[1, 7, 3]], options);
+    expect(fused.tokens).toEqual(composite.tokens);
     expect(new Set(fused.tokens[0]).size).toBeGreaterThan(3); // a continuation worth comparing
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
@@ -173,18 +171,16 @@ describe.each(['cpu', 'wasm'] as const)('generate with the fused inference kerne
       [1, 8, 3, 3, 7],
     ];
     const options = { maxNewTokens: 8, temperature: 0 };
+    registerFusedKernels();
     const fused = await generate(model, prompts, options);
-    setFusedKernelsEnabled(false);
-    try {
-      expect(fused.tokens).toEqual((await generate(model, prompts, options)).tokens);
-    } finally {
-      setFusedKernelsEnabled(true);
-    }
+    unregisterFusedKernels();
+    expect(fused.tokens).toEqual((await generate(model, prompts, options)).tokens);
     model.dispose();
   });
 
   it('keeps the number of tensors constant from one decoded token to the next', async () => {
     await useBackend(backend);
+    registerFusedKernels();
     const model = varied({ ...tiny, maxSeqLen: 64 }, 23);
     const counts: number[] = [];
     for await (const _ of generateStream(model, [[1]], { maxNewTokens: 40, temperature: 0 })) {

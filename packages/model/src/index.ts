@@ -15,6 +15,8 @@ export {
   validateConfig,
   WeightFileError,
 } from '@mini-llama/formats';
+// The fused inference kernels for wasm and cpu (see @mini-llama/layers/kernels): call once to decode faster.
+export { registerFusedKernels, unregisterFusedKernels } from '@mini-llama/layers/kernels';
 export { DecoderLayer, type DecoderLayerCall } from './decoder-layer.js';
 export {
   type FinishReason,

@@ -21,8 +21,6 @@ export interface LlamaModelOptions {
   /** Seed for llama2.c's initialisation; `init: 'none'` leaves zeros (weights are about to be loaded). */
   seed?: number;
   init?: 'llama2c' | 'none';
-  /** Builds every Linear projection of the blocks; replace to inject adapters or fused kernels. */
-  makeLinear?: (inFeatures: number, outFeatures: number) => Linear;
 }
 
 export interface ForwardOptions {
@@ -55,12 +53,12 @@ export class LlamaModel {
 
   constructor(
     config: LlamaConfig | LlamaConfigInput,
-    { seed = 0, init = 'llama2c', makeLinear }: LlamaModelOptions = {},
+    { seed = 0, init = 'llama2c' }: LlamaModelOptions = {},
   ) {
     this.config = resolveConfig(config);
     const { dim, nLayers, nHeads, vocabSize, normEps, maxSeqLen, ropeTheta, tieEmbeddings } = this.config;
     this.embedTokens = new Embedding({ numEmbeddings: vocabSize, embeddingDim: dim });
-    this.layers = Array.from({ length: nLayers }, () => new DecoderLayer(this.config, makeLinear));
+    this.layers = Array.from({ length: nLayers }, () => new DecoderLayer(this.config));
     this.norm = new RmsNorm({ dim, eps: normEps });
     this.lmHead = tieEmbeddings ? null : new Linear({ inFeatures: dim, outFeatures: vocabSize });
     this.rotary = new RotaryEmbedding({ headDim: dim / nHeads, maxSeqLen, theta: ropeTheta });
@@ -112,11 +110,13 @@ export class LlamaModel {
     return tf.tidy(() => {
       const { positions, mask } = this.positionsAndMask(B, T, start, attentionMask);
       const rope = this.rotary.tables(positions, B, T); // once for the q and k of every layer
-      let h = this.embedTokens.apply(tokens); // [B, T, dim]
+      // The residual stream is rows [B·T, dim] through the stack: one reshape here, none in the layers.
+      let h = tf.reshape(this.embedTokens.apply(tokens), [B * T, this.config.dim]); // [B·T, dim]
       this.layers.forEach((layer, i) => {
-        h = layer.apply(h, { rotary: this.rotary, positions: rope, mask, cache: cache?.layers[i] });
+        const call = { rotary: this.rotary, batch: B, positions: rope, mask, cache: cache?.layers[i] };
+        h = layer.apply(h, call);
       });
-      return this.norm.apply(h) as tf.Tensor3D;
+      return tf.reshape(this.norm.apply(h), [B, T, this.config.dim]) as tf.Tensor3D;
     });
   }
 

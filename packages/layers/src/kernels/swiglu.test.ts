@@ -1,13 +1,16 @@
 import { useBackend } from '@mini-llama/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fusedSwiGlu } from './fused-swiglu.js';
-import { FeedForward } from './index.js';
-import { expectClose, randomValues, withCompositeOps } from './test-helpers.js';
+import { FeedForward, FUSED } from '../index.js';
+import { expectClose, randomValues, runKernel, withCompositeOps } from '../test-helpers.js';
+import { registerFusedKernels } from './index.js';
+
+const fusedSwiGlu = (gate: tf.Tensor, up: tf.Tensor) => runKernel(FUSED.swiGlu, { gate, up })[0]!;
 
 describe.each(['cpu', 'wasm'] as const)('fused SwiGLU on %s', (backend) => {
   beforeEach(async () => {
     await useBackend(backend);
+    registerFusedKernels();
   });
 
   it('equals gate · sigmoid(gate) · up, large and negative gates included', () => {

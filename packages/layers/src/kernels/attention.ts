@@ -1,22 +1,14 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { registerFloat32Kernel } from './float32-kernel.js';
-
-/** Name of the fused attention kernel (wasm and cpu). */
-export const FUSED_ATTENTION = 'MiniLlamaAttention';
-
-interface AttentionAttrs {
-  groupSize: number; // query heads per key/value head
-  keyLength: number; // positions of k and v to attend to (they may hold more: a KV cache's spare room)
-}
+import { type AttentionAttrs, FUSED } from '../fused-kernel-names.js';
+import type { Float32Kernel } from './float32-kernel.js';
 
 let scores = new Float64Array(0); // scratch for one query row's scores, grown as needed
 
 // softmax(q·kᵀ + mask)·v for every head, with the heads merged into rows, in one kernel instead of ~8 (the
 // two products, the transpose of k, the mask's add and tile, the softmax, the merge's reshapes and transpose):
-// see fused-kernel-switch.ts for why. Query head h reads key/value head ⌊h / G⌋ where it is stored, so K and V
-// are never repeated. `attendBatched` and GroupedQueryAttention.apply's merge are the reference.
-registerFloat32Kernel<AttentionAttrs>({
-  kernelName: FUSED_ATTENTION,
+// see ../fused-dispatch.ts for why. Query head h reads key/value head ⌊h / G⌋ where it is stored, so K and V
+// are never repeated. `attend`'s batched composite (../attention.ts) is the reference.
+export const attentionKernel: Float32Kernel<AttentionAttrs> = {
+  kernelName: FUSED.attention,
   inputNames: ['q', 'k', 'v', 'mask'],
   outputShapes: ([qShape, kShape, vShape, maskShape], { groupSize, keyLength }) => {
     const [B, nKv, rows, headDim] = qShape as [number, number, number, number];
@@ -29,7 +21,7 @@ registerFloat32Kernel<AttentionAttrs>({
       [kShape!, vShape!].some((shape) => shape.length !== 4 || shape.some((size, i) => size !== kvShape[i]))
     ) {
       throw new Error(
-        `${FUSED_ATTENTION}: q [${qShape}] (groups of ${groupSize}), k [${kShape}], v [${vShape}] (${keyLength} positions) do not match`,
+        `${FUSED.attention}: q [${qShape}] (groups of ${groupSize}), k [${kShape}], v [${vShape}] (${keyLength} positions) do not match`,
       );
     }
     if (
@@ -41,7 +33,7 @@ registerFloat32Kernel<AttentionAttrs>({
         maskShape[3] !== keyLength)
     ) {
       throw new Error(
-        `${FUSED_ATTENTION}: mask [${maskShape}] does not broadcast to [${B}, 1, ${T}, ${keyLength}]`,
+        `${FUSED.attention}: mask [${maskShape}] does not broadcast to [${B}, 1, ${T}, ${keyLength}]`,
       );
     }
     return [[B * T, nKv * groupSize * headDim]];
@@ -83,7 +75,7 @@ registerFloat32Kernel<AttentionAttrs>({
       }
     }
   },
-});
+};
 
 // The two products below work on eight dimensions at a time held in locals: with head dims of 8 (stories260K)
 // a plain loop over d spends more on the loop than on the arithmetic (measured ~3x slower in V8). Buffers are
@@ -169,24 +161,4 @@ function weightedSum(
     for (let j = 0, i = start + d; j < length; j++, i += headDim) sum += weights[j]! * values[i]!;
     out[to + d] = sum * scale;
   }
-}
-
-/**
- * q: [B, nKv, G·T, hd] (scaled, G query heads per KV head), k and v: [B, nKv, ≥ keyLength, hd] of which the
- * first keyLength positions are attended to, mask: additive [B|1, 1, T|1, keyLength] or null → the heads
- * merged, [B·T, nKv·G·hd]. No gradient.
- */
-export function fusedAttention(
-  q: tf.Tensor,
-  k: tf.Tensor,
-  v: tf.Tensor,
-  mask: tf.Tensor | null,
-  { groupSize, keyLength = k.shape[2] as number }: { groupSize: number; keyLength?: number },
-): tf.Tensor {
-  const inputs: tf.NamedTensorMap = mask ? { q, k, v, mask } : { q, k, v };
-  const attrs: AttentionAttrs = { groupSize, keyLength };
-  const [merged] = tf
-    .engine()
-    .runKernel(FUSED_ATTENTION, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-  return merged!;
 }

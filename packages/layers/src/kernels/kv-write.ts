@@ -1,20 +1,13 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { registerFloat32Kernel } from './float32-kernel.js';
-
-/** Name of the kernel that writes new keys and values into a KV cache's buffers in place (wasm and cpu). */
-export const FUSED_KV_WRITE = 'MiniLlamaKvWrite';
-
-interface KvWriteAttrs {
-  offset: number; // the position the first new one is written to
-}
+import { FUSED, type KvWriteAttrs } from '../fused-kernel-names.js';
+import type { Float32Kernel } from './float32-kernel.js';
 
 // Appending to a KV cache with tf.concat copies everything stored, twice per layer and token (two kernels,
 // O(length) each). Written in place into buffers with spare room, an append is one kernel that copies only
 // the new positions. It is the one kernel here that writes to its inputs: it may only be given buffers that
 // nothing else reads (LayerKvCache's own), and it writes only from `offset` on, so a view of the positions
-// before it (a cpu slice may share memory) keeps its values. LayerKvCache.append's concat is the reference.
-registerFloat32Kernel<KvWriteAttrs>({
-  kernelName: FUSED_KV_WRITE,
+// before it (a cpu slice may share memory) keeps its values. `appendToCache`'s concatenation (../kv-cache.ts) is the reference.
+export const kvWriteKernel: Float32Kernel<KvWriteAttrs> = {
+  kernelName: FUSED.kvWrite,
   inputNames: ['keyBuffer', 'valueBuffer', 'keys', 'values'],
   outputShapes: ([bufferShape, valueBufferShape, keysShape, valuesShape], { offset }) => {
     const [B, nKv, room, headDim] = bufferShape as [number, number, number, number];
@@ -27,7 +20,7 @@ registerFloat32Kernel<KvWriteAttrs>({
     const T = keysShape?.[2] ?? 0;
     if (!fits(valueBufferShape, room) || !fits(keysShape, T) || !fits(valuesShape, T) || offset + T > room) {
       throw new Error(
-        `${FUSED_KV_WRITE}: keys [${keysShape}] and values [${valuesShape}] at ${offset} do not fit buffers [${bufferShape}], [${valueBufferShape}]`,
+        `${FUSED.kvWrite}: keys [${keysShape}] and values [${valuesShape}] at ${offset} do not fit buffers [${bufferShape}], [${valueBufferShape}]`,
       );
     }
     return []; // the buffers are the result
@@ -42,23 +35,4 @@ registerFloat32Kernel<KvWriteAttrs>({
       valueBuffer!.values.set(values!.values.subarray(from, from + T * headDim), to);
     }
   },
-});
-
-/**
- * Writes keys and values [B, nKv, T, hd] into keyBuffer and valueBuffer [B, nKv, room, hd] at positions
- * offset … offset + T − 1, in place. No gradient.
- */
-export function fusedKvWrite(
-  keyBuffer: tf.Tensor,
-  valueBuffer: tf.Tensor,
-  keys: tf.Tensor,
-  values: tf.Tensor,
-  offset: number,
-): void {
-  const attrs: KvWriteAttrs = { offset };
-  tf.engine().runKernel(
-    FUSED_KV_WRITE,
-    { keyBuffer, valueBuffer, keys, values },
-    attrs as unknown as tf.NamedAttrMap,
-  );
-}
+};

@@ -1,24 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { registerFloat32Kernel } from './float32-kernel.js';
-import type { RotaryTables } from './rotary-embedding.js';
-
-/** Name of the kernel that rotates q and k and lays q, k, v out by head (wasm and cpu). */
-export const FUSED_ROTARY_HEADS = 'MiniLlamaRotaryHeads';
-
-interface RotaryHeadsAttrs {
-  batch: number;
-  nHeads: number;
-  nKvHeads: number;
-  queryScale: number;
-}
+import { FUSED, type HeadLayout } from '../fused-kernel-names.js';
+import type { Float32Kernel } from './float32-kernel.js';
 
 // From the projections to the layout attention reads, in one kernel instead of ~22 (three reshapes, RoPE on q
 // and k at seven ops each, three transposes, the query scaling, the group reshape): see
-// fused-kernel-switch.ts for why. GroupedQueryAttention.apply's composite is the reference; the rotation is
+// ../fused-dispatch.ts for why. `rotaryHeads`' composite (../rotary-heads.ts) is the reference; the rotation is
 // the same float32 arithmetic (x·cos + (x·P)·sin, RoFormer eq. 34, P the signed pair swap), so it matches
 // that composite bit for bit.
-registerFloat32Kernel<RotaryHeadsAttrs>({
-  kernelName: FUSED_ROTARY_HEADS,
+export const rotaryHeadsKernel: Float32Kernel<HeadLayout> = {
+  kernelName: FUSED.rotaryHeads,
   inputNames: ['q', 'k', 'v', 'cos', 'sin'],
   outputShapes: ([qShape, kShape, vShape, cosShape], { batch: B, nHeads, nKvHeads }) => {
     const [tablesBatch, T, , headDim] = cosShape as [number, number, number, number];
@@ -30,7 +20,7 @@ registerFloat32Kernel<RotaryHeadsAttrs>({
       size(vShape) !== B * T * nKvHeads * headDim
     ) {
       throw new Error(
-        `${FUSED_ROTARY_HEADS}: q [${qShape}], k [${kShape}], v [${vShape}] do not hold B=${B}, T=${T} rows of ${nHeads}, ${nKvHeads}, ${nKvHeads} heads of ${headDim} (tables [${cosShape}])`,
+        `${FUSED.rotaryHeads}: q [${qShape}], k [${kShape}], v [${vShape}] do not hold B=${B}, T=${T} rows of ${nHeads}, ${nKvHeads}, ${nKvHeads} heads of ${headDim} (tables [${cosShape}])`,
       );
     }
     const groupSize = nHeads / nKvHeads;
@@ -70,7 +60,7 @@ registerFloat32Kernel<RotaryHeadsAttrs>({
       }
     }
   },
-});
+};
 
 /** One head: out[2i] = x[2i]·cos − x[2i+1]·sin, out[2i+1] = x[2i+1]·cos + x[2i]·sin, times scale (float32). */
 function rotate(
@@ -93,21 +83,4 @@ function rotate(
     out[to + d] = scale === 1 ? first : f32(first * scale);
     out[to + d + 1] = scale === 1 ? second : f32(second * scale);
   }
-}
-
-/**
- * The projections q [B·T, nHeads·hd], k and v [B·T, nKvHeads·hd] (any shape holding those rows) → q rotated
- * and scaled [B, nKvHeads, G·T, hd] (G = nHeads / nKvHeads query heads per KV head), k rotated and v
- * [B, nKvHeads, T, hd]; tables: the cos and sin rows [B|1, T, 1, hd] of the tokens. No gradient.
- */
-export function fusedRotaryHeads(
-  q: tf.Tensor,
-  k: tf.Tensor,
-  v: tf.Tensor,
-  { cos, sin }: RotaryTables,
-  attrs: RotaryHeadsAttrs,
-): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  const inputs = { q, k, v, cos, sin };
-  const outputs = tf.engine().runKernel(FUSED_ROTARY_HEADS, inputs, attrs as unknown as tf.NamedAttrMap);
-  return outputs as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
 }

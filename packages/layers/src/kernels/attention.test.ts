@@ -1,10 +1,22 @@
 import { useBackend } from '@mini-llama/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fusedAttention } from './fused-attention.js';
-import { attendBatched } from './grouped-query-attention.js';
-import { causalMask, MASKED_SCORE } from './index.js';
-import { expectClose, randomValues } from './test-helpers.js';
+import { attendBatched } from '../attention.js';
+import { causalMask, FUSED, MASKED_SCORE } from '../index.js';
+import { expectClose, randomValues, runKernel } from '../test-helpers.js';
+import { registerFusedKernels } from './index.js';
+
+/** The attention kernel itself: q, k, v [B, nKv, ·, hd], mask or null → merged heads [B·T, nHeads·hd]. */
+function fusedAttention(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  mask: tf.Tensor | null,
+  { groupSize, keyLength = k.shape[2] as number }: { groupSize: number; keyLength?: number },
+): tf.Tensor {
+  const inputs: tf.NamedTensorMap = mask ? { q, k, v, mask } : { q, k, v };
+  return runKernel(FUSED.attention, inputs, { groupSize, keyLength })[0]!;
+}
 
 const B = 2;
 const N_HEADS = 4;
@@ -73,6 +85,7 @@ const CASES: Case[] = [
 describe.each(['cpu', 'wasm'] as const)('fused attention on %s', (backend) => {
   beforeEach(async () => {
     await useBackend(backend);
+    registerFusedKernels();
   });
 
   it.each(CASES)('equals the batched composite with merged heads, $label', (testCase) => {

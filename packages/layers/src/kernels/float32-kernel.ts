@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-// A few inference ops (the fused-*.ts files) are written as plain loops over float32 arrays and registered
-// as tfjs kernels for the backends whose tensors live in memory JavaScript can read without a copy: wasm
-// (the module's heap) and cpu (typed arrays). The backends' internals are duck-typed here: this package
-// depends on tfjs-core only.
+// The fused inference kernels (this folder) are plain loops over float32 arrays, registered as tfjs kernels
+// for the backends whose tensors live in memory JavaScript can read without a copy: wasm (the module's heap)
+// and cpu (typed arrays). The backends' internals are duck-typed here: this package depends on tfjs-core only.
 
 /** What a float32 kernel uses of tfjs-backend-wasm's BackendWasm. */
 interface WasmMemory {
@@ -36,16 +35,19 @@ export interface Float32Kernel<Attrs> {
   compute(inputs: (Float32Input | undefined)[], outputs: Float32Array[], attrs: Attrs): void;
 }
 
-/** The backends a float32 kernel is registered for. */
-const FLOAT32_KERNEL_BACKENDS = ['wasm', 'cpu'] as const;
+/** The backends a float32 kernel can run on: they keep tensors in memory JavaScript reads in place. */
+export type Float32Backend = 'wasm' | 'cpu';
 
 /**
- * Registers `kernel` for wasm and cpu (once, even if this module is loaded twice, as ESM and CJS). Call it
- * with `tf.engine().runKernel(kernel.kernelName, inputs, attrs)`, which returns an array of tensors, one per output
- * shape (for a single output too).
+ * Registers `kernel` for each backend (once: a second registration, say from a second copy of this module, is
+ * skipped). It then runs through `tf.engine().runKernel(kernel.kernelName, inputs, attrs)`, which returns an
+ * array of tensors, one per output shape (for a single output too).
  */
-export function registerFloat32Kernel<Attrs>(kernel: Float32Kernel<Attrs>): void {
-  for (const backendName of FLOAT32_KERNEL_BACKENDS) {
+export function registerFloat32Kernel<Attrs>(
+  kernel: Float32Kernel<Attrs>,
+  backends: readonly Float32Backend[],
+): void {
+  for (const backendName of backends) {
     if (tf.getKernel(kernel.kernelName, backendName)) continue;
     const kernelFunc = ({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]) => {
       const infos = kernel.inputNames.map((name) => inputs[name] as tf.TensorInfo | undefined);

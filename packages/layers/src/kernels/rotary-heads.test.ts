@@ -1,9 +1,20 @@
 import { useBackend } from '@mini-llama/backends';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fusedRotaryHeads } from './fused-rotary-heads.js';
-import { RotaryEmbedding, type RotaryTables } from './index.js';
-import { randomValues } from './test-helpers.js';
+import { FUSED, type HeadLayout, RotaryEmbedding, type RotaryTables } from '../index.js';
+import { randomValues, runKernel } from '../test-helpers.js';
+import { registerFusedKernels } from './index.js';
+
+/** The rotary-heads kernel itself: projections and tables → q (scaled, grouped), k, v by head. */
+function fusedRotaryHeads(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  tables: RotaryTables,
+  layout: HeadLayout,
+) {
+  return runKernel(FUSED.rotaryHeads, { q, k, v, cos: tables.cos, sin: tables.sin }, layout);
+}
 
 const B = 2;
 const T = 3;
@@ -35,6 +46,7 @@ function compositeHeads(
 describe.each(['cpu', 'wasm'] as const)('fused rotary heads on %s', (backend) => {
   beforeEach(async () => {
     await useBackend(backend);
+    registerFusedKernels();
   });
 
   it.each([
