@@ -2,7 +2,7 @@ import { useBackend } from '@mini-llama/backends';
 import { PARITY_BACKENDS } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FeedForward, Linear } from './index.js';
+import { FeedForward } from './index.js';
 import { expectClose, project, randomValues } from './test-helpers.js';
 
 /** llama2.c's FFN: w2(silu(w1(x)) ⊙ w3(x)), silu(z) = z / (1 + e^−z). */

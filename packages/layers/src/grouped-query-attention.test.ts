@@ -7,7 +7,6 @@ import {
   causalMask,
   GroupedQueryAttention,
   LayerKvCache,
-  Linear,
   paddingMask,
   RotaryEmbedding,
 } from './index.js';
