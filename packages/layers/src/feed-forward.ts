@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { runFused } from './fused-dispatch.js';
 import { FUSED } from './fused-kernel-names.js';
-import { Linear } from './linear.js';
+import { Linear, type LinearLike } from './linear.js';
 import { prefixed } from './prefixed.js';
 
 export interface FeedForwardConfig {
@@ -17,9 +17,9 @@ export interface FeedForwardConfig {
 export class FeedForward {
   readonly dim: number;
   readonly hiddenDim: number;
-  gateProj: Linear; // w1
-  upProj: Linear; // w3
-  downProj: Linear; // w2
+  gateProj: LinearLike; // w1
+  upProj: LinearLike; // w3
+  downProj: LinearLike; // w2
 
   constructor({ dim, hiddenDim, bias = false }: FeedForwardConfig) {
     this.dim = dim;

@@ -3,13 +3,7 @@ import { PARITY_BACKENDS } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { attendBatched, attendPerGroup } from './attention.js';
-import {
-  causalMask,
-  GroupedQueryAttention,
-  LayerKvCache,
-  paddingMask,
-  RotaryEmbedding,
-} from './index.js';
+import { causalMask, GroupedQueryAttention, LayerKvCache, paddingMask, RotaryEmbedding } from './index.js';
 import { registerFusedKernels } from './kernels/index.js';
 import { expectClose, project, randomValues, withCompositeOps } from './test-helpers.js';
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { attend } from './attention.js';
 import { causalMask } from './causal-mask.js';
 import type { LayerKvCache } from './kv-cache.js';
-import { Linear } from './linear.js';
+import { Linear, type LinearLike } from './linear.js';
 import { prefixed } from './prefixed.js';
 import { isRotaryTables, type RotaryEmbedding, type RotaryTables } from './rotary-embedding.js';
 import { rotaryHeads } from './rotary-heads.js';
@@ -49,10 +49,10 @@ export class GroupedQueryAttention {
   readonly nKvHeads: number;
   readonly headDim: number;
   readonly causal: boolean;
-  qProj: Linear;
-  kProj: Linear;
-  vProj: Linear;
-  oProj: Linear;
+  qProj: LinearLike;
+  kProj: LinearLike;
+  vProj: LinearLike;
+  oProj: LinearLike;
 
   constructor({
     dim,

@@ -24,7 +24,7 @@ export {
   type GroupedQueryAttentionConfig,
 } from './grouped-query-attention.js';
 export { type KvBuffers, LayerKvCache } from './kv-cache.js';
-export { Linear, type LinearConfig } from './linear.js';
+export { Linear, type LinearConfig, type LinearLike } from './linear.js';
 export { type LinearCrossEntropyOptions, linearCrossEntropy } from './linear-cross-entropy.js';
 export { isRecordingGradients, matMul, swapLastTwoAxes } from './matmul.js';
 export { prefixed } from './prefixed.js';

@@ -8,11 +8,27 @@ export interface LinearConfig {
 }
 
 /**
+ * What a model's projections are: a Linear, or a module standing in for one (a LoRA layer around a Linear,
+ * a trainable copy of a head) that a model puts in its place with `replaceModule`. `weight` is the matrix
+ * the module computes with ([in, out]), for the code that reads it directly (the fused output head).
+ */
+export interface LinearLike {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly weight: tf.Variable; // [in, out]
+  readonly bias: tf.Variable | undefined; // [out]
+  /** x: [..., in] → [..., out] */
+  apply(x: tf.Tensor): tf.Tensor;
+  parameters(): Record<string, tf.Variable>;
+  dispose(): void;
+}
+
+/**
  * y = x · W (+ b). The weight is stored as [inFeatures, outFeatures] so the forward product runs on tfjs's
  * fast matMul layout; PyTorch and HF files store [out, in], and the weight-format code transposes on load and
  * save (that is the only place the two layouts meet).
  */
-export class Linear {
+export class Linear implements LinearLike {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly weight: tf.Variable; // [in, out]

@@ -5,6 +5,7 @@ import {
   Embedding,
   Linear,
   type LinearCrossEntropyOptions,
+  type LinearLike,
   linearCrossEntropy,
   MASKED_SCORE,
   matMul,
@@ -15,6 +16,13 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import { DecoderLayer } from './decoder-layer.js';
 import { KvCache } from './kv-cache.js';
+import {
+  layerModulePaths,
+  layerModuleSlot,
+  type ModuleSlot,
+  replaceInSlot,
+  unknownModule,
+} from './module-tree.js';
 import { Random } from './random.js';
 
 export interface LlamaModelOptions {
@@ -48,7 +56,7 @@ export class LlamaModel {
   readonly layers: DecoderLayer[];
   readonly norm: RmsNorm;
   /** The output head, or null when it is tied to the token embedding. */
-  readonly lmHead: Linear | null;
+  lmHead: LinearLike | null;
   readonly rotary: RotaryEmbedding;
 
   constructor(
@@ -169,6 +177,34 @@ export class LlamaModel {
   /** An empty cache for incremental decoding with this model. */
   createCache(): KvCache {
     return new KvCache(this.layers.length);
+  }
+
+  /** The HF paths of the modules `replaceModule` can replace: every layer's projections, then `lm_head`. */
+  modulePaths(): string[] {
+    const paths = this.layers.flatMap((_, i) => layerModulePaths(i));
+    return this.lmHead ? [...paths, 'lm_head'] : paths;
+  }
+
+  /** The module at an HF path (`model.layers.0.self_attn.q_proj`, `lm_head`). */
+  module(path: string): LinearLike {
+    return this.slot(path).get();
+  }
+
+  /**
+   * Puts `module` at an HF path in place of the module there, which it returns (the same shape is required).
+   * Adapters enter the model this way (peft-lora's LoraLinear wraps the module it replaces and calls it).
+   */
+  replaceModule(path: string, module: LinearLike): LinearLike {
+    return replaceInSlot(this.slot(path), module, path);
+  }
+
+  private slot(path: string): ModuleSlot {
+    if (path === 'lm_head' && this.lmHead) {
+      return { get: () => this.lmHead!, set: (module) => (this.lmHead = module) };
+    }
+    const slot = layerModuleSlot(this.layers, path);
+    if (!slot) throw unknownModule(path, `${layerModulePaths(0)[0]}${this.lmHead ? ' or lm_head' : ''}`);
+    return slot;
   }
 
   /** Every parameter by its HF name. Linear weights are [in, out] here, [out, in] in files. */

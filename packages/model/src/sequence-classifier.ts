@@ -1,7 +1,8 @@
 import type { LlamaConfig, NamedTensor, StateDict } from '@mini-llama/formats';
-import { Linear, matMul } from '@mini-llama/layers';
+import { Linear, type LinearLike, matMul } from '@mini-llama/layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { type LlamaModel, type LlamaModelOptions, transpose2d } from './llama-model.js';
+import { replaceInSlot } from './module-tree.js';
 import { Random } from './random.js';
 
 const SCORE = 'score.weight';
@@ -13,7 +14,7 @@ const SCORE = 'score.weight';
  */
 export class SequenceClassifier {
   readonly backbone: LlamaModel;
-  readonly score: Linear; // weight [dim, numLabels]
+  score: LinearLike; // weight [dim, numLabels]
   readonly numLabels: number;
 
   constructor(backbone: LlamaModel, numLabels: number, { seed = 0 }: Pick<LlamaModelOptions, 'seed'> = {}) {
@@ -51,6 +52,22 @@ export class SequenceClassifier {
       const pooled = matMul(tf.tensor2d(selection, [B, B * T]), tf.reshape(hidden, [B * T, dim])); // [B, dim]
       return this.score.apply(pooled) as tf.Tensor2D; // [B, numLabels]
     });
+  }
+
+  /** The HF paths of the modules `replaceModule` can replace: the backbone's, then `score`. */
+  modulePaths(): string[] {
+    return [...this.backbone.modulePaths().filter((path) => path !== 'lm_head'), 'score'];
+  }
+
+  /** The module at an HF path: `score`, or one of the backbone's (`model.layers.0.self_attn.q_proj`). */
+  module(path: string): LinearLike {
+    return path === 'score' ? this.score : this.backbone.module(path);
+  }
+
+  /** Puts `module` at an HF path (see LlamaModel.replaceModule); returns the module it replaced. */
+  replaceModule(path: string, module: LinearLike): LinearLike {
+    if (path !== 'score') return this.backbone.replaceModule(path, module);
+    return replaceInSlot({ get: () => this.score, set: (m) => (this.score = m) }, module, path);
   }
 
   /** Backbone parameters by HF name, plus `score.weight`. */

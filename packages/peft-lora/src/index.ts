@@ -17,6 +17,7 @@ export {
   type SerializeAdapterOptions,
   serializeAdapter,
 } from './adapter-files.js';
+export { AdapterModules, type AdapterPlan } from './adapter-modules.js';
 export {
   ALL_LINEAR,
   LINEAR_MODULE_NAMES,
@@ -32,7 +33,7 @@ export {
 } from './lora-config.js';
 export { type AdapterState, type LoraAdapterOptions, LoraLinear, type LoraWeights } from './lora-linear.js';
 export { type AdaptableModel, type AddAdapterOptions, LoraModel } from './lora-model.js';
-export { ModulesToSaveWrapper } from './modules-to-save-wrapper.js';
+export { ModulesToSave } from './modules-to-save.js';
 export { formatParameterReport, type ParameterReport, parameterReport } from './parameter-report.js';
 export {
   loraKey,
@@ -41,4 +42,5 @@ export {
   savedModuleKey,
   savedModuleParameterName,
 } from './peft-keys.js';
-export { type LinearModule, linearModules, selectTargets } from './target-modules.js';
+export type { AdapterVariables, LowRankUpdates } from './peft-state-dict.js';
+export { selectTargets, type TargetModule, targetModules } from './target-modules.js';

@@ -53,10 +53,10 @@ describe.each(PARITY_BACKENDS)('LoraLinear on %s', (backend) => {
     const linear = seededLinear();
     const x = tf.tensor3d(new Random(2).normalArray(2 * 2 * IN), [2, 2, IN]);
     const base = linear.apply(x);
-    const lora = LoraLinear.fromBase(linear);
+    const lora = new LoraLinear(linear);
     lora.addAdapter('default', { rank: RANK, scale: 2, random: new Random(5) });
     expect(lora.state.active).toBe('default');
-    const adapted = linear.apply(x); // through the Linear: the wrapper is in place
+    const adapted = lora.apply(x);
     expect(adapted.shape).toEqual([2, 2, OUT]);
     expect(Array.from(adapted.dataSync())).toEqual(Array.from(base.dataSync()));
     // Kaiming-uniform with a = √5: every value of A within ±1/√in, and not all zero
@@ -72,7 +72,7 @@ describe.each(PARITY_BACKENDS)('LoraLinear on %s', (backend) => {
   it('h = x·W + scale·x·A·B, and its gradients for A and B are the hand-derived ones', () => {
     const before = tf.memory().numTensors;
     const linear = seededLinear();
-    const lora = LoraLinear.fromBase(linear);
+    const lora = new LoraLinear(linear);
     const { a, b } = lora.addAdapter('default', { rank: RANK, scale: 1.5 });
     const random = new Random(9);
     tf.tidy(() => {
@@ -88,10 +88,10 @@ describe.each(PARITY_BACKENDS)('LoraLinear on %s', (backend) => {
     const expected = product(xValues, W, ROWS, IN, OUT).map(
       (value, i) => value + 1.5 * product(xa, B, ROWS, RANK, OUT)[i]!,
     );
-    const h = linear.apply(x);
+    const h = lora.apply(x);
     expectClose(h.dataSync(), expected, 1e-5);
 
-    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(linear.apply(x), g)) as tf.Scalar, [a, b]);
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(lora.apply(x), g)) as tf.Scalar, [a, b]);
     // dL/dB = scale·(x·A)ᵀ·g,  dL/dA = scale·xᵀ·(g·Bᵀ)
     const gradB = product(transposed(xa, ROWS, RANK), upstream, RANK, ROWS, OUT).map((v) => 1.5 * v);
     const gBt = product(upstream, transposed(B, RANK, OUT), ROWS, OUT, RANK);
@@ -109,15 +109,15 @@ describe.each(PARITY_BACKENDS)('LoraLinear on %s', (backend) => {
     const before = tf.memory().numTensors;
     const linear = seededLinear();
     const original = Float32Array.from(linear.weight.dataSync());
-    const lora = LoraLinear.fromBase(linear);
+    const lora = new LoraLinear(linear);
     const { b } = lora.addAdapter('default', { rank: RANK, scale: 2 });
     tf.tidy(() => b.assign(tf.tensor2d(new Random(4).normalArray(RANK * OUT), [RANK, OUT])));
     const x = tf.tensor2d(new Random(8).normalArray(ROWS * IN), [ROWS, IN]);
-    const unmerged = linear.apply(x);
+    const unmerged = lora.apply(x);
     lora.merge('default');
     expect(lora.isMerged('default')).toBe(true);
     expect(() => lora.merge('default')).toThrow('is merged already');
-    const merged = linear.apply(x);
+    const merged = lora.apply(x);
     expect(maxAbsDiff(merged, unmerged)).toBeLessThan(1e-5);
     const delta = lora.delta('default');
     const expectedWeight = tf.tidy(() => tf.add(tf.tensor2d(original, [IN, OUT]), delta));
@@ -125,7 +125,7 @@ describe.each(PARITY_BACKENDS)('LoraLinear on %s', (backend) => {
     expect(() => lora.deleteAdapter('default')).toThrow('unmerge it first');
     lora.unmerge('default');
     expectClose(linear.weight.dataSync(), original, 1e-6);
-    const again = linear.apply(x);
+    const again = lora.apply(x);
     expect(maxAbsDiff(again, unmerged)).toBeLessThan(1e-5);
     tf.dispose([x, unmerged, merged, delta, expectedWeight, again]);
     lora.dispose();
@@ -136,16 +136,16 @@ describe.each(PARITY_BACKENDS)('LoraLinear on %s', (backend) => {
   it('drops adapter inputs only while training and recording gradients', () => {
     const before = tf.memory().numTensors;
     const linear = seededLinear();
-    const lora = LoraLinear.fromBase(linear);
+    const lora = new LoraLinear(linear);
     const { a, b } = lora.addAdapter('default', { rank: RANK, scale: 1, dropout: 0.5 });
     tf.tidy(() => b.assign(tf.ones([RANK, OUT])));
     const x = tf.tensor2d(new Random(3).normalArray(ROWS * IN), [ROWS, IN]);
-    const plain = linear.apply(x); // no gradient recording: no dropout
+    const plain = lora.apply(x); // no gradient recording: no dropout
     const exact = tf.tidy(() => tf.add(tf.matMul(x, linear.weight), tf.matMul(tf.matMul(x, a), b)));
     expect(maxAbsDiff(plain, exact)).toBeLessThan(1e-5);
     let recorded: tf.Tensor = tf.scalar(0);
     const training = tf.variableGrads(() => {
-      const h = linear.apply(x);
+      const h = lora.apply(x);
       recorded.dispose();
       recorded = tf.keep(tf.clone(h));
       return tf.sum(h) as tf.Scalar;
@@ -153,7 +153,7 @@ describe.each(PARITY_BACKENDS)('LoraLinear on %s', (backend) => {
     expect(maxAbsDiff(recorded, plain)).toBeGreaterThan(1e-3); // some inputs were dropped
     lora.state.training = false; // evaluation mode: no dropout even with the tape on
     const evaluating = tf.variableGrads(() => {
-      const h = linear.apply(x);
+      const h = lora.apply(x);
       recorded.dispose();
       recorded = tf.keep(tf.clone(h));
       return tf.sum(h) as tf.Scalar;
@@ -174,28 +174,29 @@ describe.each(PARITY_BACKENDS)('LoraLinear on %s', (backend) => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('runs the base alone when disabled or when no adapter is active; unwraps on dispose', () => {
+  it('runs the base alone when disabled or when no adapter is active; leaves the base on dispose', () => {
     const before = tf.memory().numTensors;
     const linear = seededLinear();
     const x = tf.tensor2d(new Random(1).normalArray(ROWS * IN), [ROWS, IN]);
     const base = linear.apply(x);
-    const lora = LoraLinear.fromBase(linear);
-    expect(() => LoraLinear.fromBase(linear)).toThrow('already has a LoRA wrapper');
-    expect(LoraLinear.of(linear)).toBe(lora);
+    const lora = new LoraLinear(linear);
+    expect(() => new LoraLinear(lora)).toThrow('is a LoRA layer already');
+    // the base's weight and parameters, so a model's parameters keep their names and values
+    expect(lora.weight).toBe(linear.weight);
+    expect(lora.parameters()).toEqual(linear.parameters());
     const { b } = lora.addAdapter('one', { rank: 2, scale: 1 });
     tf.tidy(() => b.assign(tf.ones(b.shape)));
-    const adapted = linear.apply(x);
+    const adapted = lora.apply(x);
     expect(maxAbsDiff(adapted, base)).toBeGreaterThan(1e-3);
     lora.state.enabled = false;
-    const disabled = linear.apply(x);
+    const disabled = lora.apply(x);
     expect(maxAbsDiff(disabled, base)).toBe(0);
     lora.state.enabled = true;
     lora.state.active = null;
-    const inactive = linear.apply(x);
+    const inactive = lora.apply(x);
     expect(maxAbsDiff(inactive, base)).toBe(0);
     lora.dispose();
-    expect(Object.hasOwn(linear, 'apply')).toBe(false);
-    expect(LoraLinear.of(linear)).toBeUndefined();
+    expect(linear.weight.dataSync().length).toBe(IN * OUT); // the base belongs to the model: still alive
     tf.dispose([x, base, adapted, disabled, inactive]);
     linear.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -203,7 +204,7 @@ describe.each(PARITY_BACKENDS)('LoraLinear on %s', (backend) => {
 
   it('rejects a second adapter of the same name and a bad rank, and names a missing adapter', () => {
     const linear = seededLinear();
-    const lora = LoraLinear.fromBase(linear);
+    const lora = new LoraLinear(linear);
     lora.addAdapter('x', { rank: 2, scale: 1 });
     expect(() => lora.addAdapter('x', { rank: 2, scale: 1 })).toThrow('adapter "x" exists already');
     expect(() => lora.addAdapter('y', { rank: 0, scale: 1 })).toThrow(

@@ -1,4 +1,4 @@
-import { isRecordingGradients, type Linear, matMul } from '@mini-llama/layers';
+import { isRecordingGradients, type LinearLike, matMul } from '@mini-llama/layers';
 import { Random } from '@mini-llama/model';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LoraInit } from './lora-config.js';
@@ -32,60 +32,29 @@ export interface LoraWeights {
   readonly dropout: number;
 }
 
-// The wrapper of each wrapped Linear, so that a second wrap is caught.
-const wrappers = new WeakMap<Linear, LoraLinear>();
-
 /**
- * LoRA around a frozen Linear (Hu et al. 2021, eq. 3): h = x·W + (α/r)·dropout(x)·A·B, with W [in, out] the
- * pretrained weight, A [in, r] random and B [r, out] zero at the start, so an untrained adapter computes
+ * LoRA around a frozen projection (Hu et al. 2021, eq. 3): h = x·W + (α/r)·dropout(x)·A·B, with W [in, out]
+ * the pretrained weight, A [in, r] random and B [r, out] zero at the start, so an untrained adapter computes
  * exactly the base layer. Several named adapters can sit on one layer; one of them runs at a time.
  *
- * The wrapper does not fork the model: it replaces the `apply` of the Linear instance (an own property over
- * the class's method) with its own, which calls the original. Everything that projects through the Linear —
- * attention, feed-forward — runs the adapter without knowing it; `unwrap()` puts the original back.
+ * It is a module of its own that takes the base's place in the model (`model.replaceModule(path, lora)`)
+ * and calls the base: everything that projects through that place — attention, feed-forward — runs the
+ * adapter without knowing it, and putting `base` back undoes it. `weight` and `bias` are the base's, so the
+ * model's parameters and state dict keep their names and values.
  */
-export class LoraLinear {
-  readonly base: Linear;
+export class LoraLinear implements LinearLike {
+  readonly base: LinearLike;
   readonly state: AdapterState;
-  private readonly baseApply: (x: tf.Tensor) => tf.Tensor;
-  private readonly ownApply: PropertyDescriptor | undefined; // an own `apply` the Linear had before us
   private readonly adapters = new Map<string, LoraWeights>();
   private readonly merged = new Set<string>();
 
-  private constructor(base: Linear, state: AdapterState) {
-    this.base = base;
-    this.state = state;
-    this.ownApply = Object.getOwnPropertyDescriptor(base, 'apply');
-    const original = base.apply;
-    this.baseApply = (x) => original.call(base, x);
-    Object.defineProperty(base, 'apply', {
-      value: (x: tf.Tensor) => this.apply(x),
-      configurable: true,
-      writable: true,
-      enumerable: false,
-    });
-    wrappers.set(base, this);
-  }
-
-  /**
-   * Wraps a Linear. `state` is shared with the other layers of a LoraModel; alone, a layer gets its own,
-   * and its first adapter becomes the active one.
-   */
-  static fromBase(linear: Linear, state?: AdapterState): LoraLinear {
-    if (wrappers.has(linear)) {
-      throw new Error(
-        'LoraLinear.fromBase: this Linear already has a LoRA wrapper; add adapters to it instead',
-      );
+  /** `state` is shared with the other layers of a LoraModel; alone, a layer gets its own. */
+  constructor(base: LinearLike, state?: AdapterState) {
+    if (base instanceof LoraLinear) {
+      throw new Error('LoraLinear: the module is a LoRA layer already; add adapters to it instead');
     }
-    return new LoraLinear(
-      linear,
-      state ?? { active: null, enabled: true, training: true, random: new Random(0) },
-    );
-  }
-
-  /** The wrapper of a Linear, if it has one. */
-  static of(linear: Linear): LoraLinear | undefined {
-    return wrappers.get(linear);
+    this.base = base;
+    this.state = state ?? { active: null, enabled: true, training: true, random: new Random(0) };
   }
 
   get inFeatures(): number {
@@ -96,15 +65,23 @@ export class LoraLinear {
     return this.base.outFeatures;
   }
 
+  get weight(): tf.Variable {
+    return this.base.weight;
+  }
+
+  get bias(): tf.Variable | undefined {
+    return this.base.bias;
+  }
+
   /** x: [..., in] → [..., out] */
   apply(x: tf.Tensor): tf.Tensor {
     const name = this.state.enabled ? this.state.active : null;
     const adapter = name === null || this.merged.has(name) ? undefined : this.adapters.get(name);
-    if (!adapter) return this.baseApply(x);
+    if (!adapter) return this.base.apply(x);
     return tf.tidy(() => {
-      const y = this.baseApply(x); // [..., out]; checks x's last dimension
+      const y = this.base.apply(x); // [..., out]; checks x's last dimension
       const rows = x.size / this.inFeatures;
-      let flat = tf.reshape(x, [rows, this.inFeatures]); // [N, in]
+      let flat = x.rank === 2 ? x : tf.reshape(x, [rows, this.inFeatures]); // [N, in]
       if (adapter.dropout > 0 && this.state.training && isRecordingGradients()) {
         flat = tf.mul(flat, dropoutMask(flat.shape as [number, number], adapter.dropout, this.state.random));
       }
@@ -112,6 +89,11 @@ export class LoraLinear {
       const up = matMul(down, adapter.b); // [N, out]
       return tf.add(y, tf.reshape(tf.mul(up, adapter.scale), y.shape)); // [..., out]
     });
+  }
+
+  /** The base's parameters (what the model's state dict holds); the adapters' are LoraModel's to report. */
+  parameters(): Record<string, tf.Variable> {
+    return this.base.parameters();
   }
 
   addAdapter(
@@ -190,20 +172,11 @@ export class LoraLinear {
     this.adapters.delete(name);
   }
 
-  /** Gives the Linear its own apply back. Adapter weights stay until dispose(). */
-  unwrap(): void {
-    if (wrappers.get(this.base) !== this) return;
-    if (this.ownApply) Object.defineProperty(this.base, 'apply', this.ownApply);
-    else delete (this.base as { apply?: unknown }).apply;
-    wrappers.delete(this.base);
-  }
-
   /**
-   * Unwraps and disposes every adapter. Merged updates stay in the base weight (that is how an adapter is
-   * baked in); unmerge first to get the base layer back.
+   * Disposes every adapter (not the base: it belongs to the model). Merged updates stay in the base weight
+   * (that is how an adapter is baked in); unmerge first to get the base layer back.
    */
   dispose(): void {
-    this.unwrap();
     for (const { a, b } of this.adapters.values()) {
       a.dispose();
       b.dispose();

@@ -1,7 +1,8 @@
-import type { LlamaConfig, LlamaModel, NamedTensor, SequenceClassifier, StateDict } from '@mini-llama/model';
-import { Random, type RandomState, transpose2d } from '@mini-llama/model';
-import * as tf from '@tensorflow/tfjs-core';
+import type { LlamaConfig, LlamaModel, SequenceClassifier, StateDict } from '@mini-llama/model';
+import { Random, type RandomState } from '@mini-llama/model';
+import type * as tf from '@tensorflow/tfjs-core';
 import { AdapterFileError, type TaskType } from './adapter-config-json.js';
+import { AdapterModules, type AdapterPlan } from './adapter-modules.js';
 import {
   type LoraConfig,
   LoraConfigError,
@@ -10,20 +11,16 @@ import {
   resolveLoraConfig,
   type SavableModuleName,
 } from './lora-config.js';
-import { type AdapterState, LoraLinear } from './lora-linear.js';
-import { ModulesToSaveWrapper } from './modules-to-save-wrapper.js';
+import type { AdapterState } from './lora-linear.js';
 import {
-  loraAFromPeft,
-  loraAToPeft,
-  loraBFromPeft,
-  loraBToPeft,
-  loraKey,
-  loraParameterName,
-  PEFT_PREFIX,
-  savedModuleKey,
-  savedModuleParameterName,
-} from './peft-keys.js';
-import { type LinearModule, linearModules, selectTargets } from './target-modules.js';
+  type AdapterVariables,
+  adapterStateDict,
+  type LowRankUpdates,
+  loadAdapterStateDict,
+  lowRankUpdates,
+  unexpectedKeyProblem,
+} from './peft-state-dict.js';
+import { selectTargets, type TargetModule, targetModules } from './target-modules.js';
 
 /** What LoRA adapts: a language model, or a classifier (whose backbone is adapted and `score` trained). */
 export type AdaptableModel = LlamaModel | SequenceClassifier;
@@ -33,16 +30,11 @@ export interface AddAdapterOptions {
   init?: 'config' | 'zeros';
 }
 
-interface Adapter {
-  config: ResolvedLoraConfig;
-  targets: LinearModule[];
-}
-
 /**
  * A model with LoRA adapters (Hu et al. 2021) — the counterpart of PEFT's `get_peft_model`. The model is not
- * copied or forked: each targeted Linear of its decoder layers is wrapped in place (LoraLinear), and each
- * module to save gets a trainable copy (ModulesToSaveWrapper), so the model's own forward, loss, generation
- * and classification run the adapter. Base weights are frozen by construction: `trainableParameters()`
+ * copied or forked: each targeted projection of its decoder layers is replaced by a LoraLinear that calls it
+ * (`model.replaceModule`), and each module to save by a ModulesToSave holding a trainable copy per adapter,
+ * so the model's own forward, loss, generation and classification run the adapter. Base weights are frozen by construction: `trainableParameters()`
  * returns only the active adapter's matrices and copies, which is what a Trainer should be given.
  *
  * Several named adapters can live on one model; one is active at a time (`setActiveAdapter`), and all can be
@@ -58,10 +50,9 @@ export class LoraModel {
   readonly classifier: SequenceClassifier | null;
   readonly taskType: TaskType;
   private readonly state: AdapterState;
-  private readonly modules: LinearModule[];
-  private readonly layers = new Map<string, LoraLinear>(); // by module path
-  private readonly saved = new Map<SavableModuleName, ModulesToSaveWrapper>();
-  private readonly adapters = new Map<string, Adapter>();
+  private readonly modules: TargetModule[];
+  private readonly placed: AdapterModules;
+  private readonly adapters = new Map<string, AdapterPlan>();
   private readonly merged = new Set<string>();
   private disposed = false;
 
@@ -77,7 +68,8 @@ export class LoraModel {
       training: true,
       random: new Random(dropoutSeed(config?.seed ?? 0)),
     };
-    this.modules = linearModules(this.llama);
+    this.modules = targetModules(this.llama);
+    this.placed = new AdapterModules(model, this.state);
     if (config) this.addAdapter(adapterName, config);
   }
 
@@ -154,47 +146,14 @@ export class LoraModel {
       ? { ...input, modulesToSave: [...(input.modulesToSave ?? []), 'score'] }
       : input;
     const resolved = resolveLoraConfig(withHead);
-    // Every check before anything is created, so that a failed addAdapter leaves the model as it was.
-    for (const module of resolved.modulesToSave) {
-      if (!this.saved.has(module) && ModulesToSaveWrapper.of(this.savableLinear(module))) {
-        throw new Error(`LoraModel.addAdapter: ${module} is already wrapped by another LoraModel`);
-      }
-    }
     const targets = selectTargets(this.modules, resolved);
     if (targets.length === 0) {
       throw new LoraConfigError('LoraConfig.targetModules: no module of this model is targeted');
     }
-    const foreign = targets.find((target) => !this.layers.has(target.path) && LoraLinear.of(target.linear));
-    if (foreign) {
-      throw new Error(
-        `LoraModel.addAdapter: ${foreign.path} already has adapters of another LoraModel; add this adapter to that one`,
-      );
-    }
-    const random = new Random(resolved.seed);
-    const scale = loraScale(resolved);
-    for (const target of targets) {
-      let layer = this.layers.get(target.path);
-      if (!layer) {
-        layer = LoraLinear.fromBase(target.linear, this.state);
-        this.layers.set(target.path, layer);
-      }
-      layer.addAdapter(name, {
-        rank: resolved.r,
-        scale,
-        dropout: resolved.dropout,
-        init: init === 'zeros' ? 'zeros' : resolved.init,
-        random,
-      });
-    }
-    for (const module of resolved.modulesToSave) {
-      let wrapper = this.saved.get(module);
-      if (!wrapper) {
-        wrapper = ModulesToSaveWrapper.fromBase(this.savableLinear(module), this.state);
-        this.saved.set(module, wrapper);
-      }
-      wrapper.addAdapter(name);
-    }
-    this.adapters.set(name, { config: resolved, targets });
+    const plan = { config: resolved, targets };
+    this.placed.check(plan); // every check before anything is created: a failed addAdapter changes nothing
+    this.placed.add(name, plan, init);
+    this.adapters.set(name, plan);
     if (this.state.active === null) this.state.active = name;
   }
 
@@ -207,32 +166,17 @@ export class LoraModel {
 
   /**
    * Removes an adapter and disposes its weights. When it was the active one, the first remaining adapter
-   * becomes active (as PEFT's delete_adapter). A layer left without adapters gets its own apply back.
+   * becomes active (as PEFT's delete_adapter). A module left without adapters is put back in the model.
    */
   deleteAdapter(name: string): void {
     this.checkUsable('deleteAdapter');
-    const { targets, config } = this.adapter(name);
+    const plan = this.adapter(name);
     if (this.merged.has(name)) {
       throw new Error(
         `LoraModel.deleteAdapter: adapter "${name}" is merged into the base weights; unmerge() first`,
       );
     }
-    for (const target of targets) {
-      const layer = this.layers.get(target.path)!;
-      layer.deleteAdapter(name);
-      if (layer.adapterNames().length === 0) {
-        layer.dispose();
-        this.layers.delete(target.path);
-      }
-    }
-    for (const module of config.modulesToSave) {
-      const wrapper = this.saved.get(module)!;
-      wrapper.deleteAdapter(name);
-      if (wrapper.adapterNames().length === 0) {
-        wrapper.dispose();
-        this.saved.delete(module);
-      }
-    }
+    this.placed.remove(name, plan);
     this.adapters.delete(name);
     if (this.state.active === name) this.state.active = this.adapters.keys().next().value ?? null;
   }
@@ -284,9 +228,9 @@ export class LoraModel {
    */
   merge(name: string = this.requireActive('merge')): void {
     this.checkUsable('merge');
-    const { targets } = this.adapter(name);
+    const plan = this.adapter(name);
     if (this.merged.has(name)) throw new Error(`LoraModel.merge: adapter "${name}" is merged already`);
-    for (const target of targets) this.layers.get(target.path)!.merge(name);
+    this.placed.merge(name, plan, 'merge');
     this.merged.add(name);
   }
 
@@ -295,15 +239,15 @@ export class LoraModel {
     this.checkUsable('unmerge');
     const names = name === undefined ? [...this.merged] : [name];
     for (const each of names) {
-      const { targets } = this.adapter(each);
+      const plan = this.adapter(each);
       if (!this.merged.has(each)) throw new Error(`LoraModel.unmerge: adapter "${each}" is not merged`);
-      for (const target of targets) this.layers.get(target.path)!.unmerge(each);
+      this.placed.merge(each, plan, 'unmerge');
       this.merged.delete(each);
     }
   }
 
   /**
-   * Bakes the active adapter into the model and removes every wrapper (PEFT's merge_and_unload): its update
+   * Bakes the active adapter into the model and puts every replaced module back (PEFT's merge_and_unload): its update
    * is merged into the base weights, its copies of the modules to save replace the originals' values, and
    * all adapter weights are disposed. Returns the model, which no longer needs this package; this LoraModel
    * is then disposed.
@@ -313,7 +257,7 @@ export class LoraModel {
     const name = this.state.active;
     if (name !== null && this.state.enabled) {
       if (!this.merged.has(name)) this.merge(name);
-      for (const wrapper of this.saved.values()) if (wrapper.hasAdapter(name)) wrapper.bakeIn(name);
+      this.placed.bakeInHeads(name);
     }
     this.release();
     return this.model;
@@ -326,17 +270,7 @@ export class LoraModel {
    */
   trainableParameters(name: string = this.requireActive('trainableParameters')): Record<string, tf.Variable> {
     this.checkUsable('trainableParameters');
-    const { targets, config } = this.adapter(name);
-    const named: Record<string, tf.Variable> = {};
-    for (const target of targets) {
-      const { a, b } = this.layers.get(target.path)!.weights(name);
-      named[loraParameterName(target.path, 'A', name)] = a;
-      named[loraParameterName(target.path, 'B', name)] = b;
-    }
-    for (const module of config.modulesToSave) {
-      named[savedModuleParameterName(module, name)] = this.saved.get(module)!.copy(name);
-    }
-    return named;
+    return this.placed.trainable(name, this.adapter(name));
   }
 
   /** The trainable parameters (for @mini-llama/trainer, whose default `trainable` is `parameters()`). */
@@ -346,17 +280,7 @@ export class LoraModel {
 
   /** Number of values in every adapter (all adapters, their copies of modules to save included). */
   adapterParameterCount(): number {
-    let total = 0;
-    for (const layer of this.layers.values()) {
-      for (const name of layer.adapterNames()) {
-        const { a, b } = layer.weights(name);
-        total += a.size + b.size;
-      }
-    }
-    for (const wrapper of this.saved.values()) {
-      for (const name of wrapper.adapterNames()) total += wrapper.copy(name).size;
-    }
-    return total;
+    return this.placed.parameterCount();
   }
 
   /** The active adapter in PEFT's file layout (what adapter_model.safetensors holds). */
@@ -364,77 +288,14 @@ export class LoraModel {
     return this.adapterStateDict(this.requireActive('stateDict'));
   }
 
-  /**
-   * An adapter's tensors as PEFT saves them: keys without the adapter name, lora_A [r, in], lora_B [out, r]
-   * (q/k rows in HF's rotate-half order), modules to save [out, in] under their own names.
-   */
+  /** An adapter's tensors as PEFT saves them (see peft-state-dict.ts). */
   async adapterStateDict(name: string): Promise<StateDict> {
-    this.checkUsable('adapterStateDict');
-    const { targets, config } = this.adapter(name);
-    const out: StateDict = new Map();
-    for (const target of targets) {
-      const { a, b, rank } = this.layers.get(target.path)!.weights(name);
-      const { inFeatures, outFeatures } = target.linear;
-      out.set(loraKey(target.path, 'A'), {
-        shape: [rank, inFeatures],
-        data: loraAToPeft((await a.data()) as Float32Array, inFeatures, rank),
-      });
-      out.set(loraKey(target.path, 'B'), {
-        shape: [outFeatures, rank],
-        data: loraBToPeft((await b.data()) as Float32Array, rank, outFeatures, target.rotaryHeads),
-      });
-    }
-    for (const module of config.modulesToSave) {
-      const copy = this.saved.get(module)!.copy(name);
-      const [inFeatures, outFeatures] = copy.shape as [number, number];
-      out.set(savedModuleKey(module), {
-        shape: [outFeatures, inFeatures],
-        data: transpose2d((await copy.data()) as Float32Array, inFeatures, outFeatures),
-      });
-    }
-    return out;
+    return adapterStateDict(this.adapterVariables(name, 'adapterStateDict'));
   }
 
-  /**
-   * An adapter as low-rank updates of the base model's state dict (@mini-llama/model's layout: HF names,
-   * [out, in], Meta's interleaved q/k rows): for each adapted projection, `target` (its weight's name),
-   * A [r, in], B [out, r] and the scale, so that W₀ + scale·B·A is the merged weight. Its modules to save
-   * come as `saved`, under the base model's names (`score.weight` [numLabels, dim], `lm_head.weight`).
-   * This is what WiSE-FT of an adapter (θ(α) = W₀ + α·scale·B·A) needs without building a merged model.
-   */
-  async lowRankUpdates(name: string = this.requireActive('lowRankUpdates')): Promise<{
-    updates: { target: string; a: NamedTensor; b: NamedTensor; scale: number }[];
-    saved: StateDict;
-  }> {
-    this.checkUsable('lowRankUpdates');
-    const { targets, config } = this.adapter(name);
-    const updates = [];
-    for (const target of targets) {
-      const { a, b, rank, scale } = this.layers.get(target.path)!.weights(name);
-      const { inFeatures, outFeatures } = target.linear;
-      updates.push({
-        target: `${target.path}.weight`,
-        a: {
-          shape: [rank, inFeatures],
-          data: transpose2d((await a.data()) as Float32Array, inFeatures, rank),
-        },
-        b: {
-          shape: [outFeatures, rank],
-          data: transpose2d((await b.data()) as Float32Array, rank, outFeatures),
-        },
-        scale,
-      });
-    }
-    const saved: StateDict = new Map();
-    for (const module of config.modulesToSave) {
-      const copy = this.saved.get(module)!.copy(name);
-      const [inFeatures, outFeatures] = copy.shape as [number, number];
-      saved.set(`${module}.weight`, {
-        shape: [outFeatures, inFeatures],
-        data: transpose2d((await copy.data()) as Float32Array, inFeatures, outFeatures),
-      });
-    }
-    return { updates, saved };
+  /** An adapter as low-rank updates of the base model's state dict, for WiSE-FT (see peft-state-dict.ts). */
+  async lowRankUpdates(name: string = this.requireActive('lowRankUpdates')): Promise<LowRankUpdates> {
+    return lowRankUpdates(this.adapterVariables(name, 'lowRankUpdates'));
   }
 
   /** Loads the active adapter from PEFT's file layout (see adapterStateDict); checks everything first. */
@@ -447,56 +308,24 @@ export class LoraModel {
    * there with its shape and no other key is; errors start with `source` (the file) and name the key.
    */
   loadAdapterStateDict(name: string, stateDict: StateDict, source = 'state dict'): void {
-    this.checkUsable('loadAdapterStateDict');
-    const { targets, config } = this.adapter(name);
-    const fail = (problem: string) => new AdapterFileError(source, problem);
-    const expected = new Map<string, number[]>();
-    for (const target of targets) {
-      expected.set(loraKey(target.path, 'A'), [config.r, target.linear.inFeatures]);
-      expected.set(loraKey(target.path, 'B'), [target.linear.outFeatures, config.r]);
-    }
-    for (const module of config.modulesToSave) {
-      const [inFeatures, outFeatures] = this.saved.get(module)!.original.shape as [number, number];
-      expected.set(savedModuleKey(module), [outFeatures, inFeatures]);
-    }
-    for (const key of stateDict.keys()) {
-      if (!expected.has(key)) throw fail(this.unexpectedKeyProblem(key, config));
-    }
-    for (const [key, shape] of expected) {
-      const tensor = stateDict.get(key);
-      if (!tensor) throw fail(`missing key "${key}" (the adapter config targets it)`);
-      const rankAxis = key.endsWith('.lora_A.weight') ? 0 : key.endsWith('.lora_B.weight') ? 1 : -1;
-      if (sameShape(tensor.shape, shape)) continue;
-      if (rankAxis >= 0 && tensor.shape.length === 2 && tensor.shape[1 - rankAxis] === shape[1 - rankAxis]) {
-        throw fail(
-          `"${key}" has rank ${tensor.shape[rankAxis]} (shape [${tensor.shape}]), but the adapter config says r = ${config.r}`,
-        );
-      }
-      throw fail(
-        `"${key}" has shape [${tensor.shape}], this model needs [${shape}] (an adapter made for another base model?)`,
-      );
-    }
-    const assign = (variable: tf.Variable, values: Float32Array) =>
-      tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));
-    for (const target of targets) {
-      const { a, b, rank } = this.layers.get(target.path)!.weights(name);
-      const { inFeatures, outFeatures } = target.linear;
-      assign(a, loraAFromPeft(stateDict.get(loraKey(target.path, 'A'))!.data, inFeatures, rank));
-      assign(
-        b,
-        loraBFromPeft(stateDict.get(loraKey(target.path, 'B'))!.data, rank, outFeatures, target.rotaryHeads),
-      );
-    }
-    for (const module of config.modulesToSave) {
-      const copy = this.saved.get(module)!.copy(name);
-      const [inFeatures, outFeatures] = copy.shape as [number, number];
-      assign(copy, transpose2d(stateDict.get(savedModuleKey(module))!.data, outFeatures, inFeatures));
-    }
+    const variables = this.adapterVariables(name, 'loadAdapterStateDict');
+    loadAdapterStateDict(variables, stateDict, source, (key) =>
+      unexpectedKeyProblem(key, variables.config, this.modules, this.llama.layers.length),
+    );
   }
 
   /**
-   * Unmerges whatever is merged (the base weights return, within float rounding), gives every wrapped
-   * module back its own apply / weight, and disposes all adapter weights. The base model stays usable.
+   * An adapter's variables by the module they adapt: each targeted projection's A and B (with its place and
+   * shape), each module to save's trainable copy. What reading and writing PEFT's files works on.
+   */
+  adapterVariables(name: string, operation = 'adapterVariables'): AdapterVariables {
+    this.checkUsable(operation);
+    return this.placed.variables(name, this.adapter(name));
+  }
+
+  /**
+   * Unmerges whatever is merged (the base weights return, within float rounding), puts every replaced
+   * module back in the model, and disposes all adapter weights. The base model stays usable.
    */
   dispose(): void {
     if (this.disposed) return;
@@ -505,17 +334,14 @@ export class LoraModel {
   }
 
   private release(): void {
-    for (const layer of this.layers.values()) layer.dispose();
-    for (const wrapper of this.saved.values()) wrapper.dispose();
-    this.layers.clear();
-    this.saved.clear();
+    this.placed.restoreAll();
     this.adapters.clear();
     this.merged.clear();
     this.state.active = null;
     this.disposed = true;
   }
 
-  private adapter(name: string): Adapter {
+  private adapter(name: string): AdapterPlan {
     const adapter = this.adapters.get(name);
     if (!adapter) {
       const known =
@@ -535,61 +361,10 @@ export class LoraModel {
   private checkUsable(operation: string): void {
     if (this.disposed) throw new Error(`LoraModel.${operation}: this LoraModel was disposed or unloaded`);
   }
-
-  private savableLinear(module: SavableModuleName) {
-    if (module === 'score') {
-      if (!this.classifier) {
-        throw new LoraConfigError(
-          'LoraConfig.modulesToSave: "score" needs a SequenceClassifier (this is a LlamaModel)',
-        );
-      }
-      return this.classifier.score;
-    }
-    if (this.classifier) {
-      throw new LoraConfigError(
-        'LoraConfig.modulesToSave: "lm_head" is not used by a SequenceClassifier (its head is "score")',
-      );
-    }
-    if (!this.llama.lmHead) {
-      throw new LoraConfigError(
-        'LoraConfig.modulesToSave: "lm_head" needs an untied output head; this model ties it to model.embed_tokens',
-      );
-    }
-    return this.llama.lmHead;
-  }
-
-  /** Why a key of an adapter file has no place in this adapter, as precisely as the key allows. */
-  private unexpectedKeyProblem(key: string, config: ResolvedLoraConfig): string {
-    const lora = /^base_model\.model\.model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)\.lora_[AB]\.weight$/.exec(
-      key,
-    );
-    if (lora) {
-      const layer = Number(lora[1]);
-      if (layer >= this.llama.layers.length) {
-        return `key "${key}" is for layer ${layer}, but this model has ${this.llama.layers.length} layers (an adapter made for another base model?)`;
-      }
-      if (
-        !this.modules.some(
-          (module) => module.path === key.slice(PEFT_PREFIX.length).replace(/\.lora_[AB]\.weight$/, ''),
-        )
-      ) {
-        return `key "${key}": ${lora[3]} is not a module of a Llama decoder layer`;
-      }
-      return `key "${key}" is not targeted by the adapter config (target_modules ${JSON.stringify(config.targetModules)}${config.layersToTransform ? `, layers_to_transform ${JSON.stringify(config.layersToTransform)}` : ''})`;
-    }
-    if (!key.startsWith(PEFT_PREFIX)) {
-      return `unexpected key "${key}": PEFT keys start with "${PEFT_PREFIX}" (is this a PEFT LoRA adapter?)`;
-    }
-    return `unexpected key "${key}" (not a LoRA matrix of a targeted module, nor a module to save of this adapter)`;
-  }
 }
 
 function isClassifier(model: AdaptableModel): model is SequenceClassifier {
   return 'backbone' in model && 'score' in model;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((size, i) => size === b[i]);
 }
 
 /** The dropout stream's seed: derived from the adapter's seed, apart from the stream that draws A. */

@@ -1,13 +1,13 @@
-import type { Linear } from '@mini-llama/layers';
 import type { LlamaModel } from '@mini-llama/model';
 import { type LinearModuleName, LoraConfigError, type ResolvedLoraConfig } from './lora-config.js';
 
 /** A projection of a decoder layer that an adapter can wrap. */
-export interface LinearModule {
+export interface TargetModule {
   path: string; // HF module path: model.layers.0.self_attn.q_proj
   layer: number;
   name: LinearModuleName;
-  linear: Linear;
+  inFeatures: number;
+  outFeatures: number;
   /**
    * q_proj and k_proj rows are stored in HF's rotate-half order in HF (and PEFT) files, and in the
    * interleaved order here (see @mini-llama/model's hf-llama.ts): the head count to permute their rows by.
@@ -15,34 +15,18 @@ export interface LinearModule {
   rotaryHeads: number | null;
 }
 
-/** Every Linear projection of the decoder's layers, in HF module order (never the output head). */
-export function linearModules(llama: LlamaModel): LinearModule[] {
+/** Every projection of the decoder's layers, in HF module order (never the output head). */
+export function targetModules(llama: LlamaModel): TargetModule[] {
   const { nHeads, nKvHeads } = llama.config;
-  return llama.layers.flatMap((layer, index) => {
-    const prefix = `model.layers.${index}`;
-    const module = (
-      group: string,
-      name: LinearModuleName,
-      linear: Linear,
-      rotaryHeads: number | null = null,
-    ) => ({
-      path: `${prefix}.${group}.${name}`,
-      layer: index,
-      name,
-      linear,
-      rotaryHeads,
+  return llama
+    .modulePaths()
+    .filter((path) => path !== 'lm_head')
+    .map((path) => {
+      const [, layer, , name] = path.split('.').slice(1) as [string, string, string, LinearModuleName];
+      const { inFeatures, outFeatures } = llama.module(path);
+      const rotaryHeads = name === 'q_proj' ? nHeads : name === 'k_proj' ? nKvHeads : null;
+      return { path, layer: Number(layer), name, inFeatures, outFeatures, rotaryHeads };
     });
-    const { selfAttn, mlp } = layer;
-    return [
-      module('self_attn', 'q_proj', selfAttn.qProj, nHeads),
-      module('self_attn', 'k_proj', selfAttn.kProj, nKvHeads),
-      module('self_attn', 'v_proj', selfAttn.vProj),
-      module('self_attn', 'o_proj', selfAttn.oProj),
-      module('mlp', 'gate_proj', mlp.gateProj),
-      module('mlp', 'up_proj', mlp.upProj),
-      module('mlp', 'down_proj', mlp.downProj),
-    ];
-  });
 }
 
 /**
@@ -51,7 +35,7 @@ export function linearModules(llama: LlamaModel): LinearModule[] {
  * layersToTransform; a regular expression must match the whole path (re.fullmatch). A list entry that is a
  * path (it has a dot) and matches no module is an error: it names a module this model does not have.
  */
-export function selectTargets(modules: LinearModule[], config: ResolvedLoraConfig): LinearModule[] {
+export function selectTargets(modules: TargetModule[], config: ResolvedLoraConfig): TargetModule[] {
   const layerCount = new Set(modules.map((module) => module.layer)).size;
   for (const index of config.layersToTransform ?? []) {
     if (index >= layerCount) {
@@ -71,7 +55,7 @@ export function selectTargets(modules: LinearModule[], config: ResolvedLoraConfi
     }
     return matched;
   }
-  const matches = (module: LinearModule, target: string) =>
+  const matches = (module: TargetModule, target: string) =>
     module.path === target || module.path.endsWith(`.${target}`);
   for (const target of targetModules) {
     if (target.includes('.') && !modules.some((module) => matches(module, target))) {
