@@ -6,10 +6,8 @@ import { AdapterModules, type AdapterPlan } from './adapter-modules.js';
 import {
   type LoraConfig,
   LoraConfigError,
-  loraScale,
   type ResolvedLoraConfig,
   resolveLoraConfig,
-  type SavableModuleName,
 } from './lora-config.js';
 import type { AdapterState } from './lora-linear.js';
 import {
