@@ -1,5 +1,6 @@
+import type { TokenBatch } from '@mini-llama/data';
 import { Random, type RandomState } from '@mini-llama/model';
-import type { BatchSource, TokenBatch } from '@mini-llama/trainer';
+import type { BatchSource } from '@mini-llama/trainer';
 
 /**
  * Batches of windows of seqLen + 1 tokens at random offsets of a token stream (inputs: the first seqLen,

@@ -14,6 +14,7 @@ import { addPretrainCommand } from './commands/pretrain.js';
 import { addSoupCommand } from './commands/soup.js';
 import { addTokenizerCommand } from './commands/tokenizer.js';
 import { addWiseFtCommand } from './commands/wise-ft.js';
+import { CliExit } from './errors.js';
 import { type CliIo, processIo } from './io.js';
 
 /**
@@ -62,6 +63,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (error) {
+    if (error instanceof CliExit) return error.code;
     if (error instanceof CommanderError) {
       // --help, --version, or help shown because no command was given: commander already printed it.
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;

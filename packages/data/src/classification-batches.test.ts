@@ -11,7 +11,7 @@ describe('classificationBatches', () => {
     expect(batches.map((batch) => batch.batchSize)).toEqual([2, 2, 1]);
     const [first] = batches;
     // BOS = 1, EOS = 2, byte b → b + 3 ('a' = 97 → 100).
-    expect([...first!.ids]).toEqual([1, 100, 101, 1, 102, 2]);
+    expect([...first!.inputs]).toEqual([1, 100, 101, 1, 102, 2]);
     expect([...first!.attentionMask]).toEqual([1, 1, 1, 1, 1, 0]);
     expect([...first!.lengths]).toEqual([3, 2]);
     expect(batches.flatMap((batch) => [...batch.labels])).toEqual([0, 1, 0, 1, 0]);
@@ -21,7 +21,7 @@ describe('classificationBatches', () => {
     const order = (seed: number) =>
       [...classificationBatches(examples, tokenizer, { batchSize: 2, seed })].flatMap((batch) =>
         Array.from({ length: batch.batchSize }, (_, row) =>
-          tokenizer.decode([...batch.ids.subarray(row * batch.seqLen, (row + 1) * batch.seqLen)]),
+          tokenizer.decode([...batch.inputs.subarray(row * batch.seqLen, (row + 1) * batch.seqLen)]),
         ),
       );
     expect(order(3)).toEqual(order(3));
@@ -40,14 +40,14 @@ describe('classificationBatches', () => {
         maxLength: 5,
       }),
     ];
-    expect([...batch!.ids]).toEqual([...tokenizer.encode('def>?')]);
+    expect([...batch!.inputs]).toEqual([...tokenizer.encode('def>?')]);
     const [short] = [
       ...classificationBatches([{ text: 'a', label: 0 }], tokenizer, {
         batchSize: 1,
         template: 'x {text} y',
       }),
     ];
-    expect([...short!.ids]).toEqual([...tokenizer.encode('x a y', { bos: true })]);
+    expect([...short!.inputs]).toEqual([...tokenizer.encode('x a y', { bos: true })]);
     expect(() => [
       ...classificationBatches(examples, tokenizer, { batchSize: 1, template: 'no slot' }),
     ]).toThrow('the prompt template "no slot" has no {text} slot');

@@ -2,11 +2,7 @@ import type { Tokenizer } from '@mini-llama/tokenizer';
 import type { ClassificationExample } from './classification-dataset.js';
 import { type PaddedBatch, type PadOptions, padSequences } from './pad-sequences.js';
 import { shuffle } from './shuffle.js';
-
-/** A padded batch of tokenised texts and their labels. */
-export interface ClassificationBatch extends PaddedBatch {
-  labels: Int32Array; // [batchSize]
-}
+import type { ClassificationBatch } from './token-batch.js';
 
 export interface ClassificationBatchOptions extends Partial<PadOptions> {
   batchSize: number;
@@ -54,7 +50,7 @@ export function* classificationBatches(
     template,
     ...pad
   }: ClassificationBatchOptions,
-): Generator<ClassificationBatch> {
+): Generator<ClassificationBatch & Pick<PaddedBatch, 'lengths'>> {
   if (!Number.isInteger(batchSize) || batchSize <= 0) {
     throw new RangeError(`classificationBatches: batchSize must be a positive integer, got ${batchSize}`);
   }

@@ -11,7 +11,6 @@ export {
   chunkSentences,
 } from './brown-topics.js';
 export {
-  type ClassificationBatch,
   type ClassificationBatchOptions,
   classificationBatches,
   fillTemplate,
@@ -28,6 +27,7 @@ export {
 export { DataFormatError } from './data-format-error.js';
 export { type DelimitedOptions, type DelimitedRow, parseDelimited } from './delimited-rows.js';
 export { assignSplit, type DocumentSplitRule, documentHash, type SplitName } from './document-split.js';
+export { ExampleBatches, type ExampleCursor } from './example-batches.js';
 export { type JsonlRecord, parseJsonl, parseJsonlLine } from './jsonl.js';
 export { parseJsonlClassification } from './jsonl-classification.js';
 export { parseLabelMapping, parseMinllama } from './minllama.js';
@@ -42,6 +42,7 @@ export {
   type PretrainingFormat,
   parseDocuments,
 } from './pretraining-documents.js';
+export { type PromptCompletion, parsePromptCompletions, promptCompletionBatch } from './prompt-completion.js';
 export {
   bytesPerToken,
   checkManifestMatchesModel,
@@ -63,11 +64,17 @@ export {
   type TaskSpec,
 } from './task-spec.js';
 export { END_OF_TEXT, splitTinyStories, TinyStoriesSplitter } from './tinystories.js';
+export {
+  type ClassificationBatch,
+  countedTargets,
+  IGNORE_INDEX,
+  type LanguageModelBatch,
+  type TokenBatch,
+} from './token-batch.js';
 export { InMemoryTokenSource, type TokenSource } from './token-source.js';
 export { parseUciSentiment, UCI_SENTIMENT_LABELS } from './uci-sentiment.js';
 export { checkTokenizerMatchesModel, VocabularyMismatchError } from './vocabulary-check.js';
 export {
-  type TokenBatch,
   type WindowCursor,
   WindowLoader,
   type WindowLoaderOptions,

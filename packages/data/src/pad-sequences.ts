@@ -1,13 +1,10 @@
+import type { TokenBatch } from './token-batch.js';
+
 /** Token sequences of different lengths as one rectangular batch, row-major [batchSize, seqLen]. */
-export interface PaddedBatch {
-  ids: Int32Array; // [batchSize * seqLen]
-  /** 1 where `ids` holds a real token, 0 where padding. */
-  attentionMask: Int32Array; // [batchSize * seqLen]
-  /** Real tokens per row (after truncation). */
-  lengths: Int32Array; // [batchSize]
-  batchSize: number;
-  seqLen: number;
-}
+export type PaddedBatch = TokenBatch & {
+  attentionMask: Uint8Array; // [batchSize · seqLen]: 1 where `inputs` holds a real token, 0 where padding
+  lengths: Int32Array; // [batchSize]: real tokens per row (after truncation)
+};
 
 export interface PadOptions {
   padId: number;
@@ -33,13 +30,13 @@ export function padSequences(
   if (seqLen < longest)
     throw new RangeError(`padSequences: padTo ${padTo} is shorter than the longest row, ${longest}`);
   const batchSize = sequences.length;
-  const ids = new Int32Array(batchSize * seqLen).fill(padId);
-  const attentionMask = new Int32Array(batchSize * seqLen);
+  const inputs = new Int32Array(batchSize * seqLen).fill(padId);
+  const attentionMask = new Uint8Array(batchSize * seqLen);
   sequences.forEach((sequence, row) => {
     const length = lengths[row]!;
     const start = row * seqLen + (side === 'left' ? seqLen - length : 0);
-    for (let t = 0; t < length; t++) ids[start + t] = sequence[t]!;
+    for (let t = 0; t < length; t++) inputs[start + t] = sequence[t]!;
     attentionMask.fill(1, start, start + length);
   });
-  return { ids, attentionMask, lengths, batchSize, seqLen };
+  return { inputs, attentionMask, lengths, batchSize, seqLen };
 }

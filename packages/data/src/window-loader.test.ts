@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { LanguageModelBatch as TokenBatch } from './token-batch.js';
 import { InMemoryTokenSource } from './token-source.js';
-import { type TokenBatch, WindowLoader, type WindowLoaderOptions, windowCount } from './window-loader.js';
+import { WindowLoader, type WindowLoaderOptions, windowCount } from './window-loader.js';
 
 /** A stream whose token at position i is i, so every batch shows where it was read from. */
 const positions = (n: number) => new InMemoryTokenSource(Int32Array.from({ length: n }, (_, i) => i));

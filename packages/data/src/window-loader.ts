@@ -1,13 +1,6 @@
 import { combineSeeds, permutation } from './shuffle.js';
+import type { LanguageModelBatch } from './token-batch.js';
 import type { TokenSource } from './token-source.js';
-
-/** Next-token prediction pairs: targets[b, t] = the token after inputs[b, t]. Row-major [B, T]. */
-export interface TokenBatch {
-  inputs: Int32Array; // [batchSize * seqLen]
-  targets: Int32Array; // [batchSize * seqLen]
-  batchSize: number;
-  seqLen: number;
-}
 
 /** Where a loader stands: the next window is number `position` (0-based) of epoch `epoch`'s order. */
 export interface WindowCursor {
@@ -104,7 +97,7 @@ export class WindowLoader {
   }
 
   // The trainer's BatchSource interface (@mini-llama/trainer), structurally: a loader is a batch source.
-  nextBatch(): Promise<TokenBatch> {
+  nextBatch(): Promise<LanguageModelBatch> {
     return this.next();
   }
 
@@ -144,7 +137,7 @@ export class WindowLoader {
     return this.epochOrder.windows[position]!;
   }
 
-  async next(): Promise<TokenBatch> {
+  async next(): Promise<LanguageModelBatch> {
     const { batchSize, seqLen } = this;
     let { epoch, position } = this;
     const starts: number[] = [];

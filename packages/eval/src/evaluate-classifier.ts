@@ -39,11 +39,8 @@ export async function classifierLogits(
     template,
   });
   for (const batch of batches) {
-    const { batchSize: B, seqLen: T } = batch;
-    const attentionMask = Array.from({ length: B }, (_, b) =>
-      Array.from(batch.attentionMask.subarray(b * T, (b + 1) * T)),
-    );
-    const logits = tf.tidy(() => classifier.logits(tf.tensor2d(batch.ids, [B, T], 'int32'), attentionMask));
+    const { batchSize: B, seqLen: T, inputs, attentionMask } = batch;
+    const logits = tf.tidy(() => classifier.logits(tf.tensor2d(inputs, [B, T], 'int32'), attentionMask));
     const values = await logits.data();
     logits.dispose();
     for (let b = 0; b < B; b++) {

@@ -51,3 +51,4 @@ export {
   type ZeroShotResult,
   zeroShotClassify,
 } from './zero-shot.js';
+export { promptForTaskSpec, verbalizerTokenIds, withDistinctFirstTokens } from './zero-shot-head.js';

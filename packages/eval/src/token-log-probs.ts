@@ -60,9 +60,8 @@ async function scoreBatch(
   const T = Math.max(...batch.map(({ tokens }) => tokens.length - 1));
   const { dim, vocabSize } = model.config;
   const ids = new Int32Array(B * T); // pad id 0: any valid id, masked out
-  const attentionMask = batch.map(({ tokens }) =>
-    Array.from({ length: T }, (_, t) => (t < tokens.length - 1 ? 1 : 0)),
-  );
+  const attentionMask = new Uint8Array(B * T); // 1 for each row's real input positions, 0 for padding
+  batch.forEach(({ tokens }, b) => attentionMask.fill(1, b * T, b * T + tokens.length - 1));
   const positions: number[] = []; // flat [B·T] index of the input position predicting each scored token
   const targets: number[] = []; // flat [N·vocab] index of each scored token's logit
   batch.forEach(({ tokens, scoreFrom }, b) => {

@@ -60,13 +60,15 @@ export async function* generateStream(
     ...Array(promptLength - prompt.length).fill(padTokenId),
     ...prompt,
   ]);
+  // Left-padded rows are masked: one row of 0/1 per prompt, which grows by a position with every step.
   const needsMask = prompts.some((prompt) => prompt.length !== promptLength);
-  const attentionMask = needsMask
+  const maskRows = needsMask
     ? prompts.map((prompt) => [
         ...Array(promptLength - prompt.length).fill(0),
         ...Array(prompt.length).fill(1),
       ])
     : undefined;
+  const attentionMask = () => (maskRows ? Uint8Array.from(maskRows.flat()) : undefined); // [B, length]
 
   const random = new Random(seed);
   const generated: number[][] = prompts.map(() => []);
@@ -82,7 +84,7 @@ export async function* generateStream(
     logits = tf.tidy(() => {
       const hidden = model.hiddenStates(tf.tensor2d(padded, [B, promptLength], 'int32'), {
         cache,
-        attentionMask,
+        attentionMask: attentionMask(),
       });
       const last = tf.slice(hidden, [0, promptLength - 1, 0], [B, 1, -1]); // [B, 1, dim]: only it is sampled from
       return tf.reshape(model.logitsFromHidden(last, head), [B, -1]); // [B, vocab]
@@ -111,11 +113,12 @@ export async function* generateStream(
         for (let row = 0; row < B; row++) finishReasons[row] ??= 'aborted';
       }
       if (finishReasons.every(Boolean) || step === budget - 1) break;
-      if (attentionMask) {
-        for (let row = 0; row < B; row++) attentionMask[row]!.push(finishReasons[row] ? 0 : 1);
+      if (maskRows) {
+        for (let row = 0; row < B; row++) maskRows[row]!.push(finishReasons[row] ? 0 : 1);
       }
       logits = tf.tidy(() => {
-        const hidden = model.hiddenStates(tf.tensor2d(next, [B, 1], 'int32'), { cache, attentionMask });
+        const input = tf.tensor2d(next, [B, 1], 'int32');
+        const hidden = model.hiddenStates(input, { cache, attentionMask: attentionMask() });
         return tf.reshape(model.logitsFromHidden(hidden, head), [B, -1]); // [B, vocab]
       });
     }

@@ -27,7 +27,13 @@ export {
   generateStream,
 } from './generate.js';
 export { KvCache } from './kv-cache.js';
-export { type ForwardOptions, LlamaModel, type LlamaModelOptions, transpose2d } from './llama-model.js';
+export {
+  type AttentionMask,
+  type ForwardOptions,
+  LlamaModel,
+  type LlamaModelOptions,
+  transpose2d,
+} from './llama-model.js';
 export { Random, type RandomState } from './random.js';
 export {
   argmax,

@@ -82,7 +82,9 @@ describe.each(PARITY_BACKENDS)('LlamaModel on %s', (backend) => {
     const model = new LlamaModel(tiny, { seed: 4 });
     const [alone, padded] = tf.tidy(() => [
       model.forward(tf.tensor2d([[5, 6, 7]], [1, 3], 'int32')),
-      model.forward(tf.tensor2d([[0, 0, 5, 6, 7]], [1, 5], 'int32'), { attentionMask: [[0, 0, 1, 1, 1]] }),
+      model.forward(tf.tensor2d([[0, 0, 5, 6, 7]], [1, 5], 'int32'), {
+        attentionMask: Uint8Array.of(0, 0, 1, 1, 1),
+      }),
     ]);
     const realPart = tf.slice(padded!, [0, 2, 0], [1, 3, -1]);
     expect(maxAbsDiff(alone!, realPart)).toBeLessThan(1e-5);

@@ -35,12 +35,17 @@ export interface ForwardOptions {
   /** Keys and values of earlier positions: the tokens given continue after them, and are appended. */
   cache?: KvCache;
   /**
-   * 1 for a real token, 0 for padding, over the cached and the new positions: [B, cacheLength + T].
-   * Padded positions are never attended to, and positions count real tokens only, so a left-padded row
-   * computes what it would alone.
+   * 1 for a real token, 0 for padding, over the cached and the new positions: row-major
+   * [B, cacheLength + T] (a batch's `attentionMask` as @mini-llama/data's TokenBatch carries it). Padded
+   * positions are never attended to, and positions count real tokens only, so a left-padded row computes
+   * what it would alone. A typed array, not a tensor: the positions are counted from it on the CPU (reading
+   * a tensor back would need an asynchronous read on WebGPU).
    */
-  attentionMask?: number[][];
+  attentionMask?: AttentionMask;
 }
+
+/** A padding mask: 1 real, 0 pad, row-major [B, keyLength]. */
+export type AttentionMask = Uint8Array | Int32Array;
 
 const EMBEDDING = 'model.embed_tokens.weight';
 const LM_HEAD = 'lm_head.weight';
@@ -281,29 +286,29 @@ export class LlamaModel {
     B: number,
     T: number,
     start: number,
-    attentionMask: number[][] | undefined,
+    attentionMask: AttentionMask | undefined,
   ): { positions: number | tf.Tensor; mask: tf.Tensor | null } {
     const keyLength = start + T;
     if (!attentionMask) {
       // One new token after a cache may see everything: no mask at all.
       return { positions: start, mask: T === 1 ? null : causalMask(T, keyLength) };
     }
-    if (attentionMask.length !== B || attentionMask.some((row) => row.length !== keyLength)) {
+    if (attentionMask.length !== B * keyLength) {
       throw new Error(
-        `LlamaModel: attentionMask must be [${B}, ${keyLength}] (cached + new positions), got [${attentionMask.length}, ${attentionMask[0]?.length}]`,
+        `LlamaModel: attentionMask has ${attentionMask.length} entries, expected [${B}, ${keyLength}] = ${B * keyLength} (cached + new positions)`,
       );
     }
     // Each token's position counts the real tokens before it, so padding does not shift rotary angles.
     const positions = new Int32Array(B * T);
     const padding = new Float32Array(B * keyLength);
-    attentionMask.forEach((row, b) => {
+    for (let b = 0; b < B; b++) {
       let seen = 0;
-      row.forEach((keep, j) => {
-        if (keep) seen++;
+      for (let j = 0; j < keyLength; j++) {
+        if (attentionMask[b * keyLength + j]) seen++;
         else padding[b * keyLength + j] = 1;
         if (j >= start) positions[b * T + j - start] = Math.max(0, seen - 1);
-      });
-    });
+      }
+    }
     const causal = tf.reshape(causalMask(T, keyLength), [1, 1, T, keyLength]);
     const pads = tf.mul(tf.tensor4d(padding, [B, 1, 1, keyLength]), MASKED_SCORE); // [B, 1, 1, Tk]
     return { positions: tf.tensor2d(positions, [B, T], 'int32'), mask: tf.add(causal, pads) };

@@ -25,14 +25,14 @@ describe.each(['cpu', 'wasm'] as const)('SequenceClassifier on %s', (backend) =>
         classifier.logits(tf.tensor2d([short], [1, 3], 'int32')),
         classifier.logits(tf.tensor2d([long], [1, 5], 'int32')),
       ]),
-      classifier.logits(tf.tensor2d([[...short, 0, 0], long], [2, 5], 'int32'), [
-        [1, 1, 1, 0, 0],
-        [1, 1, 1, 1, 1],
-      ]),
-      classifier.logits(tf.tensor2d([[0, 0, ...short], long], [2, 5], 'int32'), [
-        [0, 0, 1, 1, 1],
-        [1, 1, 1, 1, 1],
-      ]),
+      classifier.logits(
+        tf.tensor2d([[...short, 0, 0], long], [2, 5], 'int32'),
+        Uint8Array.of(1, 1, 1, 0, 0, 1, 1, 1, 1, 1),
+      ),
+      classifier.logits(
+        tf.tensor2d([[0, 0, ...short], long], [2, 5], 'int32'),
+        Uint8Array.of(0, 0, 1, 1, 1, 1, 1, 1, 1, 1),
+      ),
     ]);
     expect(alone!.shape).toEqual([2, 3]);
     expect(maxAbsDiff(alone!, right!)).toBeLessThan(1e-5);
@@ -61,10 +61,7 @@ describe.each(['cpu', 'wasm'] as const)('SequenceClassifier on %s', (backend) =>
                 [2, 3],
                 'int32',
               ),
-              [
-                [1, 1, 0],
-                [1, 1, 1],
-              ],
+              Uint8Array.of(1, 1, 0, 1, 1, 1),
             ),
             tf.tensor1d([0, 1], 'int32'),
           ),
@@ -100,7 +97,7 @@ describe('SequenceClassifier weights', () => {
     expect(() => new SequenceClassifier(backbone, 1)).toThrow(/numLabels must be an integer ≥ 2, got 1/);
     const classifier = new SequenceClassifier(backbone, 2);
     const tokens = tf.tensor2d([[0, 0]], [1, 2], 'int32');
-    expect(() => classifier.logits(tokens, [[0, 0]])).toThrow(
+    expect(() => classifier.logits(tokens, Uint8Array.of(0, 0))).toThrow(
       /row 0 of the attention mask has no real token/,
     );
   });

@@ -1,7 +1,7 @@
 import type { LlamaConfig, NamedTensor, StateDict } from '@mini-llama/formats';
 import { Linear, type LinearLike, matMul } from '@mini-llama/layers';
 import * as tf from '@tensorflow/tfjs-core';
-import { type LlamaModel, type LlamaModelOptions, transpose2d } from './llama-model.js';
+import { type AttentionMask, type LlamaModel, type LlamaModelOptions, transpose2d } from './llama-model.js';
 import { replaceInSlot } from './module-tree.js';
 import { Random } from './random.js';
 
@@ -34,10 +34,10 @@ export class SequenceClassifier {
   }
 
   /**
-   * tokens: [B, T] int32, attentionMask: [B][T] of 1 (real) / 0 (pad) → logits [B, numLabels].
+   * tokens: [B, T] int32, attentionMask: row-major [B, T] of 1 (real) / 0 (pad) → logits [B, numLabels].
    * Without a mask every position is real and the last one is read.
    */
-  logits(tokens: tf.Tensor, attentionMask?: number[][]): tf.Tensor2D {
+  logits(tokens: tf.Tensor, attentionMask?: AttentionMask): tf.Tensor2D {
     const [B, T] = tokens.shape as [number, number];
     const last = lastRealPositions(B, T, attentionMask);
     return tf.tidy(() => {
@@ -68,6 +68,19 @@ export class SequenceClassifier {
   replaceModule(path: string, module: LinearLike): LinearLike {
     if (path !== 'score') return this.backbone.replaceModule(path, module);
     return replaceInSlot({ get: () => this.score, set: (m) => (this.score = m) }, module, path);
+  }
+
+  /** Sets the head from a `score.weight` [numLabels, dim] (HF's layout; ours is its transpose). */
+  setScore(head: NamedTensor): void {
+    const [numLabels, dim] = head.shape as [number, number];
+    if (head.shape.length !== 2 || numLabels !== this.numLabels || dim !== this.config.dim) {
+      throw new Error(
+        `SequenceClassifier.setScore: a head of [${head.shape}] does not fit ${this.numLabels} labels on dim ${this.config.dim}`,
+      );
+    }
+    tf.tidy(() =>
+      this.score.weight.assign(tf.tensor2d(transpose2d(head.data, numLabels, dim), [dim, numLabels])),
+    );
   }
 
   /** Backbone parameters by HF name, plus `score.weight`. */
@@ -104,11 +117,11 @@ export class SequenceClassifier {
   }
 }
 
-/** Index of each row's last real token; a row of padding only is an error. */
-export function lastRealPositions(B: number, T: number, attentionMask?: number[][]): number[] {
+/** Index of each row's last real token (mask: row-major [B, T]); a row of padding only is an error. */
+export function lastRealPositions(B: number, T: number, attentionMask?: AttentionMask): number[] {
   if (!attentionMask) return Array(B).fill(T - 1);
-  return attentionMask.map((row, b) => {
-    const last = row.lastIndexOf(1);
+  return Array.from({ length: B }, (_, b) => {
+    const last = attentionMask.subarray(b * T, (b + 1) * T).lastIndexOf(1);
     if (last < 0) throw new Error(`SequenceClassifier: row ${b} of the attention mask has no real token`);
     return last;
   });

@@ -1,5 +1,5 @@
 export { AdamW, type AdamWConfig, type AdamWState } from './adamw.js';
-export { type BatchSource, countedTargets, IGNORE_INDEX, maskRows, type TokenBatch } from './batch-source.js';
+export type { BatchSource } from './batch-source.js';
 export {
   type Checkpoint,
   CheckpointError,
@@ -12,10 +12,16 @@ export {
 export { clipGradNorm, globalNorm } from './clip-grad-norm.js';
 export { learningRateAt, type ScheduleConfig, type ScheduleName, validateSchedule } from './lr-schedule.js';
 export {
+  type FinetuneSettings,
+  type LoraSettings,
+  mergeRunConfig,
   parseRunConfig,
   type RunConfig,
+  type RunConfigChange,
   RunConfigError,
   type RunConfigInput,
+  type RunConfigOverrides,
+  runConfigChanges,
   runConfigSchema,
   trainerConfigFromRun,
 } from './run-config.js';

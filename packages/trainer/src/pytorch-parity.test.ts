@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { useBackend } from '@mini-llama/backends';
+import type { TokenBatch } from '@mini-llama/data';
 import { parseSafetensors, stateDictFromHfTensors } from '@mini-llama/formats';
 import { loadModel } from '@mini-llama/model/node';
 import { PARITY_BACKENDS } from '@mini-llama/test-utils';
 import { describe, expect, it } from 'vitest';
-import { type BatchSource, type TokenBatch, Trainer } from './index.js';
+import { type BatchSource, Trainer } from './index.js';
 
 // test/fixtures/train_steps.py: PyTorch trains the gqa_untied fixture model with AdamW, a warm-up + cosine
 // schedule, 2 accumulated micro-batches per update and global-norm clipping.

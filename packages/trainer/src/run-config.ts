@@ -61,15 +61,60 @@ const trainingSchema = z
   })
   .strict();
 
+/** LoRA of a fine-tune (HF PEFT's LoraConfig fields that shape the training). */
+const loraSchema = z
+  .object({
+    r: positiveInteger,
+    alpha: z.number().positive(),
+    dropout: z.number().min(0).lt(1),
+    targetModules: z.union([z.array(z.string()).min(1), z.string()]),
+    seed: z.number().int(),
+  })
+  .strict();
+
+/** What a fine-tune learns from, and how its classifier starts; `labelNames` and `prompt` are recorded by it. */
+const finetuneSchema = z
+  .object({
+    /** Classification: a TASKSPEC (task:path) of labelled texts. */
+    task: z.string().nullable().default(null),
+    /** Classification: the held-out TASKSPEC (validation loss, and accuracy at the end). */
+    evalTask: z.string().nullable().default(null),
+    /** Language modelling: a JSONL file of prompts and completions. */
+    lmData: z.string().nullable().default(null),
+    promptField: z.string().default('prompt'),
+    completionField: z.string().default('completion'),
+    /** Longest sequence in tokens (default: the model's context). */
+    maxLength: positiveInteger.optional(),
+    /** How the classification head starts: random, or the zero-shot head of the task's prompt. */
+    head: z.enum(['random', 'zero-shot']).default('random'),
+    lora: loraSchema.nullable().default(null),
+    /** Recorded by the run: the task's labels, in the classifier's order. */
+    labelNames: z.array(z.string()).optional(),
+    /** Recorded by the run: the prompt a zero-shot head reads its texts in. */
+    prompt: z
+      .object({ template: z.string(), verbalizers: z.array(z.string()) })
+      .strict()
+      .nullable()
+      .optional(),
+  })
+  .strict();
+
 export const runConfigSchema = z
   .object({
     model: modelSchema.default({}),
     data: dataSchema,
     training: trainingSchema,
-    // the names @mini-llama/backends' useBackend takes
-    backend: z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'),
+    /** A @mini-llama/backends request (auto, tensorflow, webgpu, wasm, cpu): checked when the backend starts. */
+    backend: z.string().default('auto'),
+    /** Present for a fine-tune: what it learns from. */
+    finetune: finetuneSchema.optional(),
   })
   .strict();
+
+/** A fine-tune's settings in its run configuration. */
+export type FinetuneSettings = z.infer<typeof finetuneSchema>;
+/** LoRA settings as a run configuration records them. */
+export type LoraSettings = z.infer<typeof loraSchema>;
 
 /** A whole run: model, data and training settings, as `--config-file` reads and run-config.json records. */
 export type RunConfig = z.infer<typeof runConfigSchema>;
@@ -115,4 +160,74 @@ export function trainerConfigFromRun(
       warmupSteps: training.warmup,
     },
   };
+}
+
+/** One difference between a recorded run configuration and the one a resumed run asks for. */
+export interface RunConfigChange {
+  field: string; // dotted path, e.g. training.lr
+  from: unknown;
+  to: unknown;
+  /** Whether the resumed run still continues the recorded one exactly with it (see RESUMABLE_CHANGES). */
+  safe: boolean;
+}
+
+// What a resumed run may change and still continue the interrupted one: more (or fewer) steps (the schedule
+// then decays over the new total, which the log says), how often it logs, evaluates and checkpoints, how many
+// checkpoints it keeps, the backend (float sums in another order), the NaN policy and the checkpoint dtype.
+// Everything else — the model, the data and its order, every optimiser and schedule setting, the seed, what a
+// fine-tune learns from — would make the resumed steps differ from the ones the run would have taken.
+const RESUMABLE_CHANGES = new Set([
+  'training.steps',
+  'training.logEvery',
+  'training.evalEvery',
+  'training.evalBatches',
+  'training.checkpointEvery',
+  'training.keepLast',
+  'training.onNan',
+  'training.checkpointDtype',
+  'backend',
+]);
+
+/** Every field where `requested` differs from `recorded`, each marked safe for a resume or not. */
+export function runConfigChanges(recorded: RunConfig, requested: RunConfig): RunConfigChange[] {
+  const changes: RunConfigChange[] = [];
+  const walk = (a: unknown, b: unknown, path: string) => {
+    if (isPlainObject(a) && isPlainObject(b)) {
+      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+        walk(a[key], b[key], path ? `${path}.${key}` : key);
+      }
+      return;
+    }
+    if (JSON.stringify(a) === JSON.stringify(b)) return;
+    changes.push({ field: path, from: a, to: b, safe: RESUMABLE_CHANGES.has(path) });
+  };
+  walk(recorded, requested, '');
+  return changes;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Any part of a run configuration, as flags give it: each field set overrides the same field of a base. */
+export type RunConfigOverrides = {
+  [K in keyof RunConfigInput]?: RunConfigInput[K] extends object
+    ? Partial<Exclude<RunConfigInput[K], undefined>>
+    : RunConfigInput[K];
+};
+
+/** `base` with every field `overrides` sets (undefined fields are not set), section by section. */
+export function mergeRunConfig(base: Partial<RunConfigInput>, overrides: RunConfigOverrides): RunConfigInput {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    const current = merged[key];
+    merged[key] =
+      isPlainObject(value) && isPlainObject(current) ? { ...current, ...definedOnly(value) } : value;
+  }
+  return merged as RunConfigInput;
+}
+
+function definedOnly(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
 }

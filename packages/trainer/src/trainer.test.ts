@@ -1,8 +1,9 @@
 import { useBackend } from '@mini-llama/backends';
+import { IGNORE_INDEX, type TokenBatch } from '@mini-llama/data';
 import { type LlamaConfigInput, LlamaModel } from '@mini-llama/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { IGNORE_INDEX, NonFiniteLossError, type TokenBatch, Trainer, type TrainerConfig } from './index.js';
+import { NonFiniteLossError, Trainer, type TrainerConfig } from './index.js';
 import { ArrayWindowSource, tokenStream } from './test-helpers.js';
 
 const shape: LlamaConfigInput = {

@@ -1,8 +1,9 @@
+import { countedTargets, IGNORE_INDEX, type TokenBatch } from '@mini-llama/data';
 import { crossEntropy } from '@mini-llama/layers';
 import type { LlamaConfig, LlamaModel, SequenceClassifier, StateDict } from '@mini-llama/model';
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, type AdamWConfig } from './adamw.js';
-import { type BatchSource, countedTargets, IGNORE_INDEX, maskRows, type TokenBatch } from './batch-source.js';
+import type { BatchSource } from './batch-source.js';
 import { clipGradNorm, globalNorm } from './clip-grad-norm.js';
 import { learningRateAt, type ScheduleConfig, validateSchedule } from './lr-schedule.js';
 
@@ -55,18 +56,19 @@ export type Objective<M extends TrainableModel = LlamaModel> = (model: M, batch:
 /** Next-token cross-entropy through the fused head (targets of -100 ignored): pretraining and LM fine-tuning. */
 export const languageModelObjective: Objective<LlamaModel> = (model, batch) =>
   tf.tidy(() => {
-    const { inputs, targets, batchSize, seqLen } = batch;
+    const { inputs, targets, batchSize, seqLen, attentionMask } = batch;
+    if (!targets) throw new Error('languageModelObjective: the batch has no targets');
     const x = tf.tensor2d(inputs, [batchSize, seqLen], 'int32');
     const y = tf.tensor2d(targets, [batchSize, seqLen], 'int32');
-    return model.loss(x, y, { ignoreIndex: IGNORE_INDEX, attentionMask: maskRows(batch) });
+    return model.loss(x, y, { ignoreIndex: IGNORE_INDEX, attentionMask });
   });
 
 /** Cross-entropy of the classifier's logits (last real token of each row) against the batch's labels. */
 export const classificationObjective: Objective<SequenceClassifier> = (classifier, batch) =>
   tf.tidy(() => {
-    const { inputs, labels, batchSize, seqLen } = batch;
+    const { inputs, labels, batchSize, seqLen, attentionMask } = batch;
     if (!labels) throw new Error('classificationObjective: the batch has no labels');
-    const logits = classifier.logits(tf.tensor2d(inputs, [batchSize, seqLen], 'int32'), maskRows(batch));
+    const logits = classifier.logits(tf.tensor2d(inputs, [batchSize, seqLen], 'int32'), attentionMask);
     return crossEntropy(logits, tf.tensor1d(labels, 'int32'));
   });
 

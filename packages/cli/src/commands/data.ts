@@ -16,12 +16,12 @@ import {
   type HubDatasetName,
   prepareCorpus,
 } from '@mini-llama/data/node';
+import { BUILT_IN_TOKENIZERS, openTokenizer, TOKENIZER_FILES } from '@mini-llama/tokenizer/node';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { nonNegativeInteger, oneOf, positiveInteger } from '../options.js';
 import { exists, formatBytes, isDirectory } from '../paths.js';
-import { BUILT_IN_TOKENIZERS, openTokenizer, TOKENIZER_FILES } from '../tokenizer-files.js';
 
 interface PrepareFlags {
   tokenizer: string;

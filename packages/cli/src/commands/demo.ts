@@ -14,7 +14,7 @@ import {
   shuffle,
   untagBrown,
 } from '@mini-llama/data';
-import { loadBrownSamples, loadTask } from '@mini-llama/data/node';
+import { loadBrownSamples, loadTask, parseTaskSpecAt } from '@mini-llama/data/node';
 import { type LossPoint, lossCurvePoints, parseMetricsJsonl } from '@mini-llama/eval';
 import { alphaSweepPoints, type ReportSection, renderReport } from '@mini-llama/eval/report';
 import { parseSafetensors } from '@mini-llama/formats';
@@ -26,7 +26,6 @@ import type { Command } from 'commander';
 import { startBackend } from '../backend.js';
 import { runCli } from '../cli.js';
 import { CliError } from '../errors.js';
-import { parseSpecFlag } from '../eval-sets.js';
 import type { CliIo } from '../io.js';
 import { BACKEND_HELP, backendRequest, collect, oneOf, positiveInteger } from '../options.js';
 
@@ -559,7 +558,7 @@ async function writeDemoData(
   await tsv('test.tsv', picked.test, train.labelNames);
   const ood = [];
   for (const value of flags.ood) {
-    const spec = parseSpecFlag(value, '--ood', io.cwd);
+    const spec = parseTaskSpecAt(value, io.cwd, '--ood');
     const { examples } = await loadTask(spec);
     ood.push({ name: basename(spec.path), spec: `${spec.task}:${spec.path}`, n: examples.length });
   }

@@ -1,45 +1,19 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { BackendRequest } from '@mini-llama/backends';
-import {
-  CLASSIFICATION_TASKS,
-  type ClassificationTask,
-  checkTokenizerMatchesModel,
-  type TaskSpec,
-} from '@mini-llama/data';
-import {
-  type ClassificationMetrics,
-  classificationMetrics,
-  classifierPredictor,
-  contentFreeLabelProbabilities,
-  DEFAULT_CONTENT_FREE,
-  type IdOodReport,
-  idOodReport,
-  type Predictor,
-  type PromptTemplate,
-  promptForTask,
-  TEXT_SLOT,
-  zeroShotPredictor,
-} from '@mini-llama/eval';
-import {
-  confusionMatrixSection,
-  idOodTable,
-  metricsTable,
-  type ReportSection,
-  renderReport,
-} from '@mini-llama/eval/report';
-import type { LlamaModel, SequenceClassifier } from '@mini-llama/model';
-import { loadModel } from '@mini-llama/model/node';
+import { CLASSIFICATION_TASKS, type ClassificationTask, type TaskSpec } from '@mini-llama/data';
+import { loadOodSets, loadSet, parseTaskSpecAt, withAbsolutePath } from '@mini-llama/data/node';
+import { type ClassificationMetrics, type IdOodReport, TEXT_SLOT } from '@mini-llama/eval';
+import { classificationReportSections, classifySets } from '@mini-llama/eval/node';
+import { idOodTable, renderReport } from '@mini-llama/eval/report';
 import type { Command } from 'commander';
-import { ADAPTER_HELP, mergeAdapters } from '../adapters.js';
+import { ADAPTER_HELP } from '../adapters.js';
 import { startBackend } from '../backend.js';
-import { loadClassifierModel } from '../classifier-loading.js';
 import { CountProgress } from '../count-progress.js';
 import { CliError } from '../errors.js';
-import { type EvalSet, loadOodSets, loadSet, parseSpecFlag, withAbsolutePath } from '../eval-sets.js';
 import type { CliIo } from '../io.js';
 import { BACKEND_HELP, backendRequest, collect, nameList, positiveInteger } from '../options.js';
-import { evalTokenizer, MODEL_HELP, TOKENIZER_HELP, textTable } from './eval-shared.js';
+import { MODEL_HELP, TOKENIZER_HELP, textTable } from './eval-shared.js';
 
 interface ClassifyFlags {
   model: string;
@@ -137,113 +111,64 @@ async function runClassify(flags: ClassifyFlags, io: CliIo): Promise<void> {
     throw new CliError(`--template must contain ${TEXT_SLOT} where the text goes, got '${flags.template}'`);
   }
   const spec = taskSpec(flags, io.cwd);
-  const modelPath = resolve(io.cwd, flags.model);
   const id = await loadSet(spec, flags.limit);
-  const oodSets = await loadOodSets(flags.ood ?? [], id, flags.limit, io.cwd);
-  const tokenizer = (await evalTokenizer(flags.tokenizer, modelPath, io, {
-    required: 'the texts must be tokenized',
-  }))!;
-  await startBackend(flags.backend, io);
-
+  const ood = await loadOodSets(flags.ood ?? [], id, flags.limit, io.cwd);
   const labelNames = id.dataset.labelNames;
-  let model: LlamaModel;
-  let classifier: SequenceClassifier | null = null;
-  let prompt: PromptTemplate | null = null;
-  let classifierPrompt: PromptTemplate | null = null; // the prompt a classifier was fine-tuned in
-  let classifierMaxLength: number | null = null; // the longest input it was fine-tuned on
-  if (flags.zeroShot) {
-    prompt = zeroShotPrompt(flags, spec.task, labelNames);
-    model = (await loadModel(modelPath)).model;
-  } else {
-    const loaded = await loadClassifierModel(modelPath, flags.adapter, io);
-    model = loaded.model;
-    classifier = loaded.classifier;
-    classifierPrompt = loaded.prompt;
-    classifierMaxLength = loaded.maxLength;
-    if (loaded.labelNames.length !== labelNames.length) {
-      model.dispose();
-      classifier.dispose();
-      throw new CliError(
-        `the classifier has ${loaded.labelNames.length} labels (${loaded.labelNames.join(', ')}), ${id.name} has ${labelNames.length} (${labelNames.join(', ')})`,
-      );
-    }
-    if (loaded.labelNames.some((name, i) => name !== labelNames[i])) {
-      io.stderr.write(
-        `warning: the classifier's labels (${loaded.labelNames.join(', ')}) are named unlike ${id.name}'s (${labelNames.join(', ')}); comparing by index\n`,
-      );
-    }
+  if (flags.verbalizers && flags.verbalizers.length !== labelNames.length) {
+    throw new CliError(
+      `--verbalizers gives ${flags.verbalizers.length} words, the dataset has ${labelNames.length} labels (${labelNames.join(', ')})`,
+    );
   }
-  if (!classifier) await mergeAdapters(model, flags.adapter, io); // LoRA adapters, merged in order
+  await startBackend(flags.backend, io);
   const progress = new CountProgress(io, 'classify', 'examples');
   try {
-    checkTokenizerMatchesModel(tokenizer.tokenizer, model.config.vocabSize, tokenizer.name);
-    const onProgress = ({ done, total }: { done: number; total: number }) => progress.update(done, total);
-    let contentFree: number[] | null = null;
-    let predict: Predictor;
-    if (classifier) {
-      predict = classifierPredictor(classifier, tokenizer.tokenizer, {
-        batchSize: flags.batchSize,
-        template: classifierPrompt?.template,
-        maxLength: classifierMaxLength ?? undefined,
-        onProgress,
-      });
-    } else {
-      const options = { batchSize: flags.batchSize, lengthNormalize: flags.lengthNormalize ?? false };
-      if (flags.calibrate) {
-        contentFree = await contentFreeLabelProbabilities(
-          model,
-          tokenizer.tokenizer,
-          prompt!,
-          DEFAULT_CONTENT_FREE,
-          options,
-        );
-      }
-      predict = zeroShotPredictor(model, tokenizer.tokenizer, prompt!, {
-        ...options,
-        onProgress,
-        calibrate: flags.calibrate ?? false,
-        contentFreeProbabilities: contentFree ?? undefined,
-      });
-    }
-    const evaluate = async ({ name, dataset }: EvalSet) => {
-      const predictions = await predict(dataset.examples.map((example) => example.text));
-      const labels = dataset.examples.map((example) => example.label);
-      return { name, metrics: classificationMetrics(labels, predictions, labelNames) };
-    };
-    const idResult = await evaluate(id);
-    const oodResults = [];
-    for (const set of oodSets) oodResults.push(await evaluate(set));
+    const run = await classifySets({
+      model: resolve(io.cwd, flags.model),
+      adapters: flags.adapter.map((directory) => resolve(io.cwd, directory)),
+      tokenizer: flags.tokenizer,
+      id,
+      ood,
+      zeroShot: flags.zeroShot
+        ? {
+            prompt: {
+              template: flags.template,
+              verbalizers: flags.verbalizers?.map((word) => ` ${word}`),
+            },
+            calibrate: flags.calibrate ?? false,
+            lengthNormalize: flags.lengthNormalize ?? false,
+          }
+        : null,
+      batchSize: flags.batchSize,
+      onProgress: ({ done, total }) => progress.update(done, total),
+      onMessage: (message) => io.stderr.write(`${message}\n`),
+    });
     progress.stop();
-    const idOod = oodSets.length > 0 ? idOodReport(idResult, oodResults) : null;
-    const mode = flags.zeroShot ? 'zero-shot' : 'classifier';
-    const calibration = contentFree
-      ? { contentFree: DEFAULT_CONTENT_FREE, probabilities: contentFree }
-      : null;
-    const { metrics } = idResult;
+    const { metrics } = run.id;
     if (flags.json) {
       const report = {
-        mode,
-        data: id.name,
+        mode: run.mode,
+        data: run.id.name,
         n: metrics.n,
         accuracy: metrics.accuracy,
         macroF1: metrics.macroF1,
-        labelNames,
+        labelNames: run.labelNames,
         perClass: metrics.perClass,
         confusion: metrics.confusion,
-        ...(prompt ? { prompt, calibration, lengthNormalize: flags.lengthNormalize ?? false } : {}),
-        ...(idOod ? { idOod } : {}),
+        ...(run.prompt
+          ? { prompt: run.prompt, calibration: run.calibration, lengthNormalize: run.lengthNormalize }
+          : {}),
+        ...(run.idOod ? { idOod: run.idOod } : {}),
       };
       io.stdout.write(`${JSON.stringify(report)}\n`);
     } else {
-      io.stdout.write(summaryText(mode, calibration, id.name, metrics, idOod));
+      io.stdout.write(summaryText(run.mode, run.calibration, run.id.name, metrics, run.idOod));
     }
     if (flags.report) {
       const path = resolve(io.cwd, flags.report);
-      const sections = reportSections(prompt, calibration, idResult, oodResults, idOod);
       const html = await renderReport({
-        title: `Classification: ${id.name}`,
+        title: `Classification: ${run.id.name}`,
         subtitle: describeRun(flags),
-        sections,
+        sections: classificationReportSections(run),
       });
       await mkdir(dirname(path), { recursive: true });
       await writeFile(path, html);
@@ -251,8 +176,6 @@ async function runClassify(flags: ClassifyFlags, io: CliIo): Promise<void> {
     }
   } finally {
     progress.stop();
-    classifier?.dispose();
-    model.dispose();
   }
 }
 
@@ -264,7 +187,7 @@ function taskSpec(flags: ClassifyFlags, cwd: string): TaskSpec {
         `--task ${flags.task} already names the data: drop --data, or give only the task name`,
       );
     }
-    return parseSpecFlag(flags.task, '--task', cwd);
+    return parseTaskSpecAt(flags.task, cwd, '--task');
   }
   if (!(CLASSIFICATION_TASKS as readonly string[]).includes(flags.task)) {
     throw new CliError(
@@ -277,22 +200,6 @@ function taskSpec(flags: ClassifyFlags, cwd: string): TaskSpec {
     );
   }
   return withAbsolutePath({ task: flags.task as ClassificationTask, path: flags.data }, cwd);
-}
-
-function zeroShotPrompt(flags: ClassifyFlags, task: string, labelNames: readonly string[]): PromptTemplate {
-  let base: PromptTemplate;
-  try {
-    base = promptForTask(task, labelNames);
-  } catch (error) {
-    throw new CliError(`${(error as Error).message}: give --template and --verbalizers for this dataset`);
-  }
-  const verbalizers = flags.verbalizers?.map((word) => ` ${word}`) ?? base.verbalizers;
-  if (verbalizers.length !== labelNames.length) {
-    throw new CliError(
-      `--verbalizers gives ${verbalizers.length} words, the dataset has ${labelNames.length} labels (${labelNames.join(', ')})`,
-    );
-  }
-  return { template: flags.template ?? base.template, verbalizers };
 }
 
 type Calibration = { contentFree: readonly string[]; probabilities: number[] } | null;
@@ -337,39 +244,6 @@ function summaryText(
       )}`
     : '';
   return `${summary}\n\n${perClass}${domains}\n`;
-}
-
-function reportSections(
-  prompt: PromptTemplate | null,
-  calibration: Calibration,
-  id: { name: string; metrics: ClassificationMetrics },
-  ood: readonly { name: string; metrics: ClassificationMetrics }[],
-  idOod: IdOodReport | null,
-): ReportSection[] {
-  const how = prompt
-    ? [
-        `**Zero-shot**: each label is scored by the log-likelihood of its words after the prompt \`${JSON.stringify(prompt.template)}\`;`,
-        `label words ${prompt.verbalizers.map((word) => `\`${JSON.stringify(word)}\``).join(', ')}.`,
-        calibration
-          ? `Calibrated (Zhao et al. 2021) against the content-free input ${JSON.stringify(calibration.contentFree[0])}, whose label probabilities were ${calibration.probabilities.map((p) => p.toFixed(4)).join(', ')}.`
-          : '',
-      ].join(' ')
-    : '**Fine-tuned classifier**: the sequence-classification head (`classifier.safetensors`) on the last real token.';
-  const summary: ReportSection = idOod
-    ? idOodTable(idOod, 'Accuracy in and out of domain')
-    : {
-        type: 'table',
-        title: 'Summary',
-        columns: ['set', 'n', 'accuracy', 'macro F1'],
-        rows: [[id.name, id.metrics.n, id.metrics.accuracy, id.metrics.macroF1]],
-      };
-  return [
-    { type: 'markdown', title: 'Method', markdown: how },
-    summary,
-    metricsTable(id.metrics, `Per-class metrics: ${id.name}`),
-    confusionMatrixSection(id.metrics, `Confusion matrix: ${id.name}`),
-    ...ood.map(({ name, metrics }) => confusionMatrixSection(metrics, `Confusion matrix: ${name} (OOD)`)),
-  ];
 }
 
 function describeRun(flags: ClassifyFlags): string {

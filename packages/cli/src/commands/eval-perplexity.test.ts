@@ -164,7 +164,7 @@ describe('mini-llama eval perplexity', () => {
     expect(missing.stderr).toMatch(/^mini-llama eval: --data: no such file or directory: .*nope\.txt$/m);
     const noTokenizer = await cli('eval', 'perplexity', '--model', model, '--data', join(dir, 'text.txt'));
     expect(noTokenizer.stderr).toMatch(
-      /--data is a text file, which must be tokenized, and no tokenizer was found next to/,
+      /the data is a text file, which must be tokenized, and no tokenizer was found next to/,
     );
     const noManifest = await cli(
       'eval',
@@ -191,7 +191,7 @@ describe('mini-llama eval perplexity', () => {
       '--backend',
       'cpu',
     );
-    expect(stride.stderr).toMatch(/--stride 40 is larger than the window of 32 tokens/);
+    expect(stride.stderr).toMatch(/stride 40 is larger than the window of 32 tokens/);
     const wrongTokenizer = await cli(
       'eval',
       'perplexity',

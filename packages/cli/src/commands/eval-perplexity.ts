@@ -1,19 +1,16 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { BackendRequest } from '@mini-llama/backends';
-import { checkTokenizerMatchesModel, MANIFEST_FILE } from '@mini-llama/data';
-import { type PerplexityResult, textPerplexity } from '@mini-llama/eval';
-import { shardPerplexity } from '@mini-llama/eval/node';
-import { loadModel } from '@mini-llama/model/node';
+import { MANIFEST_FILE } from '@mini-llama/data';
+import { dataPerplexity } from '@mini-llama/eval/node';
 import type { Command } from 'commander';
-import { ADAPTER_HELP, mergeAdapters } from '../adapters.js';
+import { ADAPTER_HELP } from '../adapters.js';
 import { startBackend } from '../backend.js';
 import { CountProgress } from '../count-progress.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { BACKEND_HELP, backendRequest, collect, oneOf, positiveInteger } from '../options.js';
-import { exists } from '../paths.js';
-import { evalTokenizer, MODEL_HELP, TOKENIZER_HELP } from './eval-shared.js';
+import { MODEL_HELP, TOKENIZER_HELP } from './eval-shared.js';
 
 interface PerplexityFlags {
   model: string;
@@ -75,52 +72,26 @@ come from decoding the documents, which needs the tokenizer; without one, bits p
 }
 
 async function runPerplexity(flags: PerplexityFlags, io: CliIo): Promise<void> {
-  const modelPath = resolve(io.cwd, flags.model);
-  const dataPath = resolve(io.cwd, flags.data);
-  const info = await stat(dataPath).catch(() => null);
-  if (!info) throw new CliError(`--data: no such file or directory: ${dataPath}`);
-  const shards = info.isDirectory();
-  if (shards && !(await exists(join(dataPath, MANIFEST_FILE)))) {
-    throw new CliError(
-      `--data ${dataPath} is a directory without ${MANIFEST_FILE}: give a text file, or shards made by \`mini-llama data prepare\``,
-    );
-  }
-  const tokenizer = await evalTokenizer(flags.tokenizer, modelPath, io, {
-    required: shards ? null : '--data is a text file, which must be tokenized',
-  });
+  const data = resolve(io.cwd, flags.data);
+  if (!(await stat(data).catch(() => null))) throw new CliError(`--data: no such file or directory: ${data}`);
   await startBackend(flags.backend, io);
-  const { model } = await loadModel(modelPath);
-  await mergeAdapters(model, flags.adapter, io); // LoRA adapters (language-model ones), merged in order
   const progress = new CountProgress(io, 'perplexity', 'tokens');
   try {
-    if (tokenizer) checkTokenizerMatchesModel(tokenizer.tokenizer, model.config.vocabSize, tokenizer.name);
-    if (flags.window !== undefined && flags.window > model.config.maxSeqLen) {
-      throw new CliError(
-        `--window ${flags.window} exceeds the model's context of ${model.config.maxSeqLen} tokens`,
-      );
-    }
-    const windowSize = flags.window ?? model.config.maxSeqLen;
-    if (flags.stride !== undefined && flags.stride > windowSize) {
-      throw new CliError(`--stride ${flags.stride} is larger than the window of ${windowSize} tokens`);
-    }
-    const options = {
-      windowSize,
+    const result = await dataPerplexity({
+      model: resolve(io.cwd, flags.model),
+      adapters: flags.adapter.map((directory) => resolve(io.cwd, directory)),
+      data,
+      tokenizer: flags.tokenizer,
+      split: flags.split,
+      window: flags.window,
       stride: flags.stride,
       batchSize: flags.batchSize,
-      onProgress: ({ scoredTokens, totalTokens }: { scoredTokens: number; totalTokens: number }) =>
-        progress.update(scoredTokens, totalTokens),
-    };
-    const result: PerplexityResult = shards
-      ? await shardPerplexity(model, dataPath, {
-          ...options,
-          split: flags.split,
-          tokenizer: tokenizer?.tokenizer,
-        })
-      : await textPerplexity(model, tokenizer!.tokenizer, await readFile(dataPath, 'utf8'), options);
+      onProgress: ({ scoredTokens, totalTokens }) => progress.update(scoredTokens, totalTokens),
+      onMessage: (message) => io.stderr.write(`${message}\n`),
+    });
     progress.stop();
     if (flags.json) {
-      const report = { ...result, data: dataPath, split: shards ? flags.split : null };
-      io.stdout.write(`${JSON.stringify(report)}\n`);
+      io.stdout.write(`${JSON.stringify(result)}\n`);
       return;
     }
     const rows: [string, string][] = [
@@ -139,6 +110,5 @@ async function runPerplexity(flags: PerplexityFlags, io: CliIo): Promise<void> {
     io.stdout.write(`${rows.map(([key, value]) => `${key.padEnd(11)}${value}`).join('\n')}\n`);
   } finally {
     progress.stop();
-    model.dispose();
   }
 }

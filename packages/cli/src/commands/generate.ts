@@ -3,7 +3,7 @@ import type { BackendRequest } from '@mini-llama/backends';
 import { type GenerateResult, generateStream, type LlamaModel } from '@mini-llama/model';
 import { loadModel } from '@mini-llama/model/node';
 import type { Tokenizer } from '@mini-llama/tokenizer';
-import { loadTokenizer } from '@mini-llama/tokenizer/node';
+import { findTokenizerFor, loadTokenizer, openTokenizer, TOKENIZER_FILES } from '@mini-llama/tokenizer/node';
 import { type Command, Option } from 'commander';
 import { ADAPTER_HELP, mergeAdapters } from '../adapters.js';
 import { startBackend } from '../backend.js';
@@ -20,7 +20,6 @@ import {
   tokenList,
 } from '../options.js';
 import { TextStream } from '../text-stream.js';
-import { findTokenizerFor, openTokenizer, TOKENIZER_FILES } from '../tokenizer-files.js';
 
 interface GenerateFlags {
   model: string;

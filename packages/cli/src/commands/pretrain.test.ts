@@ -139,7 +139,9 @@ describe('mini-llama pretrain', () => {
       '--out',
       out,
     );
-    expect(noTokenizer.stderr).toMatch(/mini-llama pretrain: --data with text files needs --tokenizer PATH/);
+    expect(noTokenizer.stderr).toMatch(
+      /mini-llama pretrain: data\.train: text files need a tokenizer \(--tokenizer PATH/,
+    );
     const noSteps = await cli('pretrain', '--data', data, ...shape, '--batch-size', '1', '--out', out);
     expect(noSteps.stderr).toMatch(/training\.steps/);
     const badFile = join(out, 'bad.json');

@@ -1,5 +1,8 @@
-import type { RunConfigInput } from '@mini-llama/trainer';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { mergeRunConfig, type RunConfigInput, type RunConfigOverrides } from '@mini-llama/trainer';
 import { type Command, Option } from 'commander';
+import { CliError } from '../errors.js';
 import {
   BACKEND_HELP,
   backendRequest,
@@ -147,63 +150,66 @@ export function addTrainingOptions(command: Command): Command {
     .option('--backend <name>', BACKEND_HELP, backendRequest);
 }
 
-/** The run configuration the flags describe, on top of a base (a --config-file or a resumed run's). */
-export function runConfigFromFlags(
-  flags: TrainingFlags,
-  base: RunConfigInput = { data: { train: [] }, training: {} as RunConfigInput['training'] },
-): RunConfigInput {
-  const defined = <T extends object>(record: T) =>
-    Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<T>;
-  const training = base.training as Record<string, unknown> | undefined;
+/** The fields of a run configuration the flags set (each flag given overrides the same field of a base). */
+export function overridesFromFlags(flags: TrainingFlags): RunConfigOverrides {
   return {
-    ...base,
     model: {
-      ...base.model,
-      ...defined({
-        preset: flags.config,
-        dim: flags.dim,
-        nLayers: flags.layers,
-        nHeads: flags.heads,
-        nKvHeads: flags.kvHeads,
-        vocabSize: flags.vocabSize,
-        init: flags.init,
-      }),
+      preset: flags.config,
+      dim: flags.dim,
+      nLayers: flags.layers,
+      nHeads: flags.heads,
+      nKvHeads: flags.kvHeads,
+      vocabSize: flags.vocabSize,
+      init: flags.init,
     },
     data: {
-      ...base.data,
-      ...defined({
-        train: flags.data,
-        tokenizer: flags.tokenizer,
-        order: flags.order,
-        valFraction: flags.valFraction,
-      }),
-      train: flags.data ?? base.data?.train ?? [],
+      train: flags.data,
+      tokenizer: flags.tokenizer,
+      order: flags.order,
+      valFraction: flags.valFraction,
     },
     training: {
-      ...(training ?? {}),
-      ...defined({
-        steps: flags.steps,
-        batchSize: flags.batchSize,
-        gradAccum: flags.gradAccum,
-        seqLen: flags.seqLen,
-        lr: flags.lr,
-        minLr: flags.minLr,
-        warmup: flags.warmup,
-        schedule: flags.schedule,
-        weightDecay: flags.weightDecay,
-        beta1: flags.beta1,
-        beta2: flags.beta2,
-        clip: flags.clip,
-        evalEvery: flags.evalEvery,
-        evalBatches: flags.evalBatches,
-        logEvery: flags.logEvery,
-        checkpointEvery: flags.checkpointEvery,
-        keepLast: flags.keepLast,
-        seed: flags.seed,
-        onNan: flags.onNan,
-        checkpointDtype: flags.checkpointDtype,
-      }),
-    } as RunConfigInput['training'],
-    ...defined({ backend: flags.backend as RunConfigInput['backend'] }),
+      steps: flags.steps,
+      batchSize: flags.batchSize,
+      gradAccum: flags.gradAccum,
+      seqLen: flags.seqLen,
+      lr: flags.lr,
+      minLr: flags.minLr,
+      warmup: flags.warmup,
+      schedule: flags.schedule,
+      weightDecay: flags.weightDecay,
+      beta1: flags.beta1,
+      beta2: flags.beta2,
+      clip: flags.clip,
+      evalEvery: flags.evalEvery,
+      evalBatches: flags.evalBatches,
+      logEvery: flags.logEvery,
+      checkpointEvery: flags.checkpointEvery,
+      keepLast: flags.keepLast,
+      seed: flags.seed,
+      onNan: flags.onNan,
+      checkpointDtype: flags.checkpointDtype,
+    },
+    backend: flags.backend,
   };
+}
+
+/** A fresh run's configuration: --config-file (when given) with the flags on top. */
+export async function freshRunConfig(flags: TrainingFlags, cwd: string): Promise<RunConfigInput> {
+  const base = flags.configFile ? await readConfigFile(resolve(cwd, flags.configFile)) : {};
+  return mergeRunConfig(
+    { data: { train: [] }, training: {} as RunConfigInput['training'], ...base },
+    overridesFromFlags(flags),
+  );
+}
+
+async function readConfigFile(path: string): Promise<Partial<RunConfigInput>> {
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(`--config-file ${path}: cannot read it (${error.code ?? error.message})`);
+  });
+  try {
+    return JSON.parse(text) as Partial<RunConfigInput>;
+  } catch (error) {
+    throw new CliError(`--config-file ${path}: invalid JSON (${(error as Error).message})`);
+  }
 }

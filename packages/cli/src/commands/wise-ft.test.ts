@@ -6,9 +6,9 @@ import { readWeightFile } from '@mini-llama/formats/node';
 import type { StateDict } from '@mini-llama/model';
 import { loadModel } from '@mini-llama/model/node';
 import { ByteTokenizer } from '@mini-llama/tokenizer';
+import { readWeightModel } from '@mini-llama/wise-ft/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, saveTinyModel, TINY_CONFIG, temporaryDirectory } from '../testing.js';
-import { readWeightModel } from '../weight-space.js';
 
 const BYTE_MODEL = { ...TINY_CONFIG, vocabSize: 259, maxSeqLen: 48 };
 

@@ -13,6 +13,7 @@ export {
   type GetDatasetOptions,
   getDataset,
 } from './download-dataset.js';
+export { type EvalSet, loadOodSets, loadSet, parseTaskSpecAt, withAbsolutePath } from './eval-sets.js';
 export {
   DEFAULT_HUB_URL,
   defaultDatasetCache,
@@ -24,7 +25,12 @@ export {
   hubFileUrl,
 } from './hub-datasets.js';
 export { loadTask, minllamaLabelNames } from './load-task.js';
-export { DEFAULT_SHARD_TOKENS, type PrepareCorpusOptions, prepareCorpus } from './prepare-corpus.js';
+export {
+  DEFAULT_SHARD_TOKENS,
+  type PrepareCorpusOptions,
+  prepareCorpus,
+  TEXT_PASSAGE_TOKENS,
+} from './prepare-corpus.js';
 export { detectPretrainingFormat, type ReadDocumentsOptions, readDocuments } from './read-documents.js';
 export { ShardWriter, type ShardWriterOptions } from './shard-writer.js';
 export { type OpenTokenShardsOptions, ShardedTokenSource } from './sharded-token-source.js';

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ByteTokenizer, type Tokenizer } from '@mini-llama/tokenizer';
@@ -8,7 +8,7 @@ import { fixture, hasSharedData, needs, sharedData } from '../../test/shared-dat
 import { assignSplit, type SplitName } from '../document-split.js';
 import { type PretrainingFormat, parseDocuments } from '../pretraining-documents.js';
 import type { ShardManifest } from '../shard-manifest.js';
-import { prepareCorpus } from './prepare-corpus.js';
+import { prepareCorpus, TEXT_PASSAGE_TOKENS } from './prepare-corpus.js';
 
 const directories: string[] = [];
 async function temporaryDirectory(): Promise<string> {
@@ -42,6 +42,30 @@ describe('prepareCorpus', () => {
   const tokenizer = new ByteTokenizer();
   const rule = { valFraction: 0.3, seed: 1 };
 
+  it('splits a plain text file by passages, so a long one trains and validates', async () => {
+    const outDir = await temporaryDirectory();
+    const text = Array.from({ length: 400 }, (_, i) => `Paragraph ${i} of one long story.`).join('\n\n');
+    const file = join(outDir, 'story.txt');
+    await writeFile(file, text);
+    const manifest = await prepareCorpus({
+      tokenizer,
+      tokenizerName: 'bytes',
+      inputs: [file],
+      outDir: join(outDir, 'shards'),
+      valFraction: 0.2,
+      seed: 0,
+    });
+    const tokens = 1 + Buffer.byteLength(text);
+    expect(manifest.documents.train + manifest.documents.val).toBe(Math.ceil(tokens / TEXT_PASSAGE_TOKENS));
+    expect(manifest.documents.val).toBeGreaterThan(0);
+    expect(manifest.documents.train).toBeGreaterThan(manifest.documents.val);
+    const stream = [
+      ...(await readStream(join(outDir, 'shards'), manifest, 'train')),
+      ...(await readStream(join(outDir, 'shards'), manifest, 'val')),
+    ];
+    expect(stream.length).toBe(tokens); // every token once, on one side or the other
+  });
+
   it('writes each split as BOS + tokens per document, in order, cut into uint16 shards', async () => {
     const outDir = await temporaryDirectory();
     const manifest = await prepareCorpus({
@@ -55,10 +79,10 @@ describe('prepareCorpus', () => {
     const expected: Record<SplitName, number[]> = { train: [], val: [] };
     for (const [name, format] of INPUTS) {
       for (const text of parseDocuments(await readFile(fixture(name), 'utf8'), { format })) {
-        expected[assignSplit(text, rule)].push(
-          tokenizer.bosId,
-          ...[...Buffer.from(text, 'utf8')].map((byte) => byte + 3),
-        );
+        const tokens = [tokenizer.bosId, ...[...Buffer.from(text, 'utf8')].map((byte) => byte + 3)];
+        // a plain text file's split is decided by its passages' tokens (this one is a single passage)
+        const key = format === 'text' ? tokens.join(',') : text;
+        expected[assignSplit(key, rule)].push(...tokens);
       }
     }
     expect(expected.val.length).toBeGreaterThan(0); // this seed sends something to each side

@@ -6,7 +6,7 @@ import { assignSplit, type SplitName } from '../document-split.js';
 import { encodeDocument } from '../pack-documents.js';
 import type { PretrainingFormat } from '../pretraining-documents.js';
 import { MANIFEST_FILE, MANIFEST_FORMAT, type ShardManifest, tokenDtypeFor } from '../shard-manifest.js';
-import { readDocuments } from './read-documents.js';
+import { detectPretrainingFormat, readDocuments } from './read-documents.js';
 import { ShardWriter } from './shard-writer.js';
 
 export interface PrepareCorpusOptions {
@@ -30,11 +30,26 @@ export interface PrepareCorpusOptions {
 
 export const DEFAULT_SHARD_TOKENS = 1 << 26;
 
+/** Tokens per passage of a plain text file (each passage goes to train or val by a hash of its tokens). */
+export const TEXT_PASSAGE_TOKENS = 1024;
+
+/** A text file's tokens cut into passages, each with the key its split is decided by (its token ids). */
+function textPassages(tokens: number[]): { tokens: number[]; key: string }[] {
+  const passages = [];
+  for (let start = 0; start < tokens.length; start += TEXT_PASSAGE_TOKENS) {
+    const passage = tokens.slice(start, start + TEXT_PASSAGE_TOKENS);
+    passages.push({ tokens: passage, key: passage.join(',') });
+  }
+  return passages;
+}
+
 const SHARD_FILE = /^(train|val)-\d{5}\.bin$/;
 
 /**
  * Tokenises pretraining files into llama2.c-style shards and writes `manifest.json` beside them. Each
- * document becomes BOS + its tokens; a seeded hash of its text sends it to train or val (assignSplit).
+ * document becomes BOS + its tokens; a seeded hash of its text sends it to train or val (assignSplit). A plain
+ * text file (one document) is split by passages of TEXT_PASSAGE_TOKENS tokens instead, each counted as a
+ * document of its split.
  * Streams: memory holds one document and one write buffer per split, so the corpus may exceed memory.
  *
  * The manifest is written last and atomically, and an older one is removed first, together with shard
@@ -89,10 +104,22 @@ export async function prepareCorpus({
       ...valInputs.map((file) => ({ file, val: true })),
     ];
     for (const { file, val } of sources) {
-      for await (const text of readDocuments(file, { format, ...(textField ? { textField } : {}) })) {
-        const split: SplitName = val ? 'val' : assignSplit(text, rule);
-        await writers[split].append(encodeDocument(tokenizer, text));
-        documents[split]++;
+      const fileFormat = format === 'auto' ? await detectPretrainingFormat(file) : format;
+      for await (const text of readDocuments(file, {
+        format: fileFormat,
+        ...(textField ? { textField } : {}),
+      })) {
+        // A plain text file is one document: it is split by passages of its tokens, so that it trains and
+        // validates like a corpus of many documents instead of landing whole on one side.
+        const passages =
+          fileFormat === 'text'
+            ? textPassages(encodeDocument(tokenizer, text))
+            : [{ tokens: encodeDocument(tokenizer, text), key: text }];
+        for (const { tokens, key } of passages) {
+          const split: SplitName = val ? 'val' : assignSplit(key, rule);
+          await writers[split].append(tokens);
+          documents[split]++;
+        }
         onDocument?.(documents.train + documents.val, writers.train.tokens + writers.val.tokens);
       }
     }

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { ByteTokenizer } from '@mini-llama/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../test/shared-data.js';
+import type { LanguageModelBatch as TokenBatch } from '../token-batch.js';
 import { InMemoryTokenSource } from '../token-source.js';
-import { type TokenBatch, WindowLoader, type WindowLoaderOptions } from '../window-loader.js';
+import { WindowLoader, type WindowLoaderOptions } from '../window-loader.js';
 import { prepareCorpus } from './prepare-corpus.js';
 import { ShardedTokenSource } from './sharded-token-source.js';
 

@@ -1,4 +1,15 @@
 export {
+  type ClassificationRun,
+  type ClassifySetsOptions,
+  classificationReportSections,
+  classifySets,
+  matchLabels,
+  type SetResult,
+  type ZeroShotSettings,
+} from './classify-sets.js';
+export { type DataPerplexity, type DataPerplexityOptions, dataPerplexity } from './data-perplexity.js';
+export { type LoadedClassifierModel, loadClassifierModel, merged } from './load-adapted-classifier.js';
+export {
   CLASSIFIER_FILE,
   type ClassifierLabels,
   LABELS_FILE,

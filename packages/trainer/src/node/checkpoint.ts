@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { StorageDtype } from '@mini-llama/formats';
 import { writeDirectoryAtomic } from '@mini-llama/formats/node';
 import {
@@ -13,6 +14,8 @@ import {
 export { type Checkpoint, CheckpointError } from '../checkpoint-files.js';
 
 const PREFIX = 'checkpoint-';
+/** SHA-256 of every other file of a checkpoint, written with them: a resume verifies them. */
+const CHECKSUMS = 'checksums.json';
 
 /** The directory name of the checkpoint at a step: checkpoint-000123 (sorts by step). */
 export function checkpointName(step: number): string {
@@ -38,10 +41,18 @@ export async function saveCheckpoint(
     );
   }
   const files = serializeCheckpoint(checkpoint, { dtype });
-  return writeDirectoryAtomic(finalPath, files);
+  const checksums = Object.fromEntries(Object.entries(files).map(([name, data]) => [name, sha256(data)]));
+  return writeDirectoryAtomic(finalPath, {
+    ...files,
+    [CHECKSUMS]: `${JSON.stringify(checksums, null, 2)}\n`,
+  });
 }
 
-/** Reads a checkpoint directory; any missing, corrupt or inconsistent part is an error naming the file. */
+/**
+ * Reads a checkpoint directory; any missing, corrupt or inconsistent part is an error naming the file: a file
+ * whose SHA-256 is not the one recorded when it was written (a bit flipped, a file truncated or edited), a step
+ * that is not the one in the directory's name.
+ */
 export async function loadCheckpoint(path: string): Promise<Checkpoint> {
   const statePath = join(path, 'trainer-state.json');
   const state = await readFile(statePath, 'utf8').catch((error: Error) => {
@@ -54,7 +65,57 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
     'model.safetensors': await readBytes(join(path, 'model.safetensors')),
     'optimizer.safetensors': await readBytes(join(path, 'optimizer.safetensors')),
   };
-  return parseCheckpoint(files, path);
+  const checkpoint = parseCheckpoint(files, path); // a malformed file: the parser names what is wrong
+  await verifyChecksums(path, files); // a well-formed file with other contents than were written
+  const named = /checkpoint-(\d+)$/.exec(path);
+  if (named && Number(named[1]) !== checkpoint.step) {
+    throw new CheckpointError(
+      `${statePath}: says step ${checkpoint.step}, but the checkpoint is ${basename(path)}`,
+    );
+  }
+  return checkpoint;
+}
+
+/** What `latestIntactCheckpoint` found: the newest checkpoint that loads, and the newer ones that did not. */
+export interface IntactCheckpoint {
+  found: { path: string; checkpoint: Checkpoint } | null;
+  skipped: { path: string; reason: string }[];
+}
+
+/** The newest checkpoint of a run that loads and verifies, and the newer ones skipped (each with the reason). */
+export async function latestIntactCheckpoint(runDirectory: string): Promise<IntactCheckpoint> {
+  const skipped: { path: string; reason: string }[] = [];
+  for (const { path } of (await listCheckpoints(runDirectory)).reverse()) {
+    try {
+      return { found: { path, checkpoint: await loadCheckpoint(path) }, skipped };
+    } catch (error) {
+      if (!(error instanceof CheckpointError)) throw error;
+      skipped.push({ path, reason: error.message });
+    }
+  }
+  return { found: null, skipped };
+}
+
+async function verifyChecksums(path: string, files: CheckpointFiles): Promise<void> {
+  const recordedText = await readFile(join(path, CHECKSUMS), 'utf8').catch(() => null);
+  if (recordedText === null) return; // written before checksums were recorded
+  let recorded: Record<string, unknown>;
+  try {
+    recorded = JSON.parse(recordedText) as Record<string, unknown>;
+  } catch {
+    throw new CheckpointError(`${join(path, CHECKSUMS)}: invalid JSON`);
+  }
+  for (const [name, data] of Object.entries(files)) {
+    if (recorded[name] !== sha256(data)) {
+      throw new CheckpointError(
+        `${join(path, name)}: its SHA-256 is not the one recorded when it was written (a corrupted or edited file)`,
+      );
+    }
+  }
+}
+
+function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
 /** Checkpoint directories of a run, oldest first. Temporary (unfinished) directories are not listed. */

@@ -1,7 +1,8 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { TokenBatch } from '@mini-llama/data';
 import type { StorageDtype } from '@mini-llama/model';
-import type { BatchSource, TokenBatch } from '../batch-source.js';
+import type { BatchSource } from '../batch-source.js';
 import { type Checkpoint, restoreTraining, snapshotTraining } from '../checkpoint-files.js';
 import type { StepMetrics, TrainableModel, Trainer } from '../trainer.js';
 import { loadCheckpoint, pruneCheckpoints, saveCheckpoint } from './checkpoint.js';
@@ -105,7 +106,7 @@ export async function runTraining<M extends TrainableModel>(
 
 /**
  * Restores a trainer (model weights and training state, optimizer moments, step, best validation loss) and a
- * batch source (its cursor) from a checkpoint, and trims the run's metrics.jsonl to the checkpoint's step, so the resumed run
+ * batch source (its cursor) from a checkpoint (`loaded`: already read from that path), and trims the run's metrics.jsonl to the checkpoint's step, so the resumed run
  * continues exactly as the uninterrupted one would have.
  */
 export async function resumeTraining<M extends TrainableModel>(
@@ -113,8 +114,9 @@ export async function resumeTraining<M extends TrainableModel>(
   train: BatchSource,
   checkpointPath: string,
   runDirectory?: string,
+  loaded?: Checkpoint,
 ): Promise<Checkpoint> {
-  const checkpoint = await loadCheckpoint(checkpointPath);
+  const checkpoint = loaded ?? (await loadCheckpoint(checkpointPath));
   restoreTraining(trainer, train, checkpoint, checkpointPath);
   if (runDirectory) await trimMetrics(join(runDirectory, 'metrics.jsonl'), checkpoint.step);
   return checkpoint;

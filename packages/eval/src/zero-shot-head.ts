@@ -1,13 +1,12 @@
-// A classifier that starts as the zero-shot model: texts in the task's prompt, the head from the LM head's
-// verbalizer rows. Fine-tuned this way, the pretrained model (α = 0) and the fine-tuned one (α = 1) are two
-// classifiers with the same inputs and the same kind of head, which is what makes WiSE-FT's interpolation of
-// the head meaningful (as CLIP's zero-shot head is for the paper).
+// The label words of a prompt as token ids, as a zero-shot head needs them. A classifier that starts as the
+// zero-shot model (texts in the task's prompt, the head from the LM head's rows of these tokens, see
+// @mini-llama/wise-ft's verbalizerHead) and its fine-tuned self are two classifiers with the same inputs and
+// the same kind of head: what makes WiSE-FT's interpolation of the head meaningful (as CLIP's zero-shot head
+// is for the paper).
 import { parseTaskSpec } from '@mini-llama/data';
-import { type PromptTemplate, promptForTask, verbalizerSequences } from '@mini-llama/eval';
-import type { LlamaModel, NamedTensor, SequenceClassifier, StateDict } from '@mini-llama/model';
 import type { Tokenizer } from '@mini-llama/tokenizer';
-import { lmHeadOf, verbalizerHead } from '@mini-llama/wise-ft';
-import * as tf from '@tensorflow/tfjs-core';
+import { type PromptTemplate, promptForTask } from './prompt-template.js';
+import { verbalizerSequences } from './verbalizer-scores.js';
 
 /** The prompt a TASKSPEC's task is asked with (sst2 and uci: sentiment words; ag_news: topics; else generic). */
 export function promptForTaskSpec(spec: string, labelNames: readonly string[]): PromptTemplate {
@@ -49,38 +48,4 @@ export function withDistinctFirstTokens(tokenizer: Tokenizer, prompt: PromptTemp
     );
   }
   return adjusted;
-}
-
-/**
- * The zero-shot head of a language model for a prompt: `score.weight` [numLabels, dim], row c = the LM-head
- * row of the first token of label c's verbalizer. With the prompt's inputs, its argmax is zero-shot
- * classification by the first verbalizer token.
- */
-export function zeroShotHead(
-  languageModel: StateDict,
-  tokenizer: Tokenizer,
-  prompt: PromptTemplate,
-): NamedTensor {
-  return verbalizerHead(lmHeadOf(languageModel), verbalizerTokenIds(tokenizer, prompt));
-}
-
-/** Sets a classifier's head to a `score.weight` [numLabels, dim] (HF layout; ours is its transpose). */
-export function setClassifierHead(classifier: SequenceClassifier, head: NamedTensor): void {
-  const [numLabels, dim] = head.shape as [number, number];
-  if (numLabels !== classifier.numLabels || dim !== classifier.config.dim) {
-    throw new Error(
-      `a head of [${head.shape}] does not fit a classifier of ${classifier.numLabels} labels on dim ${classifier.config.dim}`,
-    );
-  }
-  tf.tidy(() => classifier.score.weight.assign(tf.transpose(tf.tensor2d(head.data, [numLabels, dim]))));
-}
-
-/** Starts a classifier on `model` as its zero-shot self for `prompt`. */
-export async function initialiseZeroShotHead(
-  classifier: SequenceClassifier,
-  model: LlamaModel,
-  tokenizer: Tokenizer,
-  prompt: PromptTemplate,
-): Promise<void> {
-  setClassifierHead(classifier, zeroShotHead(await model.stateDict(), tokenizer, prompt));
 }

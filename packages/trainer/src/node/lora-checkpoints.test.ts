@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useBackend } from '@mini-llama/backends';
 import { parseSafetensors } from '@mini-llama/formats';
-import { languageModelObjective, Trainer } from '@mini-llama/trainer';
-import { loadCheckpoint, resumeTraining, runTraining } from '@mini-llama/trainer/node';
+import { LoraModel } from '@mini-llama/peft-lora';
 import { describe, expect, it } from 'vitest';
-import { LoraModel } from '../lora-model.js';
-import { PatternSource, TINY, tinyModel } from '../test-helpers.js';
+import { languageModelObjective, Trainer } from '../index.js';
+import { PatternSource, LORA_TINY as TINY, tinyModel } from '../test-helpers.js';
+import { loadCheckpoint, resumeTraining, runTraining } from './index.js';
 
 const shape = { ...TINY, nLayers: 1 };
 

@@ -1,20 +1,22 @@
 // Loading a classifier for evaluation, WiSE-FT and soups: a model fine-tuned in full (weights +
-// classifier.safetensors + labels.json), or a base model with a SEQ_CLS LoRA adapter (its labels.json beside).
-import { join, resolve } from 'node:path';
-import type { PromptTemplate } from '@mini-llama/eval';
+// classifier.safetensors + labels.json), or a base model with a SEQ_CLS LoRA adapter (its labels.json beside),
+// with language-model adapters merged into the base first.
+import { join } from 'node:path';
+import { type LlamaModel, SequenceClassifier } from '@mini-llama/model';
+import { loadModel } from '@mini-llama/model/node';
+import {
+  adapterLabelCount,
+  loadAdapter,
+  mergeAdapterDirectories,
+  readAdapterDirectory,
+} from '@mini-llama/peft-lora/node';
+import type { PromptTemplate } from '../prompt-template.js';
 import {
   LABELS_FILE,
   loadSequenceClassifier,
   MissingClassifierError,
   readClassifierLabels,
-} from '@mini-llama/eval/node';
-import { type LlamaModel, SequenceClassifier } from '@mini-llama/model';
-import { loadModel } from '@mini-llama/model/node';
-import { type ParsedAdapter, savedModuleKey } from '@mini-llama/peft-lora';
-import { loadAdapter, readAdapter } from '@mini-llama/peft-lora/node';
-import { mergeAdapters } from './adapters.js';
-import { CliError } from './errors.js';
-import type { CliIo } from './io.js';
+} from './load-classifier.js';
 
 export interface LoadedClassifierModel {
   model: LlamaModel;
@@ -25,24 +27,6 @@ export interface LoadedClassifierModel {
   maxLength: number | null;
 }
 
-/** An adapter directory read and checked (the files only), with its path. */
-export async function readAdapterDirectory(
-  directory: string,
-  io: CliIo,
-): Promise<ParsedAdapter & { path: string }> {
-  const path = resolve(io.cwd, directory);
-  return { ...(await readAdapter(path)), path };
-}
-
-/** The label count of a SEQ_CLS adapter: the rows of its saved score head. */
-export function adapterLabelCount(adapter: ParsedAdapter & { path: string }): number {
-  const score = adapter.tensors.get(savedModuleKey('score'));
-  if (score?.shape.length !== 2) {
-    throw new CliError(`${adapter.path}: a SEQ_CLS adapter without ${savedModuleKey('score')} [labels, dim]`);
-  }
-  return score.shape[0]!;
-}
-
 /**
  * The classifier to evaluate: with a SEQ_CLS adapter (the last of `adapters`; LM adapters before it are
  * merged into the base first), the base model plus that adapter, merged; otherwise the fine-tuned
@@ -51,40 +35,40 @@ export function adapterLabelCount(adapter: ParsedAdapter & { path: string }): nu
 export async function loadClassifierModel(
   modelPath: string,
   adapters: readonly string[],
-  io: CliIo,
+  onMessage: (message: string) => void = () => {},
 ): Promise<LoadedClassifierModel> {
   const parsed = [];
-  for (const directory of adapters) parsed.push(await readAdapterDirectory(directory, io));
+  for (const directory of adapters) parsed.push(await readAdapterDirectory(directory));
   const classifierAdapters = parsed.filter((adapter) => adapter.taskType === 'SEQ_CLS');
   if (
     classifierAdapters.length > 1 ||
     (classifierAdapters.length === 1 && parsed.at(-1)!.taskType !== 'SEQ_CLS')
   ) {
-    throw new CliError(
-      '--adapter: at most one classification (SEQ_CLS) adapter, given last (language-model adapters before it are merged first)',
+    throw new Error(
+      'adapters: at most one classification (SEQ_CLS) adapter, given last (language-model adapters before it are merged first)',
     );
   }
   const head = classifierAdapters[0];
   if (!head) {
     const loaded = await loadSequenceClassifier(modelPath).catch((error: unknown) => {
       if (error instanceof MissingClassifierError) {
-        throw new CliError(
+        throw new MissingClassifierError(
           `${error.message}: pass a classification adapter (--adapter DIR from finetune --task --lora-rank), or --zero-shot to score label words with the language model`,
         );
       }
       throw error;
     });
-    await mergeAdapters(loaded.model, adapters, io);
+    await mergeAdapterDirectories(loaded.model, adapters, merged(onMessage));
     return loaded;
   }
   const { model } = await loadModel(modelPath);
-  await mergeAdapters(model, adapters.slice(0, -1), io);
+  await mergeAdapterDirectories(model, adapters.slice(0, -1), merged(onMessage));
   const numLabels = adapterLabelCount(head);
   const classifier = new SequenceClassifier(model, numLabels);
   try {
     const lora = await loadAdapter(classifier, head.path);
     lora.mergeAndUnload();
-    io.stderr.write(`adapter: merged ${head.path} (a ${numLabels}-label classifier)\n`);
+    onMessage(`adapter: merged ${head.path} (a ${numLabels}-label classifier)`);
     const labels = await readClassifierLabels(join(head.path, LABELS_FILE), numLabels);
     return { model, classifier, ...labels };
   } catch (error) {
@@ -92,4 +76,10 @@ export async function loadClassifierModel(
     model.dispose();
     throw error;
   }
+}
+
+/** The message a merged language-model adapter gets. */
+export function merged(onMessage: (message: string) => void) {
+  return (directory: string, modules: number) =>
+    onMessage(`adapter: merged ${directory} (${modules} modules)`);
 }

@@ -1,33 +1,21 @@
 // The two ends of a weight-space ensemble (WiSE-FT) and the models of a soup, as state dicts: a classifier
 // fine-tuned in full, a base with a LoRA adapter (classification or LM), or a fine-tuned language model.
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { verbalizerTokenIds } from '@mini-llama/eval';
 import {
   type ClassifierLabels,
   LABELS_FILE,
   readClassifierHead,
   readClassifierLabels,
 } from '@mini-llama/eval/node';
+import type { LlamaConfig, NamedTensor, StateDict } from '@mini-llama/formats';
 import { readWeightFile } from '@mini-llama/formats/node';
-import {
-  type LlamaConfig,
-  LlamaModel,
-  type NamedTensor,
-  SequenceClassifier,
-  type StateDict,
-} from '@mini-llama/model';
-import { loadAdapter } from '@mini-llama/peft-lora/node';
+import { LlamaModel, SequenceClassifier } from '@mini-llama/model';
+import { adapterLabelCount, loadAdapter, readAdapterDirectory } from '@mini-llama/peft-lora/node';
 import type { Tokenizer } from '@mini-llama/tokenizer';
-import {
-  backboneOnly,
-  interpolateLowRank,
-  interpolateStateDicts,
-  type LowRankUpdate,
-  zeroShotClassifierState,
-} from '@mini-llama/wise-ft';
-import { adapterLabelCount, readAdapterDirectory } from './classifier-loading.js';
-import { CliError } from './errors.js';
-import type { CliIo } from './io.js';
-import { verbalizerTokenIds } from './zero-shot-head.js';
+import { backboneOnly, interpolateStateDicts } from '../interpolate.js';
+import { interpolateLowRank, type LowRankUpdate } from '../low-rank.js';
+import { zeroShotClassifierState } from '../zero-shot-head.js';
 
 /** A model as weights only: a classifier (backbone + score.weight) or a language model. */
 export interface WeightModel {
@@ -43,12 +31,8 @@ export interface WeightModel {
  * them (classifier.safetensors + labels.json).
  */
 export async function readWeightModel(path: string): Promise<WeightModel> {
-  const { config, stateDict } = await readWeightFile(path).catch((error: unknown) => {
-    throw new CliError((error as Error).message);
-  });
-  const head = await readClassifierHead(path, config.dim).catch((error: unknown) => {
-    throw new CliError((error as Error).message);
-  });
+  const { config, stateDict } = await readWeightFile(path);
+  const head = await readClassifierHead(path, config.dim);
   if (!head) return { path, config, state: stateDict, classifier: null };
   const state: StateDict = new Map(stateDict);
   state.set('score.weight', head.scoreWeight);
@@ -64,6 +48,7 @@ export interface WiseFtEnds {
   at(alpha: number): StateDict;
 }
 
+/** Where the two ends come from (absolute paths): the pretrained model, and a fine-tuned model or an adapter. */
 export interface WiseFtSources {
   pretrained: string;
   finetuned?: string;
@@ -77,26 +62,18 @@ export interface WiseFtSources {
  * zero-shot head; with `backboneOnly` the fine-tuned head is kept at every α instead. An adapter's end is
  * never materialised: θ(α) = W₀ + α·scale·B·A.
  */
-export async function wiseFtEnds(
-  sources: WiseFtSources,
-  tokenizer: Tokenizer,
-  io: CliIo,
-): Promise<WiseFtEnds> {
-  const pretrainedPath = resolve(io.cwd, sources.pretrained);
-  const pre = await readWeightModel(pretrainedPath);
+export async function wiseFtEnds(sources: WiseFtSources, tokenizer: Tokenizer): Promise<WiseFtEnds> {
+  const pre = await readWeightModel(sources.pretrained);
   if (pre.classifier) {
-    throw new CliError(
-      `--pretrained ${sources.pretrained}: has a classification head; give the language model it was fine-tuned from`,
+    throw new Error(
+      `the pretrained model ${sources.pretrained} has a classification head; give the language model it was fine-tuned from`,
     );
   }
   const include = sources.backboneOnly ? backboneOnly : undefined;
 
   if (sources.finetuned) {
-    const ft = await readWeightModel(resolve(io.cwd, sources.finetuned));
-    const names: [string, string] = [
-      `--pretrained ${sources.pretrained}`,
-      `--finetuned ${sources.finetuned}`,
-    ];
+    const ft = await readWeightModel(sources.finetuned);
+    const names: [string, string] = [`pretrained ${sources.pretrained}`, `fine-tuned ${sources.finetuned}`];
     if (!ft.classifier) {
       return {
         config: ft.config,
@@ -120,14 +97,14 @@ export async function wiseFtEnds(
     };
   }
 
-  const adapter = await readAdapterDirectory(sources.adapter!, io);
+  const adapter = await readAdapterDirectory(sources.adapter!);
   const { updates, saved, labels } = await adapterUpdates(pre, adapter);
   const withSaved = (state: StateDict) => {
     const out: StateDict = new Map(state);
     for (const [name, tensor] of saved) out.set(name, tensor);
     return out;
   };
-  const names: [string, string] = [`--pretrained ${sources.pretrained}`, `--adapter ${sources.adapter}`];
+  const names: [string, string] = [`pretrained ${sources.pretrained}`, `adapter ${sources.adapter}`];
   const at = (start: StateDict) => (alpha: number) =>
     interpolateLowRank(
       interpolateStateDicts(start, withSaved(start), alpha, { include, names }),
@@ -154,7 +131,7 @@ function classifierStart(
 ): StateDict {
   if (sources.backboneOnly) return new Map(pretrained).set('score.weight', fineTunedHead);
   if (!labels.prompt) {
-    throw new CliError(
+    throw new Error(
       `${sources.finetuned ?? sources.adapter}: the classifier was fine-tuned without a prompt (its labels.json has none), so the pretrained model has no zero-shot head that matches it: fine-tune with --head zero-shot, or interpolate the backbone only with --backbone-only`,
     );
   }

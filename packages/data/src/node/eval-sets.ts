@@ -1,8 +1,8 @@
-// Evaluation sets named by TASKSPECs (task:path), shared by eval classify, wise-ft and soup.
+// Evaluation sets named by TASKSPECs (task:path): what classification evaluation, WiSE-FT and soups score on.
 import { basename, resolve } from 'node:path';
-import { type ClassificationDataset, parseTaskSpec, type TaskSpec } from '@mini-llama/data';
-import { loadTask } from '@mini-llama/data/node';
-import { CliError } from './errors.js';
+import type { ClassificationDataset } from '../classification-dataset.js';
+import { parseTaskSpec, type TaskSpec } from '../task-spec.js';
+import { loadTask } from './load-task.js';
 
 export interface EvalSet {
   name: string; // task:file, e.g. sst2:dev.tsv
@@ -10,17 +10,18 @@ export interface EvalSet {
   dataset: ClassificationDataset;
 }
 
-/** A TASKSPEC given to `flag`, its path taken from the working directory. */
-export function parseSpecFlag(value: string, flag: string, cwd: string): TaskSpec {
-  return withAbsolutePath(parseTaskSpecOrFail(value, flag), cwd);
-}
-
-export function parseTaskSpecOrFail(value: string, flag: string): TaskSpec {
+/**
+ * A TASKSPEC, its path taken from `cwd`. `what` names where it came from (a flag, a field) in the error a
+ * malformed spec gets.
+ */
+export function parseTaskSpecAt(value: string, cwd: string, what = 'TASKSPEC'): TaskSpec {
+  let spec: TaskSpec;
   try {
-    return parseTaskSpec(value);
+    spec = parseTaskSpec(value);
   } catch (error) {
-    throw new CliError(`${flag}: ${(error as Error).message}`);
+    throw new Error(`${what}: ${(error as Error).message}`);
   }
+  return withAbsolutePath(spec, cwd);
 }
 
 /** Brown's "path" is a split name; every other path is taken from the working directory. */
@@ -33,7 +34,7 @@ export async function loadSet(spec: TaskSpec, limit: number | undefined): Promis
   const dataset = await loadTask(spec);
   const name = `${spec.task}:${spec.task === 'brown' ? spec.path : basename(spec.path)}`;
   if (!dataset.labelled) {
-    throw new CliError(
+    throw new Error(
       `${spec.path} has no gold labels (like GLUE's test.tsv): evaluate on a labelled split, e.g. dev.tsv`,
     );
   }
@@ -41,20 +42,23 @@ export async function loadSet(spec: TaskSpec, limit: number | undefined): Promis
   return { name, task: spec.task, dataset: { ...dataset, examples } };
 }
 
-/** Loads OOD sets and checks each has the in-domain set's number of labels. */
+/**
+ * Loads out-of-domain sets (TASKSPECs taken from `cwd`) and checks each has the in-domain set's number of
+ * labels; `what` names them in errors.
+ */
 export async function loadOodSets(
   values: readonly string[],
   id: EvalSet,
   limit: number | undefined,
   cwd: string,
-  flag = '--ood',
+  what = '--ood',
 ): Promise<EvalSet[]> {
   const sets: EvalSet[] = [];
   for (const value of values) {
-    const set = await loadSet(parseSpecFlag(value, flag, cwd), limit);
+    const set = await loadSet(parseTaskSpecAt(value, cwd, what), limit);
     if (set.dataset.labelNames.length !== id.dataset.labelNames.length) {
-      throw new CliError(
-        `${flag} ${value}: ${set.dataset.labelNames.length} labels (${set.dataset.labelNames.join(', ')}), the in-domain set ${id.dataset.labelNames.length} (${id.dataset.labelNames.join(', ')})`,
+      throw new Error(
+        `${what} ${value}: ${set.dataset.labelNames.length} labels (${set.dataset.labelNames.join(', ')}), the in-domain set ${id.dataset.labelNames.length} (${id.dataset.labelNames.join(', ')})`,
       );
     }
     sets.push(set);

@@ -1,10 +1,17 @@
 import { useBackend } from '@mini-llama/backends';
 import { SequenceClassifier } from '@mini-llama/model';
-import { classificationObjective, languageModelObjective, Trainer } from '@mini-llama/trainer';
+import { LoraModel } from '@mini-llama/peft-lora';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { LoraModel } from './lora-model.js';
-import { PatternSource, sameBits, snapshot, TINY, ToyTaskSource, tinyModel } from './test-helpers.js';
+import { classificationObjective, languageModelObjective, Trainer } from './index.js';
+import {
+  PatternSource,
+  sameBits,
+  snapshot,
+  LORA_TINY as TINY,
+  ToyTaskSource,
+  tinyModel,
+} from './test-helpers.js';
 
 const constant = (learningRate: number) => ({ name: 'constant' as const, learningRate });
 

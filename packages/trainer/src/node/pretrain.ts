@@ -1,0 +1,188 @@
+// `pretrain`: next-token prediction on a corpus, from a run configuration to trained weights, in a run
+// directory that a stopped run resumes from exactly (see ../../../../docs/training.md).
+import { join, resolve } from 'node:path';
+import { checkTokenizerMatchesModel, type TokenSource, WindowLoader } from '@mini-llama/data';
+import { saveModel } from '@mini-llama/model/node';
+import { copyTokenizerTo } from '@mini-llama/tokenizer/node';
+import {
+  parseRunConfig,
+  type RunConfig,
+  type RunConfigInput,
+  type RunConfigOverrides,
+  trainerConfigFromRun,
+} from '../run-config.js';
+import { Trainer } from '../trainer.js';
+import { modelFromRunConfig } from './model-from-config.js';
+import { openPretrainingData } from './pretraining-data.js';
+import { writeRunConfig } from './run-directory.js';
+import { runTraining } from './run-training.js';
+import {
+  openRunDirectory,
+  type RunEvents,
+  resumedRunConfig,
+  resumeFromLatest,
+  type TrainingRunResult,
+} from './training-run.js';
+
+/** The longest training sequence: its causal mask alone holds T² values (2³⁰ at this length). */
+export const MAX_TRAINING_SEQ_LEN = 32_768;
+
+export interface PretrainOptions {
+  /** A fresh run: its configuration (relative paths are taken from `cwd`)… */
+  config?: RunConfigInput;
+  /** …and its run directory. */
+  out?: string;
+  /** Or the run directory of a run to continue from its latest checkpoint, exactly. */
+  resume?: string;
+  /** A resumed run's changes to its recorded configuration (refused unless they keep it exact). */
+  overrides?: RunConfigOverrides;
+  cwd?: string;
+  /** How the configuration's source is named in errors (a file, "flags"). */
+  configName?: string;
+  /** Starts the run's backend (config.backend) before any tensor is made; omit when the caller has one. */
+  startBackend?: (request: string) => Promise<unknown>;
+  /** Stops the run after the current step, with a checkpoint to resume from. */
+  signal?: AbortSignal;
+}
+
+/** Pretrains (or continues pretraining) a model; see PretrainOptions and RunEvents. */
+export async function pretrain(options: PretrainOptions, events: RunEvents = {}): Promise<TrainingRunResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const say = events.onMessage ?? (() => {});
+  const resuming = options.resume !== undefined;
+  const directory = resolve(cwd, options.resume ?? options.out ?? '');
+  if (!options.resume && !options.out) throw new Error('--out DIR is required (or --resume DIR)');
+  const release = await openRunDirectory(directory, resuming, say);
+  try {
+    const config = resuming
+      ? await resumedRunConfig(directory, absolutePaths(options.overrides ?? {}, cwd), say)
+      : parseRunConfig(absolutePaths(options.config ?? {}, cwd), options.configName ?? 'run configuration');
+    await options.startBackend?.(config.backend);
+    return await pretrainIn(directory, config, resuming, options.signal, events);
+  } finally {
+    await release();
+  }
+}
+
+async function pretrainIn(
+  directory: string,
+  config: RunConfig,
+  resuming: boolean,
+  signal: AbortSignal | undefined,
+  events: RunEvents,
+): Promise<TrainingRunResult> {
+  const say = events.onMessage ?? (() => {});
+  const data = await openPretrainingData(config, directory, say);
+  const model = await modelFromRunConfig(config, data.vocabSize).catch(async (error: unknown) => {
+    await data.close();
+    throw error;
+  });
+  let trainer: Trainer | null = null;
+  try {
+    if (data.tokenizer)
+      checkTokenizerMatchesModel(data.tokenizer, model.config.vocabSize, data.tokenizerName ?? undefined);
+    const { training } = config;
+    const seqLen = training.seqLen ?? model.config.maxSeqLen;
+    if (seqLen > model.config.maxSeqLen) {
+      throw new Error(`--seq-len ${seqLen} exceeds the model's context length ${model.config.maxSeqLen}`);
+    }
+    if (seqLen > MAX_TRAINING_SEQ_LEN) {
+      throw new Error(
+        `--seq-len ${seqLen}: training sequences are at most ${MAX_TRAINING_SEQ_LEN} tokens here`,
+      );
+    }
+    const train = new WindowLoader(data.train, {
+      batchSize: training.batchSize,
+      seqLen,
+      order: config.data.order,
+      seed: training.seed,
+    });
+    const validation = data.validation
+      ? validationBatches(data.validation, training.batchSize, seqLen, training.evalBatches)
+      : undefined;
+    if (training.evalEvery > 0 && !validation) {
+      say('no validation data: --eval-every is ignored (the corpus put no document in the validation split)');
+    }
+    trainer = new Trainer(model, trainerConfigFromRun(training, { evaluate: Boolean(validation) }));
+    if (events.onEvent) trainer.on(events.onEvent);
+    if (resuming) await resumeFromLatest(trainer, train, directory, say);
+    const recorded: RunConfig = { ...config, model: { ...config.model, ...model.config } };
+    await writeRunConfig(directory, recorded);
+    const parameters = model.parameterCount();
+    events.onStart?.({
+      directory,
+      config: recorded,
+      parameters,
+      trainable: parameters,
+      steps: training.steps,
+      fromStep: trainer.step,
+      summary: `${parameters.toLocaleString('en-US')} parameters, ${data.train.length.toLocaleString('en-US')} training tokens, ${training.steps} steps of ${training.batchSize * training.gradAccum} × ${seqLen} tokens → ${directory}`,
+    });
+    const result = await runTraining({
+      runDirectory: directory,
+      trainer,
+      train,
+      validation,
+      checkpointEvery: training.checkpointEvery,
+      keepLast: training.keepLast,
+      logEvery: training.logEvery,
+      dtype: training.checkpointDtype.toUpperCase() as 'F32' | 'F16' | 'BF16',
+      runState: { runConfig: recorded, tokenizer: data.tokenizerName },
+      signal,
+    });
+    let saved: string | null = null;
+    if (!result.stopped) {
+      saved = join(directory, 'model');
+      await saveModel(model, saved, { format: 'hf' });
+      if (data.tokenizerFile) await copyTokenizerTo(data.tokenizerFile, saved);
+    }
+    return {
+      directory,
+      step: result.step,
+      stopped: result.stopped,
+      bestValLoss: result.bestValLoss,
+      metrics: join(directory, 'metrics.jsonl'),
+      saved,
+    };
+  } finally {
+    trainer?.dispose();
+    model.dispose();
+    await data.close();
+  }
+}
+
+/** The first `count` batches of the validation split, the same ones at every evaluation. */
+function validationBatches(tokens: TokenSource, batchSize: number, seqLen: number, count: number) {
+  return async function* () {
+    const loader = new WindowLoader(tokens, {
+      batchSize: Math.min(batchSize, Math.max(1, Math.floor((tokens.length - 1) / seqLen))),
+      seqLen,
+      order: 'sequential',
+    });
+    const batches = Math.min(count, Math.max(1, loader.batchesPerEpoch));
+    for (let i = 0; i < batches; i++) yield await loader.next();
+  };
+}
+
+/** A configuration with its file paths made absolute (from `cwd`), as a run records them. */
+export function absolutePaths<T extends RunConfigOverrides>(config: T, cwd: string): T {
+  const path = (value: string | undefined) => (value === undefined ? undefined : resolve(cwd, value));
+  const tokenizer = config.data?.tokenizer;
+  return {
+    ...config,
+    ...(config.model ? { model: { ...config.model, init: path(config.model.init) } } : {}),
+    ...(config.data
+      ? {
+          data: {
+            ...config.data,
+            train: config.data.train?.map((file) => resolve(cwd, file)),
+            validation: config.data.validation?.map((file) => resolve(cwd, file)),
+            tokenizer:
+              tokenizer === undefined || tokenizer === 'bytes' || tokenizer === 'llama2'
+                ? tokenizer
+                : path(tokenizer),
+          },
+        }
+      : {}),
+  };
+}

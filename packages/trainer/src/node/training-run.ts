@@ -1,0 +1,134 @@
+// What pretraining and fine-tuning runs share: the run directory (its lock, a fresh run's check, the leftovers
+// of interrupted writes), a resumed run's configuration and checkpoint, the events a caller follows a run by.
+import { mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BatchSource } from '../batch-source.js';
+import {
+  mergeRunConfig,
+  parseRunConfig,
+  type RunConfig,
+  type RunConfigOverrides,
+  runConfigChanges,
+} from '../run-config.js';
+import type { TrainableModel, Trainer, TrainerEvent } from '../trainer.js';
+import { latestIntactCheckpoint } from './checkpoint.js';
+import {
+  assertNoRunIn,
+  lockRunDirectory,
+  RUN_CONFIG_FILE,
+  readRunConfig,
+  removeTemporaries,
+} from './run-directory.js';
+import { resumeTraining } from './run-training.js';
+
+/** How a caller follows a run. */
+export interface RunEvents {
+  /** A one-line note for the person running it: resumed from…, a setting changed, a stale lock removed. */
+  onMessage?: (message: string) => void;
+  /** Once the run is set up, before its first step. */
+  onStart?: (start: RunStart) => void;
+  /** Every step, evaluation and checkpoint. */
+  onEvent?: (event: TrainerEvent) => void;
+}
+
+export interface RunStart {
+  directory: string;
+  config: RunConfig;
+  /** Parameters of the model, and how many of them train (fewer with LoRA). */
+  parameters: number;
+  trainable: number;
+  steps: number;
+  /** The step it starts after: 0, or the checkpoint's step when resumed. */
+  fromStep: number;
+  /** The run in one line: what it trains on, how many steps of what batch. */
+  summary: string;
+}
+
+/** What a finished (or stopped) run left. */
+export interface TrainingRunResult {
+  directory: string;
+  step: number;
+  /** Stopped early by the caller's signal, with a checkpoint to resume from. */
+  stopped: boolean;
+  bestValLoss: number | null;
+  metrics: string;
+  /** The trained weights (an HF directory), or the adapter's directory for LoRA; null when stopped. */
+  saved: string | null;
+}
+
+/**
+ * The run directory, locked for this run: created if needed, cleared of what interrupted writes left, and
+ * for a fresh run checked to hold no run yet. Returns the release of the lock.
+ */
+export async function openRunDirectory(
+  directory: string,
+  resuming: boolean,
+  say: (message: string) => void,
+): Promise<() => Promise<void>> {
+  if (resuming && !(await stat(join(directory, RUN_CONFIG_FILE)).catch(() => null))) {
+    throw new Error(`--resume: ${join(directory, RUN_CONFIG_FILE)} not found: is this a run directory?`);
+  }
+  await mkdir(directory, { recursive: true });
+  const release = await lockRunDirectory(directory, say);
+  try {
+    const removed = await removeTemporaries(directory);
+    if (removed.length > 0) say(`removed what an interrupted write left: ${removed.join(', ')}`);
+    if (!resuming) await assertNoRunIn(directory);
+    return release;
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+/**
+ * The configuration a resumed run continues with: the recorded one with `overrides` on top. A change that
+ * keeps the resumed steps those of the interrupted run (more steps, logging, checkpoints, backend) is made
+ * and said; any other is refused, naming the field and both values.
+ */
+export async function resumedRunConfig(
+  directory: string,
+  overrides: RunConfigOverrides,
+  say: (message: string) => void,
+): Promise<RunConfig> {
+  const recorded = await readRunConfig(directory);
+  const requested = parseRunConfig(mergeRunConfig(recorded, overrides), 'the resumed run configuration');
+  const changes = runConfigChanges(recorded, requested);
+  const refused = changes.filter((change) => !change.safe);
+  const show = (value: unknown) => (value === undefined ? '(unset)' : JSON.stringify(value));
+  if (refused.length > 0) {
+    throw new Error(
+      `--resume ${directory}: the resumed run would not continue the recorded one exactly: ${refused
+        .map((change) => `${change.field} was ${show(change.from)}, now ${show(change.to)}`)
+        .join('; ')}. Resume without these changes, or start a new run in another directory`,
+    );
+  }
+  for (const change of changes) {
+    const note = change.field === 'training.steps' ? ' (the schedule now runs over the new total)' : '';
+    say(`resume: ${change.field} changed from ${show(change.from)} to ${show(change.to)}${note}`);
+  }
+  return requested;
+}
+
+/**
+ * Restores the trainer and the batch source from the newest checkpoint that loads and verifies; newer ones
+ * that do not (corrupted, truncated) are passed over with a message each. Throws when none loads.
+ */
+export async function resumeFromLatest<M extends TrainableModel>(
+  trainer: Trainer<M>,
+  source: BatchSource,
+  directory: string,
+  say: (message: string) => void,
+): Promise<void> {
+  const { found, skipped } = await latestIntactCheckpoint(directory);
+  for (const { path, reason } of skipped) say(`resume: passing over ${path}: ${reason}`);
+  if (!found) {
+    throw new Error(
+      skipped.length > 0
+        ? `--resume: no checkpoint in ${directory} loads (see above); the run cannot continue`
+        : `--resume: no checkpoint in ${directory}`,
+    );
+  }
+  await resumeTraining(trainer, source, found.path, directory, found.checkpoint);
+  say(`resumed from ${found.path} at step ${trainer.step}`);
+}

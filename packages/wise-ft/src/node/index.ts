@@ -1,0 +1,22 @@
+export {
+  type SoupModelsOptions,
+  type SoupSummary,
+  soupModels,
+} from './soup-models.js';
+export {
+  type AlphaLine,
+  describeEnds,
+  type SaveInterpolatedOptions,
+  saveInterpolated,
+  type WiseFtSummary,
+  type WiseFtSweepOptions,
+  type WiseFtSweepResult,
+  wiseFtSweep,
+} from './sweep-models.js';
+export {
+  readWeightModel,
+  type WeightModel,
+  type WiseFtEnds,
+  type WiseFtSources,
+  wiseFtEnds,
+} from './weight-space.js';
