@@ -4,7 +4,7 @@ import type { BackendRequest } from '@mini-llama/backends';
 import { CLASSIFICATION_TASKS, type ClassificationTask, type TaskSpec } from '@mini-llama/data';
 import { loadOodSets, loadSet, parseTaskSpecAt, withAbsolutePath } from '@mini-llama/data/node';
 import { type ClassificationMetrics, type IdOodReport, TEXT_SLOT } from '@mini-llama/eval';
-import { classificationReportSections, classifySets } from '@mini-llama/eval/node';
+import { classificationJson, classificationReportSections, classifySets } from '@mini-llama/eval/node';
 import { idOodTable, renderReport } from '@mini-llama/eval/report';
 import type { Command } from 'commander';
 import { ADAPTER_HELP } from '../adapters.js';
@@ -145,20 +145,7 @@ async function runClassify(flags: ClassifyFlags, io: CliIo): Promise<void> {
     progress.stop();
     const { metrics } = run.id;
     if (flags.json) {
-      const report = {
-        mode: run.mode,
-        data: run.id.name,
-        n: metrics.n,
-        accuracy: metrics.accuracy,
-        macroF1: metrics.macroF1,
-        labelNames: run.labelNames,
-        perClass: metrics.perClass,
-        confusion: metrics.confusion,
-        ...(run.prompt
-          ? { prompt: run.prompt, calibration: run.calibration, lengthNormalize: run.lengthNormalize }
-          : {}),
-        ...(run.idOod ? { idOod: run.idOod } : {}),
-      };
+      const report = classificationJson(run);
       io.stdout.write(`${JSON.stringify(report)}\n`);
     } else {
       io.stdout.write(summaryText(run.mode, run.calibration, run.id.name, metrics, run.idOod));

@@ -220,3 +220,25 @@ export function classificationReportSections(run: ClassificationRun): ReportSect
     ...ood.map(({ name, metrics }) => confusionMatrixSection(metrics, `Confusion matrix: ${name} (OOD)`)),
   ];
 }
+
+/** A classification run as plain JSON (what `mini-llama eval classify --json` prints). */
+export function classificationJson(run: ClassificationRun) {
+  const { metrics } = run.id;
+  return {
+    mode: run.mode,
+    data: run.id.name,
+    n: metrics.n,
+    accuracy: metrics.accuracy,
+    macroF1: metrics.macroF1,
+    labelNames: run.labelNames,
+    perClass: metrics.perClass,
+    confusion: metrics.confusion,
+    ...(run.prompt
+      ? { prompt: run.prompt, calibration: run.calibration, lengthNormalize: run.lengthNormalize }
+      : {}),
+    ...(run.idOod ? { idOod: run.idOod } : {}),
+  };
+}
+
+/** What `classificationJson` gives. */
+export type ClassificationJson = ReturnType<typeof classificationJson>;

@@ -1,6 +1,8 @@
 export {
+  type ClassificationJson,
   type ClassificationRun,
   type ClassifySetsOptions,
+  classificationJson,
   classificationReportSections,
   classifySets,
   matchLabels,

@@ -1,0 +1,17 @@
+export {
+  CONTINUATION_PROMPTS,
+  STUDY_PLANS,
+  STUDY_STAGES,
+  type StudyPlan,
+  type StudyStage,
+  type StudyState,
+} from './plan.js';
+export { type StudyReportInput, studyReport } from './report.js';
+export type {
+  Continuation,
+  Evaluation,
+  PerplexityResult,
+  StudyData,
+  SweepResult,
+  TrainableShares,
+} from './results.js';

@@ -1,0 +1,318 @@
+// The study, run on the typed cores: each stage calls one (pretrain, finetune, classifySets, wiseFtSweep, …)
+// and records its result in RUN/stages.json, so a second run reuses finished stages and resumes a training
+// that a signal stopped. Nothing here parses another command's output.
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type EvalSet, loadSet, parseTaskSpecAt } from '@mini-llama/data/node';
+import { lossCurvePoints, parseMetricsJsonl } from '@mini-llama/eval';
+import { classificationJson, classifySets, dataPerplexity } from '@mini-llama/eval/node';
+import { renderReport } from '@mini-llama/eval/report';
+import { trainBpe } from '@mini-llama/tokenizer';
+import { loadTokenizer, saveTokenizer } from '@mini-llama/tokenizer/node';
+import { finetune, latestCheckpoint, pretrain, type RunEvents } from '@mini-llama/trainer/node';
+import { wiseFtSweep } from '@mini-llama/wise-ft/node';
+import { STUDY_PLANS, STUDY_STAGES, type StudyPlan, type StudyStage, type StudyState } from '../plan.js';
+import { studyReport } from '../report.js';
+import type { StudyData } from '../results.js';
+import { continuations } from './continuations.js';
+import { type StudyTask, writeStudyData } from './study-data.js';
+import { trainableShares } from './trainable-shares.js';
+
+export interface StudyOptions {
+  /** The study's directory (absolute): every stage's files, stages.json, report.json, report.html. */
+  directory: string;
+  quick?: boolean;
+  /** Pretraining and fine-tuning steps (default: the plan's). */
+  steps?: number;
+  finetuneSteps?: number;
+  /** SST-2 or AG News instead of the Brown topics. */
+  task?: StudyTask | null;
+  alphas?: readonly number[];
+  /** Start over instead of reusing finished stages. */
+  fresh?: boolean;
+  /** The tfjs backend the study runs on (already started by the caller); recorded in the runs. */
+  backend: string;
+  /** Stops a training stage after its current step, with a checkpoint the next run resumes from. */
+  signal?: AbortSignal;
+}
+
+export interface StudyEvents {
+  /** A stage begins (not called for reused ones). */
+  onStage?: (stage: StudyStage, description: string) => void;
+  onMessage?: (message: string) => void;
+  /** The training stages' own events (progress bars). */
+  training?: RunEvents;
+  /** Examples classified, tokens scored. */
+  onProgress?: (what: string, done: number, total: number) => void;
+}
+
+/** A training stage stopped by the caller's signal; its checkpoint is written. */
+export class StudyInterrupted extends Error {
+  override name = 'StudyInterrupted';
+  constructor(readonly stage: StudyStage) {
+    super(`interrupted during ${stage}`);
+  }
+}
+
+export interface StudyResult {
+  directory: string;
+  state: StudyState;
+  /** Stages a previous run had finished. */
+  reused: StudyStage[];
+  report: ReturnType<typeof studyReport>;
+}
+
+/** Runs (or continues) the study in `options.directory`; see the README's "The study". */
+export async function runStudy(options: StudyOptions, events: StudyEvents = {}): Promise<StudyResult> {
+  const plan: StudyPlan = options.quick ? STUDY_PLANS.quick : STUDY_PLANS.default;
+  const run = options.directory;
+  const say = events.onMessage ?? (() => {});
+  const statePath = join(run, 'stages.json');
+  const state: StudyState = options.fresh
+    ? { done: {} }
+    : ((await readJson<StudyState>(statePath)) ?? { done: {} });
+  const started = performance.now();
+  const reused = STUDY_STAGES.filter((stage) => stage !== 'report' && state.done[stage]);
+  if (reused.length > 0) {
+    say(`demo: reusing the finished stages of ${run}: ${reused.join(', ')} (--fresh starts over)`);
+  }
+  const stage = async (name: StudyStage, description: string, work: () => Promise<unknown>) => {
+    if (state.done[name]) return;
+    events.onStage?.(name, description);
+    state.done[name] = (await work()) ?? true;
+    await writeFile(statePath, `${JSON.stringify(state, null, 2)}\n`);
+  };
+  const paths = {
+    data: join(run, 'data'),
+    tokenizer: join(run, 'tokenizer'),
+    pretrain: join(run, 'pretrain'),
+    full: join(run, 'finetune-full'),
+    lora: join(run, 'finetune-lora'),
+    wiseFt: join(run, 'wise-ft'),
+  };
+  const base = join(paths.pretrain, 'model');
+  const tokenizerFile = join(paths.tokenizer, 'tokenizer.model');
+  const progress = (what: string) => (done: number, total: number) => events.onProgress?.(what, done, total);
+
+  // 1. data: the pretraining text and the classification sets
+  await stage('data', 'data: the pretraining text and the classification sets', () =>
+    writeStudyData(paths.data, plan, options.task ?? null),
+  );
+  const data = state.done.data as StudyData;
+  say(
+    `demo: ${data.corpusDocuments} pretraining documents (${data.corpusBytes.toLocaleString('en-US')} bytes); ${data.task}: train ${data.sizes.train}, in-domain test ${data.sizes.test}${data.ood.length ? `, out-of-domain ${data.ood.map((set) => `${set.name} ${set.n}`).join(', ')}` : ''}`,
+  );
+  const id = await loadSet(parseTaskSpecAt(`tsv:${join(paths.data, 'test.tsv')}`, run), undefined);
+  const ood: EvalSet[] = [];
+  for (const set of data.ood) ood.push(await loadSet(parseTaskSpecAt(set.spec, run), undefined));
+
+  // 2. tokenizer
+  await stage(
+    'tokenizer',
+    `tokenizer: a ${plan.vocabSize}-piece BPE vocabulary trained on the pretraining text`,
+    async () => {
+      await saveTokenizer(
+        trainBpe([await readFile(join(paths.data, 'corpus.txt'), 'utf8')], { vocabSize: plan.vocabSize }),
+        paths.tokenizer,
+      );
+      return true;
+    },
+  );
+
+  // 3. pretraining (resumed from its last checkpoint when an earlier run was interrupted)
+  const steps = options.steps ?? plan.pretrainSteps;
+  const resumePretrain = await hasCheckpoint(paths.pretrain);
+  await stage(
+    'pretrain',
+    resumePretrain
+      ? `pretrain: resuming ${paths.pretrain}`
+      : `pretrain: ${steps} steps of ${plan.pretrainBatch} × ${plan.seqLen} tokens`,
+    async () => {
+      const result = await pretrain(
+        resumePretrain
+          ? { resume: paths.pretrain, signal: options.signal }
+          : {
+              out: paths.pretrain,
+              signal: options.signal,
+              config: {
+                model: {
+                  dim: plan.shape.dim,
+                  nLayers: plan.shape.layers,
+                  nHeads: plan.shape.heads,
+                  nKvHeads: plan.shape.kvHeads,
+                },
+                data: {
+                  train: [join(paths.data, 'corpus.jsonl')],
+                  tokenizer: tokenizerFile,
+                  valFraction: 0.05,
+                },
+                training: {
+                  steps,
+                  batchSize: plan.pretrainBatch,
+                  seqLen: plan.seqLen,
+                  lr: 3e-3,
+                  minLr: 3e-4,
+                  warmup: Math.ceil(steps / 20),
+                  evalEvery: Math.max(1, Math.floor(steps / 5)),
+                  evalBatches: 4,
+                  checkpointEvery: Math.max(1, Math.floor(steps / 5)),
+                },
+                backend: options.backend,
+              },
+            },
+        events.training,
+      );
+      if (result.stopped) throw new StudyInterrupted('pretrain');
+      return true;
+    },
+  );
+
+  // 4. perplexity on held-out text (the in-domain test files, never trained on)
+  await stage('perplexity', 'perplexity of the held-out Brown text', () =>
+    dataPerplexity({
+      model: base,
+      data: join(paths.data, 'heldout.txt'),
+      onProgress: ({ scoredTokens, totalTokens }) => progress('perplexity')(scoredTokens, totalTokens),
+    }),
+  );
+
+  // 5. continuations
+  await stage('continuations', 'continuations of a few prompts', () =>
+    continuations(base, tokenizerFile, plan.continuationTokens),
+  );
+
+  // 6. zero-shot classification by label words
+  await stage('zero-shot', 'zero-shot classification: label words scored by the pretrained model', async () =>
+    classificationJson(
+      await classifySets({
+        model: base,
+        id,
+        ood,
+        zeroShot: {},
+        onProgress: ({ done, total }) => progress('classify')(done, total),
+      }),
+    ),
+  );
+
+  // 7–8. fine-tuning, in full and with LoRA, both from the zero-shot head
+  const finetuneSteps = options.finetuneSteps ?? plan.finetuneSteps;
+  const fineTune = async (
+    name: 'finetune-full' | 'finetune-lora',
+    directory: string,
+    lr: number,
+    lora: boolean,
+  ) => {
+    const resume = await hasCheckpoint(directory);
+    await stage(
+      name,
+      resume ? `${name}: resuming ${directory}` : `${name}: ${finetuneSteps} steps of ${plan.finetuneBatch}`,
+      async () => {
+        const result = await finetune(
+          resume
+            ? { resume: directory, signal: options.signal }
+            : {
+                out: directory,
+                signal: options.signal,
+                config: {
+                  model: { init: base },
+                  data: { train: [] },
+                  training: {
+                    steps: finetuneSteps,
+                    batchSize: plan.finetuneBatch,
+                    lr,
+                    warmup: Math.ceil(finetuneSteps / 10),
+                    evalEvery: Math.max(1, Math.floor(finetuneSteps / 4)),
+                    evalBatches: 4,
+                    checkpointEvery: Math.max(1, Math.floor(finetuneSteps / 4)),
+                  },
+                  finetune: {
+                    task: `tsv:${join(paths.data, 'train.tsv')}`,
+                    evalTask: `tsv:${join(paths.data, 'test.tsv')}`,
+                    head: 'zero-shot',
+                    maxLength: plan.seqLen,
+                    lora: lora
+                      ? {
+                          r: plan.loraRank,
+                          alpha: 2 * plan.loraRank,
+                          dropout: 0,
+                          targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj'],
+                          seed: 0,
+                        }
+                      : null,
+                  },
+                  backend: options.backend,
+                },
+              },
+          events.training,
+        );
+        if (result.stopped) throw new StudyInterrupted(name);
+        return true;
+      },
+    );
+  };
+  await fineTune('finetune-full', paths.full, 1e-3, false);
+  await fineTune('finetune-lora', paths.lora, 3e-3, true);
+
+  // 9. the fine-tuned classifiers in and out of domain, with their trainable shares
+  await stage('evaluate', 'evaluating the fine-tuned classifiers in and out of domain', async () => {
+    const evaluate = async (model: string, adapters: string[]) =>
+      classificationJson(
+        await classifySets({
+          model,
+          adapters,
+          id,
+          ood,
+          onProgress: ({ done, total }) => progress('classify')(done, total),
+          onMessage: say,
+        }),
+      );
+    return {
+      full: await evaluate(join(paths.full, 'model'), []),
+      lora: await evaluate(base, [paths.lora]),
+      shares: await trainableShares(base, paths.lora),
+    };
+  });
+
+  // 10. WiSE-FT over α
+  await stage('wise-ft', 'WiSE-FT: θ(α) = (1 − α)·θ_zero-shot + α·θ_fine-tuned over the α grid', async () => {
+    const { summary } = await wiseFtSweep({
+      pretrained: base,
+      finetuned: join(paths.full, 'model'),
+      backboneOnly: false,
+      tokenizer: await loadTokenizer(tokenizerFile),
+      alphas: options.alphas ?? [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
+      id,
+      ood,
+      out: paths.wiseFt,
+    });
+    return summary;
+  });
+
+  // 11. the report
+  events.onStage?.('report', 'report');
+  const curves = [];
+  for (const [label, directory] of [
+    ['pretrain', paths.pretrain],
+    ['fine-tune (full)', paths.full],
+    ['fine-tune (LoRA)', paths.lora],
+  ] as const) {
+    const path = join(directory, 'metrics.jsonl');
+    for (const point of lossCurvePoints(parseMetricsJsonl(await readFile(path, 'utf8'), path)))
+      curves.push({ ...point, run: label });
+  }
+  const report = studyReport({ directory: run, state, plan, elapsedMs: performance.now() - started, curves });
+  await writeFile(join(run, 'report.json'), `${JSON.stringify(report.json, null, 2)}\n`);
+  await writeFile(join(run, 'report.html'), await renderReport(report.html));
+  state.done.report = true;
+  await writeFile(statePath, `${JSON.stringify(state, null, 2)}\n`);
+  return { directory: run, state, reused, report };
+}
+
+async function hasCheckpoint(directory: string): Promise<boolean> {
+  return (await stat(directory).catch(() => null)) !== null && (await latestCheckpoint(directory)) !== null;
+}
+
+async function readJson<T>(path: string): Promise<T | null> {
+  const text = await readFile(path, 'utf8').catch(() => null);
+  return text === null ? null : (JSON.parse(text) as T);
+}

@@ -1,0 +1,136 @@
+// The study's data stage: the pretraining text and the classification sets, written as files the stages read.
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import {
+  BROWN_TOPIC_LABELS,
+  brownTopicSplit,
+  type ClassificationExample,
+  type ClassificationTask,
+  shuffle,
+  type TaskSpec,
+  untagBrown,
+} from '@mini-llama/data';
+import { loadBrownSamples, loadTask } from '@mini-llama/data/node';
+import type { StudyPlan } from '../plan.js';
+import type { StudyData } from '../results.js';
+
+/** Another task than the Brown topics: SST-2 or AG News from files such as `mini-llama data get` writes. */
+export interface StudyTask {
+  task: 'sst2' | 'ag_news';
+  /** The dataset's directory (absolute). */
+  data: string;
+  /** Out-of-domain sets (absolute TASKSPECs). */
+  ood: readonly TaskSpec[];
+}
+
+/**
+ * Writes DIR/corpus.txt (pretraining text, one document per line) and corpus.jsonl, DIR/heldout.txt (for
+ * perplexity), DIR/train.tsv and DIR/test.tsv (+ DIR/ood.tsv for Brown): seeded samples of the task's splits.
+ */
+export async function writeStudyData(
+  directory: string,
+  plan: StudyPlan,
+  task: StudyTask | null,
+): Promise<StudyData> {
+  await mkdir(directory, { recursive: true });
+  const samples = await loadBrownSamples();
+  const text = (split: string) =>
+    samples
+      .filter((sample) => brownTopicSplit(sample.file) === split)
+      .map((sample) => untagBrown(sample.tagged));
+  const corpus = text('id-train')
+    .flatMap((document) => document.split(/\n\s*\n/))
+    .map((paragraph) => paragraph.replace(/\s+/g, ' ').trim())
+    .filter(Boolean);
+  await writeFile(join(directory, 'corpus.txt'), `${corpus.join('\n')}\n`); // for the tokenizer: a line each
+  await writeFile(
+    join(directory, 'corpus.jsonl'),
+    corpus.map((line) => `${JSON.stringify({ text: line })}\n`).join(''),
+  );
+  // held-out text for perplexity: whole in-domain test files, about plan.heldoutBytes
+  const heldout: string[] = [];
+  for (const document of text('id-test')) {
+    if (heldout.join('\n\n').length >= plan.heldoutBytes) break;
+    heldout.push(document);
+  }
+  await writeFile(join(directory, 'heldout.txt'), `${heldout.join('\n\n')}\n`);
+  const corpusBytes = corpus.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
+
+  const sample = (examples: readonly ClassificationExample[], n: number, seed: number) =>
+    shuffle(examples, seed).slice(0, n);
+  const tsv = async (file: string, examples: readonly ClassificationExample[], names: readonly string[]) => {
+    const clean = (value: string) => value.replace(/[\t\n\r]+/g, ' ').trim();
+    await writeFile(
+      join(directory, file),
+      `text\tlabel\n${examples.map((e) => `${clean(e.text)}\t${names[e.label]}`).join('\n')}\n`,
+    );
+  };
+  if (!task) {
+    const names = BROWN_TOPIC_LABELS;
+    const [train, test, ood] = await Promise.all(
+      (['id-train', 'id-test', 'ood'] as const).map((split) => loadTask({ task: 'brown', path: split })),
+    );
+    const picked = {
+      train: sample(train!.examples, plan.examples.train, 1),
+      test: sample(test!.examples, plan.examples.test, 2),
+      ood: sample(ood!.examples, plan.examples.ood, 3),
+    };
+    await tsv('train.tsv', picked.train, names);
+    await tsv('test.tsv', picked.test, names);
+    await tsv('ood.tsv', picked.ood, names);
+    return {
+      task: 'Brown topics (press, nonfiction, learned, fiction)',
+      corpusDocuments: corpus.length,
+      corpusBytes,
+      labelNames: [...names].sort(), // the order the TSV files give the classifiers (label names sorted)
+      sizes: { train: picked.train.length, test: picked.test.length },
+      ood: [
+        {
+          name: 'ood.tsv (held-out genres)',
+          spec: `tsv:${join(directory, 'ood.tsv')}`,
+          n: picked.ood.length,
+        },
+      ],
+    };
+  }
+  const files = await taskFiles(task.task, task.data);
+  const train = await loadTask({ task: task.task as ClassificationTask, path: files.train });
+  const test = await loadTask({ task: task.task as ClassificationTask, path: files.test });
+  const picked = {
+    train: sample(train.examples, plan.examples.train * 2, 1),
+    test: sample(test.examples, plan.examples.test * 2, 2),
+  };
+  await tsv('train.tsv', picked.train, train.labelNames);
+  await tsv('test.tsv', picked.test, train.labelNames);
+  const ood = [];
+  for (const spec of task.ood) {
+    const { examples } = await loadTask(spec);
+    ood.push({ name: basename(spec.path), spec: `${spec.task}:${spec.path}`, n: examples.length });
+  }
+  return {
+    task: `${task.task} (${task.data})`,
+    corpusDocuments: corpus.length,
+    corpusBytes,
+    labelNames: train.labelNames,
+    sizes: { train: picked.train.length, test: picked.test.length },
+    ood,
+  };
+}
+
+async function taskFiles(
+  task: StudyTask['task'],
+  directory: string,
+): Promise<{ train: string; test: string }> {
+  const pick = async (names: string[], what: string) => {
+    for (const name of names) {
+      if (await stat(join(directory, name)).catch(() => null)) return join(directory, name);
+    }
+    throw new Error(`--data ${directory}: no ${what} file (looked for ${names.join(', ')})`);
+  };
+  if (task === 'sst2')
+    return { train: await pick(['train.tsv'], 'training'), test: await pick(['dev.tsv'], 'dev') };
+  return {
+    train: await pick(['train.csv', 'train_sample5000_hf.csv', 'train_head581.csv'], 'training'),
+    test: await pick(['test.csv'], 'test'),
+  };
+}

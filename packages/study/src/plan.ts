@@ -1,0 +1,69 @@
+/** The study's size: model shape, steps, batch sizes and how many examples of each set. */
+export interface StudyPlan {
+  shape: { dim: number; layers: number; heads: number; kvHeads: number };
+  vocabSize: number;
+  seqLen: number;
+  pretrainSteps: number;
+  pretrainBatch: number;
+  finetuneSteps: number;
+  finetuneBatch: number;
+  loraRank: number;
+  examples: { train: number; test: number; ood: number };
+  heldoutBytes: number;
+  continuationTokens: number;
+}
+
+/** The default study (about 10 minutes on 2 cores) and the quick one (about 2). */
+export const STUDY_PLANS = {
+  default: {
+    shape: { dim: 96, layers: 4, heads: 4, kvHeads: 2 },
+    vocabSize: 1024,
+    seqLen: 128,
+    pretrainSteps: 400,
+    pretrainBatch: 16,
+    finetuneSteps: 120,
+    finetuneBatch: 16,
+    loraRank: 8,
+    examples: { train: 1600, test: 300, ood: 300 },
+    heldoutBytes: 160_000,
+    continuationTokens: 48,
+  },
+  quick: {
+    shape: { dim: 48, layers: 2, heads: 4, kvHeads: 2 },
+    vocabSize: 512,
+    seqLen: 96,
+    pretrainSteps: 150,
+    pretrainBatch: 8,
+    finetuneSteps: 40,
+    finetuneBatch: 8,
+    loraRank: 4,
+    examples: { train: 400, test: 100, ood: 100 },
+    heldoutBytes: 40_000,
+    continuationTokens: 24,
+  },
+} as const satisfies Record<string, StudyPlan>;
+
+/** The prompts whose continuations the report shows. */
+export const CONTINUATION_PROMPTS = ['The jury said', 'In the morning', 'It was the first time'] as const;
+
+/** The study's stages, in order; each leaves its result in the study's state and its files in its directory. */
+export const STUDY_STAGES = [
+  'data',
+  'tokenizer',
+  'pretrain',
+  'perplexity',
+  'continuations',
+  'zero-shot',
+  'finetune-full',
+  'finetune-lora',
+  'evaluate',
+  'wise-ft',
+  'report',
+] as const;
+
+export type StudyStage = (typeof STUDY_STAGES)[number];
+
+/** What the study has done so far: each finished stage's result (JSON), so a second run reuses it. */
+export interface StudyState {
+  done: Partial<Record<StudyStage, unknown>>;
+}
