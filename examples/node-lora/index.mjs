@@ -3,7 +3,7 @@
 // `(await loadModel('path/to/weights')).model` from '@mini-llama/model/node' for a real one.
 import { parseArgs } from 'node:util';
 import { useBackend } from '@mini-llama/backends';
-import { classificationBatches, shuffle } from '@mini-llama/data';
+import { classificationBatches, ExampleBatches, shuffle } from '@mini-llama/data';
 import { loadBrownTopics } from '@mini-llama/data/node';
 import { evaluateClassifier } from '@mini-llama/eval';
 import { LlamaModel, SequenceClassifier } from '@mini-llama/model';
@@ -32,25 +32,12 @@ const lora = new LoraModel(classifier, { r: 8, alpha: 16, targetModules: ['q_pro
 console.log(formatParameterReport(parameterReport(lora)));
 
 const tensorsBefore = tf.memory().numTensors;
-let next = 0;
-const source = {
-  nextBatch() {
-    const rows = Array.from({ length: 16 }, () => train[next++ % train.length]);
-    const [batch] = classificationBatches(rows, tokenizer, { batchSize: 16, maxLength: 192 });
-    return {
-      inputs: batch.ids,
-      targets: new Int32Array(batch.ids.length),
-      labels: batch.labels,
-      attentionMask: Uint8Array.from(batch.attentionMask),
-      batchSize: batch.batchSize,
-      seqLen: batch.seqLen,
-    };
-  },
-  getCursor: () => next,
-  setCursor: (cursor) => {
-    next = cursor;
-  },
-};
+// Batches of 16 examples in a seeded order (a new one each epoch), padded: a trainer's batch source.
+const source = new ExampleBatches(
+  train,
+  (rows) => [...classificationBatches(rows, tokenizer, { batchSize: rows.length, maxLength: 192 })][0],
+  0,
+);
 const trainer = new Trainer(
   lora,
   { steps, batchSize: 16, schedule: { name: 'cosine', learningRate: 3e-3, warmupSteps: 5 } },

@@ -6,9 +6,6 @@ import type { LoraSettings } from '@mini-llama/trainer';
 import { CliError } from './errors.js';
 import type { CliIo } from './io.js';
 
-export const ADAPTER_HELP =
-  'LoRA adapter directory in PEFT format (adapter_config.json + adapter_model.safetensors), merged into the weights; repeat to stack several, in order';
-
 /** The --lora-* flags of finetune. */
 export interface LoraFlags {
   loraRank?: number;

@@ -1,4 +1,6 @@
 import { BACKEND_REQUESTS, type BackendRequest } from '@mini-llama/backends';
+import { TOKENIZER_FILES } from '@mini-llama/tokenizer/node';
+import type { Command } from 'commander';
 import { CliError } from './errors.js';
 
 // Parsers for flag values. Each error names the flag and quotes what was given, so a typo is found at once:
@@ -119,3 +121,40 @@ export function dropoutProbability(flag: string): (value: string) => number {
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+// Option blocks several commands share, declared once.
+
+/** --backend NAME (default auto). */
+export function backendOption(command: Command): Command {
+  return command.option('--backend <name>', BACKEND_HELP, backendRequest, 'auto');
+}
+
+/** --tokenizer PATH|bytes|llama2 (default: the one in or beside the model). */
+export function tokenizerOption(command: Command): Command {
+  return command.option('--tokenizer <path>', TOKENIZER_HELP);
+}
+
+/** --adapter DIR, repeatable: LoRA adapters merged into the weights, in order. */
+export function adapterOption(command: Command): Command {
+  return command.option('--adapter <dir>', ADAPTER_HELP, collect, []);
+}
+
+/** --batch-size N of `what` per forward pass. */
+export function batchSizeOption(command: Command, what: string, fallback: number): Command {
+  return command.option(
+    '--batch-size <n>',
+    `${what} per forward pass`,
+    positiveInteger('--batch-size'),
+    fallback,
+  );
+}
+
+/** --json: `what` instead of text. */
+export function jsonOption(command: Command, what = 'print one JSON object on stdout'): Command {
+  return command.option('--json', what);
+}
+
+export const TOKENIZER_HELP = `tokenizer file, or bytes / llama2 (default: ${TOKENIZER_FILES.join(', ')} in or next to the model)`;
+
+export const ADAPTER_HELP =
+  'LoRA adapter directory in PEFT format (adapter_config.json + adapter_model.safetensors), merged into the weights; repeat to stack several, in order';

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { CliIo } from './io.js';
 import { exists, findRepoRoot } from './paths.js';
 
 const run = promisify(execFile);
@@ -67,4 +68,49 @@ export async function runTorchPeer(
     throw new Error(`${script} ${args.join(' ')} printed no JSON line with tokens_per_second`);
   }
   return parsed as TorchMeasurement;
+}
+
+export interface TorchPeer {
+  python: string;
+  script: string;
+}
+
+/** The PyTorch yardstick to run beside ours, or null (said why on stderr) when it cannot run here. */
+export async function torchPeerToRun(
+  flags: { torch?: boolean; torchScript?: string },
+  io: CliIo,
+): Promise<TorchPeer | null> {
+  if (flags.torch === false) return null;
+  const script = flags.torchScript ? resolve(io.cwd, flags.torchScript) : await findTorchScript(io.cwd);
+  if (!script || !(await exists(script))) {
+    io.stderr.write(`torch: skipped, ${script ?? 'torch_llama.py'} not found (pass --torch-script PATH)\n`);
+    return null;
+  }
+  const python = pythonFor(io.env);
+  if (!(await torchAvailable(python))) {
+    io.stderr.write(`torch: skipped, ${python} cannot import torch (apt-get install python3-torch)\n`);
+    return null;
+  }
+  return { python, script };
+}
+
+/** PyTorch's tokens/s for the preset and mode of `row`, or null (said why) when it failed. */
+export async function measureTorch(
+  { python, script }: TorchPeer,
+  preset: string,
+  row: { mode: 'train' | 'generate'; tokens: number },
+  flags: { batch: number; seconds: number },
+  io: CliIo,
+): Promise<number | null> {
+  const args =
+    row.mode === 'train'
+      ? ['train', '--config', preset, '--batch', String(flags.batch), '--seconds', String(flags.seconds)]
+      : ['generate', '--config', preset, '--tokens', String(row.tokens)];
+  io.stderr.write(`${preset}: PyTorch ${row.mode}…\n`);
+  try {
+    return (await runTorchPeer(python, script, args)).tokens_per_second;
+  } catch (error) {
+    io.stderr.write(`torch: ${(error as Error).message}\n`);
+    return null;
+  }
 }

@@ -61,7 +61,9 @@ async function scoreBatch(
   const { dim, vocabSize } = model.config;
   const ids = new Int32Array(B * T); // pad id 0: any valid id, masked out
   const attentionMask = new Uint8Array(B * T); // 1 for each row's real input positions, 0 for padding
-  batch.forEach(({ tokens }, b) => attentionMask.fill(1, b * T, b * T + tokens.length - 1));
+  batch.forEach(({ tokens }, b) => {
+    attentionMask.fill(1, b * T, b * T + tokens.length - 1);
+  });
   const positions: number[] = []; // flat [B·T] index of the input position predicting each scored token
   const targets: number[] = []; // flat [N·vocab] index of each scored token's logit
   batch.forEach(({ tokens, scoreFrom }, b) => {

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BackendName, probeBackends } from '@mini-llama/backends';
 import {
@@ -18,7 +17,7 @@ import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { nameList, positiveInteger, positiveNumber, THREADS_HELP, wasmThreads } from '../options.js';
 import { exists, formatBytes } from '../paths.js';
-import { findTorchScript, pythonFor, runTorchPeer, torchAvailable } from '../torch-peer.js';
+import { measureTorch, torchPeerToRun } from '../torch-peer.js';
 import { randomTokens } from '../training.js';
 
 interface BenchFlags {
@@ -337,46 +336,6 @@ async function measurePreset(
     } catch {
       // Disposal after a failed step (an aborted wasm module) must not hide the step's own error.
     }
-  }
-}
-
-interface TorchPeer {
-  python: string;
-  script: string;
-}
-
-async function torchPeerToRun(flags: BenchFlags, io: CliIo): Promise<TorchPeer | null> {
-  if (flags.torch === false) return null;
-  const script = flags.torchScript ? resolve(io.cwd, flags.torchScript) : await findTorchScript(io.cwd);
-  if (!script || !(await exists(script))) {
-    io.stderr.write(`torch: skipped, ${script ?? 'torch_llama.py'} not found (pass --torch-script PATH)\n`);
-    return null;
-  }
-  const python = pythonFor(io.env);
-  if (!(await torchAvailable(python))) {
-    io.stderr.write(`torch: skipped, ${python} cannot import torch (apt-get install python3-torch)\n`);
-    return null;
-  }
-  return { python, script };
-}
-
-async function measureTorch(
-  { python, script }: TorchPeer,
-  preset: string,
-  row: OwnRow,
-  flags: BenchFlags,
-  io: CliIo,
-): Promise<number | null> {
-  const args =
-    row.mode === 'train'
-      ? ['train', '--config', preset, '--batch', String(flags.batch), '--seconds', String(flags.seconds)]
-      : ['generate', '--config', preset, '--tokens', String(row.tokens)];
-  io.stderr.write(`${preset}: PyTorch ${row.mode}…\n`);
-  try {
-    return (await runTorchPeer(python, script, args)).tokens_per_second;
-  } catch (error) {
-    io.stderr.write(`torch: ${(error as Error).message}\n`);
-    return null;
   }
 }
 

@@ -1,6 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { readWeightFile, type WeightFormat, writeWeightFile } from '@mini-llama/formats/node';
+import {
+  defaultStorageDtype,
+  readWeightFile,
+  type WeightFormat,
+  writeWeightFile,
+} from '@mini-llama/formats/node';
 import type { StorageDtype } from '@mini-llama/model';
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
@@ -34,9 +39,7 @@ async function runConvert(input: string, output: string, flags: ConvertFlags, io
   const file = await readWeightFile(resolve(io.cwd, input));
   const dtype: StorageDtype = flags.dtype
     ? (flags.dtype.toUpperCase() as StorageDtype)
-    : flags.to === 'hf'
-      ? file.dtype
-      : 'F32';
+    : defaultStorageDtype(flags.to, file.dtype);
   const written = await writeWeightFile(
     resolve(io.cwd, output),
     { config: file.config, stateDict: file.stateDict },

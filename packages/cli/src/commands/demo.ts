@@ -11,7 +11,7 @@ import { startBackend } from '../backend.js';
 import { CountProgress } from '../count-progress.js';
 import { CliError, CliExit } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { BACKEND_HELP, backendRequest, collect, oneOf, positiveInteger } from '../options.js';
+import { backendOption, collect, oneOf, positiveInteger } from '../options.js';
 import { exitCodeOf, trainingProgress, withStopSignals } from '../training-run.js';
 
 interface DemoFlags {
@@ -29,7 +29,7 @@ interface DemoFlags {
 }
 
 export function addDemoCommand(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('demo')
     .description(
       'The whole study, offline: tokenizer, pretraining (perplexity, continuations), zero-shot classification, full and LoRA fine-tuning, a WiSE-FT α sweep in and out of domain, and runs/<name>/report.html.',
@@ -59,7 +59,6 @@ export function addDemoCommand(program: Command, io: CliIo): void {
       [],
     )
     .option('--alphas <list>', 'WiSE-FT α grid (default 0,0.1,…,1)')
-    .option('--backend <name>', BACKEND_HELP, backendRequest, 'auto')
     .option('--fresh', 'start over: ignore what earlier runs of this name left')
     .addHelpText(
       'after',
@@ -69,8 +68,9 @@ finished stages and resumes an interrupted training from its last checkpoint (Ct
 task has four topics (press, nonfiction, learned, fiction); its out-of-domain split holds genres the
 fine-tuning never saw (press reviews, religion, government documents, science fiction and humour), and the
 pretraining text is the in-domain training files only.`,
-    )
-    .action((flags: DemoFlags) => runDemo(flags, io));
+    );
+  backendOption(command);
+  command.action((flags: DemoFlags) => runDemo(flags, io));
 }
 
 async function runDemo(flags: DemoFlags, io: CliIo): Promise<void> {

@@ -7,13 +7,20 @@ import { type ClassificationMetrics, type IdOodReport, TEXT_SLOT } from '@mini-l
 import { classificationJson, classificationReportSections, classifySets } from '@mini-llama/eval/node';
 import { idOodTable, renderReport } from '@mini-llama/eval/report';
 import type { Command } from 'commander';
-import { ADAPTER_HELP } from '../adapters.js';
 import { startBackend } from '../backend.js';
 import { CountProgress } from '../count-progress.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { BACKEND_HELP, backendRequest, collect, nameList, positiveInteger } from '../options.js';
-import { MODEL_HELP, TOKENIZER_HELP, textTable } from './eval-shared.js';
+import {
+  adapterOption,
+  backendOption,
+  batchSizeOption,
+  jsonOption,
+  nameList,
+  positiveInteger,
+  tokenizerOption,
+} from '../options.js';
+import { MODEL_HELP, textTable } from './eval-shared.js';
 
 interface ClassifyFlags {
   model: string;
@@ -36,7 +43,7 @@ interface ClassifyFlags {
 
 /** A loaded evaluation set and the name it goes by in tables. */
 export function addEvalClassifyCommand(parent: Command, io: CliIo): void {
-  parent
+  const command = parent
     .command('classify')
     .description(
       'Accuracy, macro-F1, per-class metrics and confusion matrix of a fine-tuned classifier (mini-llama finetune --task) or of zero-shot label scoring (--zero-shot).',
@@ -77,11 +84,6 @@ export function addEvalClassifyCommand(parent: Command, io: CliIo): void {
       'an out-of-domain set with the same labels, e.g. uci:../shared/data/uci-sentiment/yelp_labelled.txt (repeatable)',
       (value: string, previous: string[] = []) => [...previous, value],
     )
-    .option('--batch-size <n>', 'sequences per forward pass', positiveInteger('--batch-size'), 16)
-    .option('--adapter <dir>', ADAPTER_HELP, collect, [])
-    .option('--tokenizer <path>', TOKENIZER_HELP)
-    .option('--backend <name>', BACKEND_HELP, backendRequest, 'auto')
-    .option('--json', 'print one JSON object on stdout')
     .option('--report <file.html>', 'also write a self-contained HTML report (tables, confusion matrices)')
     .addHelpText(
       'after',
@@ -92,8 +94,13 @@ task "{text}\\nLabel:" with each label name. A label's score is the summed log-l
 
 --json prints {"mode", "data", "n", "accuracy", "macroF1", "labelNames", "perClass", "confusion" (rows true,
 columns predicted), "prompt" and "calibration" (zero-shot), "idOod" (with --ood: {id, ood, oodMean})}.`,
-    )
-    .action((flags: ClassifyFlags) => runClassify(flags, io));
+    );
+  adapterOption(command);
+  tokenizerOption(command);
+  batchSizeOption(command, 'sequences', 16);
+  backendOption(command);
+  jsonOption(command);
+  command.action((flags: ClassifyFlags) => runClassify(flags, io));
 }
 
 async function runClassify(flags: ClassifyFlags, io: CliIo): Promise<void> {

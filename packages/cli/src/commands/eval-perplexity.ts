@@ -4,13 +4,20 @@ import type { BackendRequest } from '@mini-llama/backends';
 import { MANIFEST_FILE } from '@mini-llama/data';
 import { dataPerplexity } from '@mini-llama/eval/node';
 import type { Command } from 'commander';
-import { ADAPTER_HELP } from '../adapters.js';
 import { startBackend } from '../backend.js';
 import { CountProgress } from '../count-progress.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { BACKEND_HELP, backendRequest, collect, oneOf, positiveInteger } from '../options.js';
-import { MODEL_HELP, TOKENIZER_HELP } from './eval-shared.js';
+import {
+  adapterOption,
+  backendOption,
+  batchSizeOption,
+  jsonOption,
+  oneOf,
+  positiveInteger,
+  tokenizerOption,
+} from '../options.js';
+import { MODEL_HELP } from './eval-shared.js';
 
 interface PerplexityFlags {
   model: string;
@@ -26,7 +33,7 @@ interface PerplexityFlags {
 }
 
 export function addEvalPerplexityCommand(parent: Command, io: CliIo): void {
-  parent
+  const command = parent
     .command('perplexity')
     .description(
       'Perplexity, mean NLL and bits per byte of a model on a text file or on prepared token shards, with a sliding window over long texts.',
@@ -36,8 +43,6 @@ export function addEvalPerplexityCommand(parent: Command, io: CliIo): void {
       '--data <path>',
       `a UTF-8 text file (one document), or a directory of prepared shards with ${MANIFEST_FILE} (mini-llama data prepare)`,
     )
-    .option('--adapter <dir>', ADAPTER_HELP, collect, [])
-    .option('--tokenizer <path>', TOKENIZER_HELP)
     .option(
       '--split <name>',
       'which split of prepared shards to score',
@@ -54,9 +59,6 @@ export function addEvalPerplexityCommand(parent: Command, io: CliIo): void {
       'tokens the window moves on by; each token is scored once, with at least window + 1 − stride tokens of context (default: window / 2)',
       positiveInteger('--stride'),
     )
-    .option('--batch-size <n>', 'windows per forward pass', positiveInteger('--batch-size'), 4)
-    .option('--backend <name>', BACKEND_HELP, backendRequest, 'auto')
-    .option('--json', 'print one JSON object on stdout')
     .addHelpText(
       'after',
       `
@@ -67,8 +69,13 @@ Bits per byte = total NLL / ln 2 / UTF-8 bytes of the text: comparable across to
 come from decoding the documents, which needs the tokenizer; without one, bits per byte is not reported.
 
 --json prints {"nll", "perplexity", "tokens", "bytes", "bitsPerByte", "windowSize", "stride", "data", "split"}.`,
-    )
-    .action((flags: PerplexityFlags) => runPerplexity(flags, io));
+    );
+  adapterOption(command);
+  tokenizerOption(command);
+  batchSizeOption(command, 'windows', 4);
+  backendOption(command);
+  jsonOption(command);
+  command.action((flags: PerplexityFlags) => runPerplexity(flags, io));
 }
 
 async function runPerplexity(flags: PerplexityFlags, io: CliIo): Promise<void> {

@@ -1,11 +1,7 @@
 // What the eval, wise-ft and soup commands share: help texts and plain-text tables.
 
-import { TOKENIZER_FILES } from '@mini-llama/tokenizer/node';
-
 export const MODEL_HELP =
   'weights: an HF directory (config.json + model.safetensors), a .safetensors file or a llama2.c .bin';
-
-export const TOKENIZER_HELP = `tokenizer file, or bytes / llama2 (default: ${TOKENIZER_FILES.join(', ')} in or next to the model)`;
 
 /** Rows of cells as aligned plain-text columns (numbers with 4 decimals unless integers). */
 export function textTable(

@@ -6,11 +6,11 @@ import { writeAtomic } from '@mini-llama/formats/node';
 import { loadModel } from '@mini-llama/model/node';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
-import { ADAPTER_HELP, mergeAdapters } from '../adapters.js';
+import { mergeAdapters } from '../adapters.js';
 import { startBackend } from '../backend.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { BACKEND_HELP, backendRequest, collect, tokenList } from '../options.js';
+import { adapterOption, backendOption, tokenList } from '../options.js';
 import { formatBytes } from '../paths.js';
 
 interface ForwardFlags {
@@ -22,19 +22,19 @@ interface ForwardFlags {
 }
 
 export function addForwardCommand(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('forward')
     .description('Run one forward pass and save the logits of every position as a NumPy .npy file.')
     .requiredOption('--model <path>', 'weights: an HF directory, a .safetensors file or a llama2.c .bin')
-    .option('--adapter <dir>', ADAPTER_HELP, collect, [])
     .requiredOption('--tokens <ids>', 'input token ids, comma-separated, e.g. 1,2,3', tokenList('--tokens'))
     .requiredOption('--out <file>', 'where to write the logits: float32 [T, vocab], little-endian, C order')
-    .option('--backend <name>', BACKEND_HELP, backendRequest, 'auto')
     .addHelpText(
       'after',
       '\nRead it back with numpy.load(file): row t holds the logits that predict token t + 1.',
-    )
-    .action((flags: ForwardFlags) => runForward(flags, io));
+    );
+  adapterOption(command);
+  backendOption(command);
+  command.action((flags: ForwardFlags) => runForward(flags, io));
 }
 
 async function runForward(flags: ForwardFlags, io: CliIo): Promise<void> {

@@ -5,14 +5,14 @@ import { loadModel } from '@mini-llama/model/node';
 import type { Tokenizer } from '@mini-llama/tokenizer';
 import { findTokenizerFor, loadTokenizer, openTokenizer, TOKENIZER_FILES } from '@mini-llama/tokenizer/node';
 import { type Command, Option } from 'commander';
-import { ADAPTER_HELP, mergeAdapters } from '../adapters.js';
+import { mergeAdapters } from '../adapters.js';
 import { startBackend } from '../backend.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import {
-  BACKEND_HELP,
-  backendRequest,
-  collect,
+  adapterOption,
+  backendOption,
+  jsonOption,
   nonNegativeInteger,
   nonNegativeNumber,
   positiveInteger,
@@ -41,14 +41,13 @@ interface GenerateFlags {
 const DEFAULT_EOS_ID = 2;
 
 export function addGenerateCommand(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('generate')
     .description('Continue a prompt with a model, streaming the text (or one JSON object with --json).')
     .requiredOption(
       '--model <path>',
       'weights: an HF directory (config.json + model.safetensors), a .safetensors file or a llama2.c .bin',
     )
-    .option('--adapter <dir>', ADAPTER_HELP, collect, [])
     .addOption(
       new Option('--prompt <text>', 'prompt text, encoded with BOS (needs a tokenizer)').conflicts(
         'promptTokens',
@@ -76,8 +75,6 @@ export function addGenerateCommand(program: Command, io: CliIo): void {
       0,
     )
     .option('--ignore-eos', 'keep generating after the end-of-sequence token')
-    .option('--backend <name>', BACKEND_HELP, backendRequest, 'auto')
-    .option('--json', 'print one JSON object on stdout instead of streaming text')
     .addHelpText(
       'after',
       `
@@ -91,8 +88,11 @@ without a tokenizer, "promptTokens", "tokensPerSecond" (decode phase), "prefillM
 
 Without --json the text streams to stdout (token ids, comma-separated, when there is no tokenizer), and a
 stats line goes to stderr.`,
-    )
-    .action((flags: GenerateFlags) => runGenerate(flags, io));
+    );
+  adapterOption(command);
+  backendOption(command);
+  jsonOption(command, 'print one JSON object on stdout instead of streaming text');
+  command.action((flags: GenerateFlags) => runGenerate(flags, io));
 }
 
 async function runGenerate(flags: GenerateFlags, io: CliIo): Promise<void> {

@@ -1,7 +1,12 @@
 import { copyFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { serializeSafetensors } from '@mini-llama/formats';
-import { type WeightFormat, writeAtomic, writeWeightFile } from '@mini-llama/formats/node';
+import {
+  defaultStorageDtype,
+  type WeightFormat,
+  writeAtomic,
+  writeWeightFile,
+} from '@mini-llama/formats/node';
 import { type LlamaModel, SequenceClassifier, type StorageDtype } from '@mini-llama/model';
 import { loadModel } from '@mini-llama/model/node';
 import { loadParsedAdapter, savedModuleKey } from '@mini-llama/peft-lora';
@@ -90,9 +95,7 @@ async function runMerge(flags: MergeFlags, io: CliIo): Promise<void> {
     const output = resolve(io.cwd, flags.out);
     const dtype: StorageDtype = flags.dtype
       ? (flags.dtype.toUpperCase() as StorageDtype)
-      : flags.to === 'hf'
-        ? file.dtype
-        : 'F32';
+      : defaultStorageDtype(flags.to, file.dtype);
     const written = await writeWeightFile(
       output,
       { config: model.config, stateDict: await model.stateDict() },

@@ -7,8 +7,15 @@ import type { Command } from 'commander';
 import { startBackend } from '../backend.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { BACKEND_HELP, backendRequest, oneOf, positiveInteger } from '../options.js';
-import { TOKENIZER_HELP, textTable } from './eval-shared.js';
+import {
+  backendOption,
+  batchSizeOption,
+  jsonOption,
+  oneOf,
+  positiveInteger,
+  tokenizerOption,
+} from '../options.js';
+import { textTable } from './eval-shared.js';
 
 const MODES = ['uniform', 'greedy'] as const;
 
@@ -25,7 +32,7 @@ interface SoupFlags {
 }
 
 export function addSoupCommand(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('soup')
     .description(
       'Model soups (Wortsman et al. 2022): average the weights of several fine-tunes of one pretrained model, uniformly or greedily with a held-out guard.',
@@ -43,11 +50,7 @@ export function addSoupCommand(program: Command, io: CliIo): void {
       '--out <path>',
       'where the soup goes (HF directory; a classifier gets its head and labels too)',
     )
-    .option('--tokenizer <path>', TOKENIZER_HELP)
     .option('--limit <n>', 'evaluate the first n held-out examples', positiveInteger('--limit'))
-    .option('--batch-size <n>', 'texts per forward pass', positiveInteger('--batch-size'), 16)
-    .option('--backend <name>', BACKEND_HELP, backendRequest, 'auto')
-    .option('--json', 'print the result as JSON on stdout')
     .addHelpText(
       'after',
       `
@@ -55,8 +58,12 @@ Greedy (the paper's Recipe 1): the models are sorted by held-out accuracy, the s
 takes each next model only if the soup with it scores at least as well. OUT/soup.json records every step.
 Classifiers must share their labels and their prompt (labels.json); language models are scored by zero-shot
 label scoring with the held-out task's prompt.`,
-    )
-    .action((flags: SoupFlags) => runSoup(flags, io));
+    );
+  tokenizerOption(command);
+  batchSizeOption(command, 'texts', 16);
+  backendOption(command);
+  jsonOption(command, 'print the result as JSON on stdout');
+  command.action((flags: SoupFlags) => runSoup(flags, io));
 }
 
 async function runSoup(flags: SoupFlags, io: CliIo): Promise<void> {

@@ -8,8 +8,15 @@ import type { Command } from 'commander';
 import { startBackend } from '../backend.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
-import { BACKEND_HELP, backendRequest, collect, positiveInteger } from '../options.js';
-import { TOKENIZER_HELP, textTable } from './eval-shared.js';
+import {
+  backendOption,
+  batchSizeOption,
+  collect,
+  jsonOption,
+  positiveInteger,
+  tokenizerOption,
+} from '../options.js';
+import { textTable } from './eval-shared.js';
 
 interface WiseFtFlags {
   pretrained: string;
@@ -30,7 +37,7 @@ interface WiseFtFlags {
 }
 
 export function addWiseFtCommand(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('wise-ft')
     .description(
       'WiSE-FT (Wortsman et al. 2022): θ(α) = (1−α)·θ_pretrained + α·θ_fine-tuned, swept over α with in-domain and out-of-domain accuracy, or saved at one α.',
@@ -57,11 +64,7 @@ export function addWiseFtCommand(program: Command, io: CliIo): void {
       '--backbone-only',
       'interpolate the backbone only and keep the fine-tuned head at every α (for a classifier trained without --head zero-shot)',
     )
-    .option('--tokenizer <path>', TOKENIZER_HELP)
     .option('--limit <n>', 'evaluate the first n examples of each set', positiveInteger('--limit'))
-    .option('--batch-size <n>', 'texts per forward pass', positiveInteger('--batch-size'), 16)
-    .option('--backend <name>', BACKEND_HELP, backendRequest, 'auto')
-    .option('--json', 'print the sweep (or the one evaluation) as JSON on stdout')
     .addHelpText(
       'after',
       `
@@ -71,8 +74,12 @@ label words of the prompt it was fine-tuned in (finetune --head zero-shot record
 is evaluated by zero-shot label scoring at every α (the --id task's prompt).
 Results: OUT/results.jsonl has one line per α: {"alpha", "accuracy": {set: value}, "macroF1": {...},
 "n": {...}, "oodMean"}; OUT/report.json the sweep and the α chosen on --id; OUT/report.html the α curve.`,
-    )
-    .action((flags: WiseFtFlags) => runWiseFt(flags, io));
+    );
+  tokenizerOption(command);
+  batchSizeOption(command, 'texts', 16);
+  backendOption(command);
+  jsonOption(command, 'print the sweep (or the one evaluation) as JSON on stdout');
+  command.action((flags: WiseFtFlags) => runWiseFt(flags, io));
 }
 
 async function runWiseFt(flags: WiseFtFlags, io: CliIo): Promise<void> {

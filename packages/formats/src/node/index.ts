@@ -1,5 +1,6 @@
 export { isTemporaryName, temporaryPathFor, writeAtomic, writeDirectoryAtomic } from './atomic-files.js';
 export {
+  defaultStorageDtype,
   readWeightFile,
   type WeightFile,
   type WeightFormat,

@@ -13,6 +13,14 @@ import { parseSafetensors, serializeSafetensors } from '../safetensors.js';
 import { type NamedTensor, type StateDict, type StorageDtype, WeightFileError } from '../state-dict.js';
 import { writeAtomic } from './atomic-files.js';
 
+/**
+ * The storage dtype a converted file gets unless asked: an HF file keeps the source's (half precision stays
+ * half), a llama2.c file is always F32 (its format has no other).
+ */
+export function defaultStorageDtype(format: WeightFormat, source: StorageDtype): StorageDtype {
+  return format === 'hf' ? source : 'F32';
+}
+
 /** On-disk layouts: HF Llama (config.json + safetensors) and llama2.c's legacy (v0) and version-1 .bin. */
 export type WeightFormat = 'hf' | 'llama2c' | 'llama2c-v1';
 

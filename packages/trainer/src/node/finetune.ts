@@ -32,7 +32,6 @@ import { lmHeadOf, verbalizerHead } from '@mini-llama/wise-ft';
 import type { BatchSource } from '../batch-source.js';
 import {
   type FinetuneSettings,
-  parseRunConfig,
   type RunConfig,
   type RunConfigOverrides,
   trainerConfigFromRun,
@@ -44,18 +43,19 @@ import {
   type TrainableModel,
   Trainer,
 } from '../trainer.js';
-import { absolutePaths, type PretrainOptions } from './pretrain.js';
+import { absolutePaths } from './pretrain.js';
 import { writeRunConfig } from './run-directory.js';
 import { runTraining } from './run-training.js';
 import {
-  openRunDirectory,
   type RunEvents,
-  resumedRunConfig,
+  type RunStartOptions,
   resumeFromLatest,
   type TrainingRunResult,
+  withRun,
 } from './training-run.js';
 
-export type FinetuneOptions = PretrainOptions;
+/** What starts a fine-tune: its configuration's data section comes from its `finetune` section. */
+export type FinetuneOptions = RunStartOptions;
 
 export interface FinetuneResult extends TrainingRunResult {
   /** The weights it started from (an adapter applies to them). */
@@ -67,30 +67,14 @@ export interface FinetuneResult extends TrainingRunResult {
 
 /** Fine-tunes (or continues fine-tuning) a model; see PretrainOptions for the options and RunEvents. */
 export async function finetune(options: FinetuneOptions, events: RunEvents = {}): Promise<FinetuneResult> {
-  const cwd = options.cwd ?? process.cwd();
-  const say = events.onMessage ?? (() => {});
-  const resuming = options.resume !== undefined;
-  if (!options.resume && !options.out) throw new Error('--out DIR is required (or --resume DIR)');
-  const directory = resolve(cwd, options.resume ?? options.out!);
-  if (!resuming) checkSettings(options.config?.model?.init, options.config?.finetune);
-  const release = await openRunDirectory(directory, resuming, say);
-  try {
-    const config = resuming
-      ? await resumedRunConfig(
-          directory,
-          finetunePaths(absolutePaths(options.overrides ?? {}, cwd), cwd),
-          say,
-        )
-      : parseRunConfig(
-          finetunePaths(absolutePaths(options.config ?? {}, cwd), cwd),
-          options.configName ?? 'run configuration',
-        );
-    const settings = checkedSettings(config);
-    await options.startBackend?.(config.backend);
-    return await finetuneIn(directory, config, settings, resuming, options.signal, events);
-  } finally {
-    await release();
-  }
+  if (!options.resume) checkSettings(options.config?.model?.init, options.config?.finetune);
+  return withRun(
+    options,
+    events,
+    (config, cwd) => finetunePaths(absolutePaths(config, cwd), cwd),
+    (directory, config, resuming) =>
+      finetuneIn(directory, config, checkedSettings(config), resuming, options.signal, events),
+  );
 }
 
 /** A fine-tune's configuration as a run records it: TASKSPEC and JSONL paths absolute, what it trains on in data.train. */

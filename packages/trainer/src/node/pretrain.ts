@@ -5,7 +5,6 @@ import { checkTokenizerMatchesModel, type TokenSource, WindowLoader } from '@min
 import { saveModel } from '@mini-llama/model/node';
 import { copyTokenizerTo } from '@mini-llama/tokenizer/node';
 import {
-  parseRunConfig,
   type RunConfig,
   type RunConfigInput,
   type RunConfigOverrides,
@@ -17,51 +16,26 @@ import { openPretrainingData } from './pretraining-data.js';
 import { writeRunConfig } from './run-directory.js';
 import { runTraining } from './run-training.js';
 import {
-  openRunDirectory,
   type RunEvents,
-  resumedRunConfig,
+  type RunStartOptions,
   resumeFromLatest,
   type TrainingRunResult,
+  withRun,
 } from './training-run.js';
 
 /** The longest training sequence: its causal mask alone holds T² values (2³⁰ at this length). */
 export const MAX_TRAINING_SEQ_LEN = 32_768;
 
-export interface PretrainOptions {
-  /** A fresh run: its configuration (relative paths are taken from `cwd`)… */
+export interface PretrainOptions extends RunStartOptions {
+  /** A fresh run's whole configuration (relative paths are taken from `cwd`). */
   config?: RunConfigInput;
-  /** …and its run directory. */
-  out?: string;
-  /** Or the run directory of a run to continue from its latest checkpoint, exactly. */
-  resume?: string;
-  /** A resumed run's changes to its recorded configuration (refused unless they keep it exact). */
-  overrides?: RunConfigOverrides;
-  cwd?: string;
-  /** How the configuration's source is named in errors (a file, "flags"). */
-  configName?: string;
-  /** Starts the run's backend (config.backend) before any tensor is made; omit when the caller has one. */
-  startBackend?: (request: string) => Promise<unknown>;
-  /** Stops the run after the current step, with a checkpoint to resume from. */
-  signal?: AbortSignal;
 }
 
 /** Pretrains (or continues pretraining) a model; see PretrainOptions and RunEvents. */
 export async function pretrain(options: PretrainOptions, events: RunEvents = {}): Promise<TrainingRunResult> {
-  const cwd = options.cwd ?? process.cwd();
-  const say = events.onMessage ?? (() => {});
-  const resuming = options.resume !== undefined;
-  const directory = resolve(cwd, options.resume ?? options.out ?? '');
-  if (!options.resume && !options.out) throw new Error('--out DIR is required (or --resume DIR)');
-  const release = await openRunDirectory(directory, resuming, say);
-  try {
-    const config = resuming
-      ? await resumedRunConfig(directory, absolutePaths(options.overrides ?? {}, cwd), say)
-      : parseRunConfig(absolutePaths(options.config ?? {}, cwd), options.configName ?? 'run configuration');
-    await options.startBackend?.(config.backend);
-    return await pretrainIn(directory, config, resuming, options.signal, events);
-  } finally {
-    await release();
-  }
+  return withRun(options, events, absolutePaths, (directory, config, resuming) =>
+    pretrainIn(directory, config, resuming, options.signal, events),
+  );
 }
 
 async function pretrainIn(

@@ -1,7 +1,7 @@
 // What pretraining and fine-tuning runs share: the run directory (its lock, a fresh run's check, the leftovers
 // of interrupted writes), a resumed run's configuration and checkpoint, the events a caller follows a run by.
 import { mkdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { BatchSource } from '../batch-source.js';
 import {
   mergeRunConfig,
@@ -131,4 +131,50 @@ export async function resumeFromLatest<M extends TrainableModel>(
   }
   await resumeTraining(trainer, source, found.path, directory, found.checkpoint);
   say(`resumed from ${found.path} at step ${trainer.step}`);
+}
+
+/** What starts a run: a fresh one's configuration and directory, or the directory of one to resume. */
+export interface RunStartOptions {
+  /** A fresh run: its configuration (relative paths are taken from `cwd`)… */
+  config?: RunConfigOverrides;
+  /** …and its run directory. */
+  out?: string;
+  /** Or the run directory of a run to continue from its latest checkpoint, exactly. */
+  resume?: string;
+  /** A resumed run's changes to its recorded configuration (refused unless they keep it exact). */
+  overrides?: RunConfigOverrides;
+  cwd?: string;
+  /** How the configuration's source is named in errors (a file, "flags"). */
+  configName?: string;
+  /** Starts the run's backend (config.backend) before any tensor is made; omit when the caller has one. */
+  startBackend?: (request: string) => Promise<unknown>;
+  /** Stops the run after the current step, with a checkpoint to resume from. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A run's directory locked, its configuration resolved (`paths` makes a configuration's paths absolute) and
+ * its backend started, for `work`; the lock is released after, however it ends.
+ */
+export async function withRun<T>(
+  options: RunStartOptions,
+  events: RunEvents,
+  paths: (config: RunConfigOverrides, cwd: string) => RunConfigOverrides,
+  work: (directory: string, config: RunConfig, resuming: boolean) => Promise<T>,
+): Promise<T> {
+  const cwd = options.cwd ?? process.cwd();
+  const say = events.onMessage ?? (() => {});
+  const resuming = options.resume !== undefined;
+  if (!options.resume && !options.out) throw new Error('--out DIR is required (or --resume DIR)');
+  const directory = resolve(cwd, options.resume ?? options.out!);
+  const release = await openRunDirectory(directory, resuming, say);
+  try {
+    const config = resuming
+      ? await resumedRunConfig(directory, paths(options.overrides ?? {}, cwd), say)
+      : parseRunConfig(paths(options.config ?? {}, cwd), options.configName ?? 'run configuration');
+    await options.startBackend?.(config.backend);
+    return await work(directory, config, resuming);
+  } finally {
+    await release();
+  }
 }

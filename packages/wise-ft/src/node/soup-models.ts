@@ -3,13 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EvalSet } from '@mini-llama/data/node';
-import {
-  classifierPredictor,
-  evaluateIdOod,
-  type Predictor,
-  promptForTask,
-  zeroShotPredictor,
-} from '@mini-llama/eval';
+import { evaluateIdOod } from '@mini-llama/eval';
 import { saveClassifierHead } from '@mini-llama/eval/node';
 import type { StateDict } from '@mini-llama/formats';
 import { LlamaModel, SequenceClassifier } from '@mini-llama/model';
@@ -17,7 +11,7 @@ import { saveModel } from '@mini-llama/model/node';
 import type { Tokenizer } from '@mini-llama/tokenizer';
 import { copyTokenizerTo } from '@mini-llama/tokenizer/node';
 import { type GreedySoupStep, greedySoup, type SoupIngredient, uniformSoup } from '../soup.js';
-import { readWeightModel, type WeightModel } from './weight-space.js';
+import { predictorFor, readWeightModel, type WeightModel } from './weight-space.js';
 
 export interface SoupModelsOptions {
   /** The fine-tunes to average (absolute paths); `names` says how to call them (default: the paths). */
@@ -83,7 +77,9 @@ export async function soupModels(options: SoupModelsOptions): Promise<SoupSummar
     ? new SequenceClassifier(model, first.classifier.labelNames.length)
     : null;
   try {
-    const predict = heldOut ? predictor(model, classifier, first, tokenizer!, heldOut, batchSize) : null;
+    const predict = heldOut
+      ? predictorFor(model, classifier, first.classifier, tokenizer!, heldOut, batchSize)
+      : null;
     const evaluate = async (state: StateDict): Promise<number> => {
       (classifier ?? model).loadStateDict(state, 'soup');
       const set = { name: heldOut!.name, examples: heldOut!.dataset.examples };
@@ -137,24 +133,4 @@ export async function soupModels(options: SoupModelsOptions): Promise<SoupSummar
     classifier?.dispose();
     model.dispose();
   }
-}
-
-function predictor(
-  model: LlamaModel,
-  classifier: SequenceClassifier | null,
-  first: WeightModel,
-  tokenizer: Tokenizer,
-  heldOut: EvalSet,
-  batchSize: number,
-): Predictor {
-  if (classifier) {
-    return classifierPredictor(classifier, tokenizer, {
-      batchSize,
-      template: first.classifier?.prompt?.template,
-      maxLength: first.classifier?.maxLength ?? undefined,
-    });
-  }
-  return zeroShotPredictor(model, tokenizer, promptForTask(heldOut.task, heldOut.dataset.labelNames), {
-    batchSize,
-  });
 }

@@ -3,15 +3,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EvalSet } from '@mini-llama/data/node';
-import {
-  classifierPredictor,
-  evaluateIdOod,
-  type IdOodReport,
-  type Predictor,
-  promptForTask,
-  zeroShotPredictor,
-} from '@mini-llama/eval';
-import { type ClassifierLabels, saveClassifierHead } from '@mini-llama/eval/node';
+import { evaluateIdOod, type IdOodReport } from '@mini-llama/eval';
+import { saveClassifierHead } from '@mini-llama/eval/node';
 import { alphaSweepPoints, idOodTable, type ReportSection, renderReport } from '@mini-llama/eval/report';
 import type { StateDict } from '@mini-llama/formats';
 import { LlamaModel, SequenceClassifier } from '@mini-llama/model';
@@ -19,7 +12,7 @@ import { saveModel } from '@mini-llama/model/node';
 import type { Tokenizer } from '@mini-llama/tokenizer';
 import { copyTokenizerTo } from '@mini-llama/tokenizer/node';
 import { type AlphaResult, sweepAlphas } from '../sweep.js';
-import { type WiseFtEnds, type WiseFtSources, wiseFtEnds } from './weight-space.js';
+import { predictorFor, type WiseFtEnds, type WiseFtSources, wiseFtEnds } from './weight-space.js';
 
 /** One α's accuracies by set name (a line of results.jsonl). */
 export interface AlphaLine {
@@ -72,7 +65,14 @@ export interface WiseFtSweepResult {
 export async function wiseFtSweep(options: WiseFtSweepOptions): Promise<WiseFtSweepResult> {
   const { id, ood, alphas } = options;
   return withEnds(options, async (ends, load, model, classifier, description) => {
-    const predict = predictor(model, classifier, ends.classifier, options.tokenizer, id, options.batchSize);
+    const predict = predictorFor(
+      model,
+      classifier,
+      ends.classifier,
+      options.tokenizer,
+      id,
+      options.batchSize,
+    );
     const labelNames = id.dataset.labelNames;
     const reports: { alpha: number; report: IdOodReport }[] = [];
     const { results, chosen } = await sweepAlphas(
@@ -190,26 +190,6 @@ export function describeEnds(ends: Pick<WiseFtEnds, 'classifier' | 'pretrainedHe
   return ends.classifier
     ? `classifier (pretrained head: ${ends.pretrainedHead}${ends.classifier.prompt ? `; texts in ${JSON.stringify(ends.classifier.prompt.template)}` : ''})`
     : 'language model (zero-shot label scoring)';
-}
-
-function predictor(
-  model: LlamaModel,
-  classifier: SequenceClassifier | null,
-  labels: ClassifierLabels | null,
-  tokenizer: Tokenizer,
-  id: EvalSet,
-  batchSize = 16,
-): Predictor {
-  if (classifier) {
-    // texts as the classifier was fine-tuned on them: in its prompt, truncated to its length
-    return classifierPredictor(classifier, tokenizer, {
-      batchSize,
-      template: labels?.prompt?.template,
-      maxLength: labels?.maxLength ?? undefined,
-    });
-  }
-  const taskPrompt = promptForTask(id.task, id.dataset.labelNames);
-  return zeroShotPredictor(model, tokenizer, taskPrompt, { batchSize });
 }
 
 function alphaLine(alpha: number, report: IdOodReport): AlphaLine {

@@ -1,7 +1,14 @@
 // The two ends of a weight-space ensemble (WiSE-FT) and the models of a soup, as state dicts: a classifier
 // fine-tuned in full, a base with a LoRA adapter (classification or LM), or a fine-tuned language model.
 import { join } from 'node:path';
-import { verbalizerTokenIds } from '@mini-llama/eval';
+import type { EvalSet } from '@mini-llama/data/node';
+import {
+  classifierPredictor,
+  type Predictor,
+  promptForTask,
+  verbalizerTokenIds,
+  zeroShotPredictor,
+} from '@mini-llama/eval';
 import {
   type ClassifierLabels,
   LABELS_FILE,
@@ -161,4 +168,26 @@ async function adapterUpdates(
     classifier?.dispose();
     model.dispose();
   }
+}
+
+/**
+ * How the models of a weight-space ensemble classify: a classifier reads the texts as it was fine-tuned on them
+ * (in its prompt, cut to its length); a language model scores the task's label words (zero-shot).
+ */
+export function predictorFor(
+  model: LlamaModel,
+  classifier: SequenceClassifier | null,
+  labels: ClassifierLabels | null,
+  tokenizer: Tokenizer,
+  set: EvalSet,
+  batchSize = 16,
+): Predictor {
+  if (classifier) {
+    return classifierPredictor(classifier, tokenizer, {
+      batchSize,
+      template: labels?.prompt?.template,
+      maxLength: labels?.maxLength ?? undefined,
+    });
+  }
+  return zeroShotPredictor(model, tokenizer, promptForTask(set.task, set.dataset.labelNames), { batchSize });
 }
