@@ -185,6 +185,13 @@ describe.skipIf(!available)(
         expect(lora.losses.every((point) => Number.isFinite(point.loss))).toBe(true);
         expect(lora.sample.length).toBeGreaterThan(0);
         expect(await page.textContent('#lora')).toContain(`${lora.percent.toFixed(2)}%`);
+        // the study's WiSE-FT of the adapter ran in the tab: one row per α, both texts scored
+        expect(state.sweep.map((point) => point.alpha)).toEqual([0, 0.25, 0.5, 0.75, 1]);
+        for (const point of state.sweep) {
+          expect(Object.keys(point.loss)).toEqual(['recipe', 'story']);
+          for (const value of Object.values(point.loss)) expect(Number.isFinite(value)).toBe(true);
+        }
+        expect(await page.$$eval('#sweep tr', (rows) => rows.length)).toBe(6);
 
         // the worker's training loops leave as many tensors after their last step as after their first
         expect(state.tensors.pretrain!.afterLastStep).toBe(state.tensors.pretrain!.afterFirstStep);

@@ -59,6 +59,7 @@ function render(): void {
       `${total.toLocaleString('en-US')} parameters (${percent.toFixed(2)}%), trained on a recipe text`;
     showSample(element('lora-sample'), state.lora.samplePrompt, state.lora.sample);
   }
+  if (state.sweep.length > 0) showSweep(element<HTMLTableElement>('sweep'), state.sweep);
   if (!chartsPending) {
     chartsPending = true;
     requestAnimationFrame(() => {
@@ -77,6 +78,26 @@ function render(): void {
       });
     });
   }
+}
+
+/** The WiSE-FT sweep as a table: one row per α, one column per text (built from text nodes, never HTML). */
+function showSweep(table: HTMLTableElement, points: PageState['sweep']): void {
+  const names = Object.keys(points[0]!.loss);
+  const row = (cells: string[], header = false) => {
+    const tr = document.createElement('tr');
+    for (const text of cells) {
+      const cell = document.createElement(header ? 'th' : 'td');
+      cell.textContent = text;
+      tr.append(cell);
+    }
+    return tr;
+  };
+  table.replaceChildren(
+    row(['α', ...names], true),
+    ...points.map((point) =>
+      row([String(point.alpha), ...names.map((name) => point.loss[name]!.toFixed(3))]),
+    ),
+  );
 }
 
 /** A sample: its prompt in bold, then the generated text (as text nodes, never parsed as HTML). */

@@ -30,6 +30,8 @@ export interface PageState {
     sample: string;
     samplePrompt: string;
   } | null;
+  /** The adapter's WiSE-FT sweep: loss per byte on each text at each α (0: pretrained, 1: fine-tuned). */
+  sweep: { alpha: number; loss: Record<string, number> }[];
   /** tf.memory().numTensors after the first and the last step of each phase: equal when nothing leaks. */
   tensors: Partial<Record<'pretrain' | 'lora', { afterFirstStep: number; afterLastStep: number }>>;
   error: string | null;
@@ -53,6 +55,7 @@ export function initialState(): PageState {
     sample: '',
     samplePrompt: '',
     lora: null,
+    sweep: [],
     tensors: {},
     error: null,
   };
@@ -120,6 +123,9 @@ export function applyMessage(state: PageState, message: WorkerMessage): void {
         sample: '',
         samplePrompt: '',
       };
+      break;
+    case 'sweep':
+      state.sweep = message.points;
       break;
     case 'tensors':
       state.tensors[message.phase] = {

@@ -75,6 +75,8 @@ export type WorkerMessage =
   /** A sample as it grows, token by token; `done` on the last one. */
   | { type: 'sample'; phase: Phase; prompt: string; text: string; done: boolean }
   | { type: 'lora'; trainable: number; total: number; percent: number; modules: number }
+  /** WiSE-FT of the adapter (@mini-llama/study's adapterAlphaSweep): loss per byte of each text at each α. */
+  | { type: 'sweep'; points: { alpha: number; loss: Record<string, number> }[] }
   /** tf.memory().numTensors after the first and after the last step of a phase: equal when nothing leaks. */
   | { type: 'tensors'; phase: Phase; afterFirstStep: number; afterLastStep: number }
   | { type: 'done' }

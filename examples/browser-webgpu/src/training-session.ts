@@ -7,6 +7,7 @@ import {
   resolveConfig,
 } from '@mini-llama/model';
 import { LoraModel, parameterReport } from '@mini-llama/peft-lora';
+import { adapterAlphaSweep } from '@mini-llama/study';
 import { ByteTokenizer } from '@mini-llama/tokenizer';
 import { type BatchSource, languageModelObjective, type TrainableModel, Trainer } from '@mini-llama/trainer';
 import * as tf from '@tensorflow/tfjs-core';
@@ -142,6 +143,18 @@ async function fineTune(
     post({ type: 'status', text: `fine-tuning a LoRA adapter for ${options.loraSteps} steps` });
     await trainLoop('lora', trainer, windows(tokenizer, FINE_TUNING_TEXT, 1), options.loraSteps, post);
     await sample('lora', model, tokenizer, FINE_TUNING_PROMPT, options, post);
+    // The study's question, asked of this adapter: between the pretrained model (α = 0) and the fine-tuned one
+    // (α = 1), how does the loss on the recipe (what it was tuned for) trade against the story (what it knew)?
+    post({ type: 'status', text: 'WiSE-FT of the adapter: loss on both texts over α' });
+    const points = await adapterAlphaSweep(
+      lora,
+      [
+        { name: 'recipe', tokens: Int32Array.from(tokenizer.encode(FINE_TUNING_TEXT)) },
+        { name: 'story', tokens: Int32Array.from(tokenizer.encode(PRETRAINING_TEXT)) },
+      ],
+      { seqLen: SEQ_LEN },
+    );
+    post({ type: 'sweep', points });
   } finally {
     trainer.dispose();
     lora.dispose(); // takes the adapters out: the model is the pretrained one again

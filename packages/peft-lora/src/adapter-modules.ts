@@ -104,6 +104,11 @@ export class AdapterModules {
     for (const target of targets) this.layers.get(target.path)![direction](name);
   }
 
+  /** α·scale·A·B instead of scale·A·B in every projection the adapter targets. */
+  setWeight(name: string, { targets }: AdapterPlan, weight: number): void {
+    for (const target of targets) this.layers.get(target.path)!.setAdapterWeight(name, weight);
+  }
+
   /** Writes the adapter's copies of the heads into the originals (PEFT's merge_and_unload keeps them). */
   bakeInHeads(name: string): void {
     for (const wrapper of this.saved.values()) if (wrapper.hasAdapter(name)) wrapper.bakeIn(name);

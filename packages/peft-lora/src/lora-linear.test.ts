@@ -215,3 +215,38 @@ describe.each(PARITY_BACKENDS)('LoraLinear on %s', (backend) => {
     linear.dispose();
   });
 });
+
+describe.each(PARITY_BACKENDS)('LoraLinear.setAdapterWeight on %s', (backend) => {
+  beforeEach(async () => {
+    await useBackend(backend);
+  });
+
+  it('runs α·scale·A·B: 0 is the base layer, 1 the adapter, and any α on the line between', () => {
+    const before = tf.memory().numTensors;
+    const linear = seededLinear();
+    const lora = new LoraLinear(linear);
+    const { b } = lora.addAdapter('default', { rank: RANK, scale: 2, random: new Random(5) });
+    tf.tidy(() => b.assign(tf.tensor2d(new Random(6).normalArray(RANK * OUT), [RANK, OUT])));
+    const x = tf.tensor2d(new Random(7).normalArray(ROWS * IN), [ROWS, IN]);
+    const base = linear.apply(x);
+    const full = lora.apply(x);
+    lora.setAdapterWeight('default', 0);
+    const none = lora.apply(x);
+    expect(maxAbsDiff(none, base)).toBeLessThan(1e-6);
+    lora.setAdapterWeight('default', 0.3);
+    const partial = lora.apply(x);
+    const line = tf.tidy(() => tf.add(base, tf.mul(tf.sub(full, base), 0.3)));
+    expect(maxAbsDiff(partial, line)).toBeLessThan(1e-5);
+    // merging bakes in the weighted update; the weight cannot change while merged
+    lora.merge('default');
+    const merged = linear.apply(x);
+    expect(maxAbsDiff(merged, line)).toBeLessThan(1e-5);
+    expect(() => lora.setAdapterWeight('default', 1)).toThrow('is merged; unmerge it first');
+    lora.unmerge('default');
+    expect(() => lora.setAdapterWeight('default', Number.NaN)).toThrow('must be finite');
+    tf.dispose([x, base, full, none, partial, line, merged]);
+    lora.dispose();
+    linear.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -47,6 +47,7 @@ export class LoraLinear implements LinearLike {
   readonly state: AdapterState;
   private readonly adapters = new Map<string, LoraWeights>();
   private readonly merged = new Set<string>();
+  private readonly weightOf = new Map<string, number>(); // an adapter's share of its update (1 unless set)
 
   /** `state` is shared with the other layers of a LoraModel; alone, a layer gets its own. */
   constructor(base: LinearLike, state?: AdapterState) {
@@ -87,7 +88,8 @@ export class LoraLinear implements LinearLike {
       }
       const down = matMul(flat, adapter.a); // [N, r]
       const up = matMul(down, adapter.b); // [N, out]
-      return tf.add(y, tf.reshape(tf.mul(up, adapter.scale), y.shape)); // [..., out]
+      const scale = adapter.scale * (this.weightOf.get(name!) ?? 1); // θ(α) = W₀ + α·scale·A·B
+      return tf.add(y, tf.reshape(tf.mul(up, scale), y.shape)); // [..., out]
     });
   }
 
@@ -118,6 +120,18 @@ export class LoraLinear implements LinearLike {
     return weights;
   }
 
+  /**
+   * How much of the adapter's update runs: h = x·W + α·scale·x·A·B (default α = 1). WiSE-FT of an adapter
+   * (α between the base model, 0, and the fine-tuned one, 1) without a second model; PEFT's `scale_layer`.
+   */
+  setAdapterWeight(name: string, weight: number): void {
+    this.weights(name);
+    if (this.merged.has(name)) throw new Error(`LoraLinear: adapter "${name}" is merged; unmerge it first`);
+    if (!Number.isFinite(weight))
+      throw new Error(`LoraLinear: an adapter weight must be finite, got ${weight}`);
+    this.weightOf.set(name, weight);
+  }
+
   hasAdapter(name: string): boolean {
     return this.adapters.has(name);
   }
@@ -133,10 +147,11 @@ export class LoraLinear implements LinearLike {
     return weights;
   }
 
-  /** The adapter's update of the weight, in the Linear's layout: scale · A·B, [in, out]. */
+  /** The adapter's update of the weight, in the Linear's layout: α·scale·A·B, [in, out] (α: its weight). */
   delta(name: string): tf.Tensor2D {
     const { a, b, scale } = this.weights(name);
-    return tf.tidy(() => tf.mul(tf.matMul(a, b), scale)); // [in, out]
+    const weight = this.weightOf.get(name) ?? 1;
+    return tf.tidy(() => tf.mul(tf.matMul(a, b), scale * weight)); // [in, out]
   }
 
   isMerged(name: string): boolean {

@@ -187,6 +187,35 @@ describe.each(['cpu', 'wasm'] as const)('LoraModel on %s', (backend) => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('setAdapterWeight runs α·ΔW: 0 is the base model, 1 the adapted one; heads trained whole refuse it', () => {
+    const before = tf.memory().numTensors;
+    const model = tinyModel();
+    const input = tokens(2, 6, 40);
+    const base = logitsOf(model, input);
+    const lora = new LoraModel(model, { r: 4, targetModules: 'all-linear' });
+    randomizeAdapter(lora, 'default');
+    const adapted = logitsOf(model, input);
+    expect(maxAbsDiff(adapted, base)).toBeGreaterThan(1e-3);
+    lora.setAdapterWeight(0);
+    const none = logitsOf(model, input);
+    expect(maxAbsDiff(none, base)).toBeLessThan(1e-5);
+    lora.setAdapterWeight(0.5);
+    const half = logitsOf(model, input);
+    lora.merge(); // the merged weights are W₀ + 0.5·ΔW too
+    const mergedHalf = logitsOf(model, input);
+    expect(maxAbsDiff(mergedHalf, half)).toBeLessThan(1e-4);
+    lora.unmerge();
+    lora.setAdapterWeight(1);
+    const again = logitsOf(model, input);
+    expect(maxAbsDiff(again, adapted)).toBeLessThan(1e-5);
+    lora.addAdapter('head', { r: 2, modulesToSave: ['lm_head'] });
+    expect(() => lora.setAdapterWeight(0.5, 'head')).toThrow(/trains lm_head whole/);
+    tf.dispose([input, base, adapted, none, half, mergedHalf, again]);
+    lora.dispose();
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('disables and enables adapters, and switches between named adapters', () => {
     const before = tf.memory().numTensors;
     const model = tinyModel(3);

@@ -216,6 +216,23 @@ export class LoraModel {
     this.state.training = false;
   }
 
+  /**
+   * Runs `name`'s update at `weight` times its strength in every layer it adapts: θ(α) = W₀ + α·scale·B·A
+   * (WiSE-FT of an adapter, α = 0 the base model, 1 the fine-tuned one; PEFT's `scale_layer`). Its modules to
+   * save (heads trained whole) are not interpolated this way: they refuse any weight but 1 (see
+   * @mini-llama/wise-ft's interpolateLowRank for a whole state dict).
+   */
+  setAdapterWeight(weight: number, name: string = this.requireActive('setAdapterWeight')): void {
+    this.checkUsable('setAdapterWeight');
+    const plan = this.adapter(name);
+    if (weight !== 1 && plan.config.modulesToSave.length > 0) {
+      throw new Error(
+        `LoraModel.setAdapterWeight: adapter "${name}" trains ${plan.config.modulesToSave.join(', ')} whole, which a weight cannot interpolate`,
+      );
+    }
+    this.placed.setWeight(name, plan, weight);
+  }
+
   mergedAdapters(): string[] {
     return [...this.merged];
   }

@@ -1,4 +1,10 @@
 export {
+  type AdapterSweepOptions,
+  type AdapterSweepPoint,
+  adapterAlphaSweep,
+  type TokenSet,
+} from './adapter-sweep.js';
+export {
   CONTINUATION_PROMPTS,
   STUDY_PLANS,
   STUDY_STAGES,
