@@ -60,6 +60,7 @@ export { type ColumnOptions, parseTableClassification, type TableOptions } from 
 export {
   CLASSIFICATION_TASKS,
   type ClassificationTask,
+  formatTaskSpec,
   parseTaskSpec,
   type TaskSpec,
 } from './task-spec.js';

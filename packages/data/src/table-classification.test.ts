@@ -32,11 +32,61 @@ describe('parseTableClassification', () => {
 
   it('names a missing column with the header it found', () => {
     expect(() =>
-      parseTableClassification(read('reviews.csv'), 'reviews.csv', { delimiter: ',', textColumn: 'review' }),
-    ).toThrow("reviews.csv:1: missing column 'label' (header: id, review, stars)");
+      parseTableClassification(read('reviews.csv'), 'reviews.csv', {
+        delimiter: ',',
+        textColumn: 'review',
+        labelColumn: 'rating',
+      }),
+    ).toThrow("reviews.csv:1: missing column 'rating' (header: id, review, stars)");
     expect(() => parseTableClassification('a\tb\tc\n', 'x.tsv', { delimiter: '\t' })).toThrow(
       'x.tsv:1: expected 2 tab-separated (text, label; no header) fields, got 3',
     );
+  });
+
+  it('recognises the usual synonyms for the text and label columns', () => {
+    const dataset = parseTableClassification('sentence,label\nfine film,1\nawful,0\n', 's.csv', {
+      delimiter: ',',
+    });
+    expect(dataset.examples).toEqual([
+      { text: 'fine film', label: 1 },
+      { text: 'awful', label: 0 },
+    ]);
+    const reviews = parseTableClassification(read('reviews.csv'), 'reviews.csv', { delimiter: ',' });
+    expect(reviews.examples[0]?.text).toBe('Great soup, friendly staff.');
+  });
+
+  it('refuses a header it does not understand instead of reading it as an example', () => {
+    // Header `foo,bar` once became a data row and an invented class "bar".
+    const file = 'foo,bar\ngood,pos\nbad,neg\nmeh,neg\n';
+    expect(() => parseTableClassification(file, 'f.csv', { delimiter: ',' })).toThrow(
+      'f.csv:1: the first row (foo, bar) looks like a header, but names no text or label column: name them, e.g. csv:f.csv?text=foo&label=bar',
+    );
+    // Named as the message says, the same file reads.
+    const named = parseTableClassification(file, 'f.csv', {
+      delimiter: ',',
+      textColumn: 'foo',
+      labelColumn: 'bar',
+    });
+    expect(named.examples).toHaveLength(3);
+    expect(named.labelNames).toEqual(['neg', 'pos']);
+    // A headerless file's first row carries a label that repeats below: it stays an example.
+    const headerless = parseTableClassification('good,pos\nbad,neg\nfine,pos\n', 'h.csv', { delimiter: ',' });
+    expect(headerless.examples).toHaveLength(3);
+  });
+
+  it('reads TSV as pandas writes it (quoted fields) and as GLUE writes it (bare quotes)', () => {
+    const pandas = parseTableClassification('text\tlabel\n"a\tb ""quoted"""\t1\nplain\t0\n', 'p.tsv', {
+      delimiter: '\t',
+    });
+    expect(pandas.examples[0]).toEqual({ text: 'a\tb "quoted"', label: 1 });
+    const glue = parseTableClassification(
+      'sentence\tlabel\n" the film "is fine\t1\nit "drags\t0\n',
+      'g.tsv',
+      {
+        delimiter: '\t',
+      },
+    );
+    expect(glue.examples.map(({ text }) => text)).toEqual(['" the film "is fine', 'it "drags']);
   });
 });
 

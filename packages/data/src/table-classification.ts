@@ -15,28 +15,33 @@ export interface TableOptions extends ColumnOptions {
   delimiter: ',' | '\t';
 }
 
+// What a header calls the text and the label when not `text` and `label` (pandas and spreadsheet exports of
+// the usual datasets): the first header field found among these names is the column.
+const TEXT_NAMES = ['text', 'sentence', 'review', 'content', 'document', 'tweet', 'comment'];
+const LABEL_NAMES = ['label', 'labels', 'class', 'category', 'sentiment', 'target', 'polarity', 'stars'];
+
 /**
- * A generic CSV (quoted, RFC 4180) or TSV (unquoted) of texts and labels. With a header row, the columns
- * are found by name; a file whose first row names neither column is read as headerless `text,label`
- * (`text<TAB>label`), but only when the default column names were not overridden.
+ * A generic CSV or TSV of texts and labels, as people and tools write them: RFC 4180 quoting in both (pandas
+ * quotes a field holding the delimiter, a quote or a newline; a TSV without quoting is read as written), a
+ * header naming the columns — `text` and `label`, a common synonym (`sentence`, `review`, `class`, …), or the
+ * columns given — or no header at all (`text,label` rows). A first row that is neither a header it
+ * understands nor a row like the others is refused with the file and line, never read as an example.
  */
 export function parseTableClassification(
   text: string,
   file: string,
-  { delimiter, textColumn = 'text', labelColumn = 'label', labelNames }: TableOptions,
+  { delimiter, textColumn, labelColumn, labelNames }: TableOptions,
 ): ClassificationDataset {
-  const rows = parseDelimited(text, file, { delimiter, quoted: delimiter === ',' });
+  const rows = readRows(text, file, delimiter);
   const first = rows[0];
   if (!first) throw new DataFormatError(file, null, 'no examples: the file is empty');
   const layout = delimiter === ',' ? 'comma-separated' : 'tab-separated';
-
+  const header = headerColumns(first, rows.slice(1), file, textColumn, labelColumn);
   let body: DelimitedRow[];
   let textIndex: number;
   let labelIndex: number;
-  const named = first.fields.includes(textColumn) || first.fields.includes(labelColumn);
-  if (named || textColumn !== 'text' || labelColumn !== 'label') {
-    textIndex = columnIndex(first, textColumn, file);
-    labelIndex = columnIndex(first, labelColumn, file);
+  if (header) {
+    ({ textIndex, labelIndex } = header);
     body = rows.slice(1);
     for (const row of body) expectFieldCount(row, first.fields.length, file, layout);
   } else {
@@ -55,14 +60,57 @@ export function parseTableClassification(
   return nonEmptyDataset({ examples, labelNames: resolved.labelNames, source: file, labelled: true });
 }
 
-function columnIndex(header: DelimitedRow, column: string, file: string): number {
-  const index = header.fields.indexOf(column);
-  if (index === -1) {
+/** Rows with RFC 4180 quoting; a TSV whose bare quotes do not parse that way is read without quoting. */
+function readRows(text: string, file: string, delimiter: ',' | '\t'): DelimitedRow[] {
+  if (delimiter === ',') return parseDelimited(text, file, { delimiter, quoted: true });
+  try {
+    return parseDelimited(text, file, { delimiter, quoted: true });
+  } catch (error) {
+    if (!(error instanceof DataFormatError)) throw error;
+    return parseDelimited(text, file, { delimiter, quoted: false });
+  }
+}
+
+/**
+ * The header's text and label columns, or null for a headerless file. Columns given by name must be in the
+ * header; otherwise the header is recognised by its names (TEXT_NAMES, LABEL_NAMES). A first row that names
+ * neither is a header of unknown columns when its label field appears in no other row (a headerless file's
+ * labels repeat): then it is refused, saying how to name the columns.
+ */
+function headerColumns(
+  first: DelimitedRow,
+  rest: readonly DelimitedRow[],
+  file: string,
+  textColumn: string | undefined,
+  labelColumn: string | undefined,
+): { textIndex: number; labelIndex: number } | null {
+  const fields = first.fields.map((field) => field.trim());
+  const find = (given: string | undefined, names: readonly string[]) =>
+    given === undefined
+      ? fields.findIndex((field) => names.includes(field.toLowerCase()))
+      : fields.indexOf(given);
+  const textIndex = find(textColumn, TEXT_NAMES);
+  const labelIndex = find(labelColumn, LABEL_NAMES);
+  if (textColumn !== undefined || labelColumn !== undefined || textIndex !== -1 || labelIndex !== -1) {
+    if (textIndex === -1) throw missingColumn(first, textColumn ?? TEXT_NAMES.join('/'), file);
+    if (labelIndex === -1) throw missingColumn(first, labelColumn ?? LABEL_NAMES.join('/'), file);
+    return { textIndex, labelIndex };
+  }
+  const labelsBelow = new Set(rest.map((row) => row.fields[1]?.trim()));
+  if (fields.length === 2 && rest.length >= 2 && !labelsBelow.has(fields[1])) {
     throw new DataFormatError(
       file,
-      header.line,
-      `missing column '${column}' (header: ${header.fields.join(', ')})`,
+      first.line,
+      `the first row (${fields.join(', ')}) looks like a header, but names no text or label column: name them, e.g. csv:${file}?text=${fields[0]}&label=${fields[1]} (or --text-column/--label-column)`,
     );
   }
-  return index;
+  return null;
+}
+
+function missingColumn(header: DelimitedRow, column: string, file: string): DataFormatError {
+  return new DataFormatError(
+    file,
+    header.line,
+    `missing column '${column}' (header: ${header.fields.join(', ')})`,
+  );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTaskSpec } from './task-spec.js';
+import { formatTaskSpec, parseTaskSpec } from './task-spec.js';
 
 describe('parseTaskSpec', () => {
   it('splits at the first colon', () => {
@@ -17,5 +17,17 @@ describe('parseTaskSpec', () => {
     );
     expect(() => parseTaskSpec('dev.tsv')).toThrow(/expected TASK:PATH/);
     expect(() => parseTaskSpec('sst2:')).toThrow(/expected TASK:PATH/);
+  });
+  it('takes the columns of a generic task after the path and writes them back', () => {
+    const spec = parseTaskSpec('csv:reviews.csv?text=review&label=stars');
+    expect(spec).toEqual({ task: 'csv', path: 'reviews.csv', columns: { text: 'review', label: 'stars' } });
+    expect(formatTaskSpec(spec)).toBe('csv:reviews.csv?text=review&label=stars');
+    expect(parseTaskSpec('jsonl:x.jsonl?label=y').columns).toEqual({ label: 'y' });
+    expect(formatTaskSpec({ task: 'uci', path: 'a?b' })).toBe('uci:a?b');
+    // Only a trailing query of text/label pairs is columns; another '?' stays part of the path.
+    expect(parseTaskSpec('csv:what?.csv').path).toBe('what?.csv');
+    expect(() => parseTaskSpec('sst2:dev.tsv?text=a')).toThrow(
+      "task spec 'sst2:dev.tsv?text=a': only tsv, csv, jsonl, parquet take columns (?text=…&label=…)",
+    );
   });
 });

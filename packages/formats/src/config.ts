@@ -105,7 +105,28 @@ export function presetConfig(name: string, overrides: Partial<LlamaConfig> = {})
   return resolveConfig({ ...preset, ...overrides });
 }
 
+/**
+ * Upper bounds no Llama-family model comes near (Llama 3.1 405B: dim 16,384, 126 layers, a 128,256-token
+ * vocabulary): a value beyond them is a corrupted or hostile file, refused before anything is sized by it.
+ */
+export const CONFIG_LIMITS = {
+  dim: 1 << 16,
+  nLayers: 1 << 12,
+  nHeads: 1 << 12,
+  nKvHeads: 1 << 12,
+  vocabSize: 1 << 22,
+  hiddenDim: 1 << 18,
+  maxSeqLen: 1 << 24,
+} as const;
+
 export function validateConfig(config: LlamaConfig): void {
+  for (const [field, limit] of Object.entries(CONFIG_LIMITS) as [keyof typeof CONFIG_LIMITS, number][]) {
+    if (config[field] > limit) {
+      throw new LlamaConfigError(
+        `config.${field} ${config[field]} is more than ${limit.toLocaleString('en-US')}: no model this library can hold (a corrupted file?)`,
+      );
+    }
+  }
   for (const field of [
     'dim',
     'nLayers',

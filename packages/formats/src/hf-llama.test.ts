@@ -102,6 +102,15 @@ describe('configFromHfJson / hfJsonFromConfig', () => {
     torch_dtype: 'float32',
   };
 
+  it('refuses sizes no model comes near, naming the key (a tiny file must not claim a billion layers)', () => {
+    expect(() => configFromHfJson({ ...stories15M, num_hidden_layers: 1e9 }, 'config.json')).toThrow(
+      'config.json: num_hidden_layers 1000000000 is more than 4,096: no model this library can hold (a corrupted file?)',
+    );
+    expect(() => configFromHfJson({ ...stories15M, vocab_size: 2 ** 30 }, 'config.json')).toThrow(
+      /vocab_size 1073741824 is more than 4,194,304/,
+    );
+  });
+
   it('maps the HF keys', () => {
     expect(configFromHfJson(stories15M, 'config.json')).toEqual({
       dim: 288,

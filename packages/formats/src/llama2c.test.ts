@@ -174,6 +174,15 @@ describe('parseLlama2c', () => {
     expectError(header([8, 12, 2, 2, 1, 0, 4]), /header: vocab_size must be a positive integer, got 0/);
   });
 
+  it('refuses a header that claims an absurd size before sizing anything by it', () => {
+    // a 1 MB file whose header says 2³¹ − 1 layers: refused by the limits, then by arithmetic alone
+    const bytes = new Uint8Array(1 << 20);
+    new Int32Array(bytes.buffer, 0, 7).set([8, 12, 2 ** 31 - 1, 2, 1, 5, 4]);
+    expectError(bytes, /header: n_layers 2147483647 is more than 4,096: no model this library can hold/);
+    new Int32Array(bytes.buffer, 0, 7).set([64, 172, 4000, 8, 4, 32000, 512]);
+    expectError(bytes, /truncated: the header implies \d+ bytes, the file has 1048576/);
+  });
+
   it('rejects a file shorter or longer than its header implies', () => {
     const config = tinyConfig(true);
     const bytes = serializeLlama2c(formulaStateDict(config), config, 0);

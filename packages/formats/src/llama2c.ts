@@ -109,14 +109,18 @@ export function parseLlama2c(bytes: Uint8Array, fileName: string): Llama2cFile {
   }
   config.multipleOf = multipleOfFromHiddenDim(dim, hiddenDim);
 
-  const layout = fileLayout(config, version);
-  const expectedBytes = headerBytes + 4 * sumOfSizes(layout);
+  // The layout's size is affine in the layer count: measure it on one and two layers, so a header that claims
+  // billions of layers is refused by arithmetic, before a layout of that length is built.
+  const one = sumOfSizes(fileLayout({ ...config, nLayers: 1 }, version));
+  const perLayer = sumOfSizes(fileLayout({ ...config, nLayers: 2 }, version)) - one;
+  const expectedBytes = headerBytes + 4 * (one + (config.nLayers - 1) * perLayer);
   if (bytes.length !== expectedBytes) {
     const difference =
       bytes.length < expectedBytes ? 'truncated' : `has ${bytes.length - expectedBytes} extra bytes`;
     throw fail(`${difference}: the header implies ${expectedBytes} bytes, the file has ${bytes.length}`);
   }
 
+  const layout = fileLayout(config, version);
   // Float32Array needs 4-byte alignment; copy once when the caller's bytes start unaligned.
   const start = bytes.byteOffset + headerBytes;
   const floats =

@@ -70,10 +70,10 @@ fine-tuning never saw (press reviews, religion, government documents, science fi
 pretraining text is the in-domain training files only.`,
     );
   backendOption(command);
-  command.action((flags: DemoFlags) => runDemo(flags, io));
+  command.action((flags: DemoFlags) => demoCommand(flags, io));
 }
 
-async function runDemo(flags: DemoFlags, io: CliIo): Promise<void> {
+async function demoCommand(flags: DemoFlags, io: CliIo): Promise<void> {
   if (flags.task && !flags.data) throw new CliError(`--task ${flags.task} needs --data DIR`);
   if (flags.data && !flags.task) throw new CliError('--data needs --task sst2 or ag_news');
   if (flags.ood.length > 0 && !flags.task)

@@ -26,7 +26,7 @@ export function parseTaskSpecAt(value: string, cwd: string, what = 'TASKSPEC'): 
 
 /** Brown's "path" is a split name; every other path is taken from the working directory. */
 export function withAbsolutePath(spec: TaskSpec, cwd: string): TaskSpec {
-  return spec.task === 'brown' ? spec : { task: spec.task, path: resolve(cwd, spec.path) };
+  return spec.task === 'brown' ? spec : { ...spec, path: resolve(cwd, spec.path) };
 }
 
 /** A labelled set (the first `limit` examples when given); unlabelled files are refused. */

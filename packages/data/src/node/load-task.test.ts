@@ -28,6 +28,14 @@ describe('loadTask', () => {
     });
   });
 
+  it('reads the columns a spec names', async () => {
+    const dataset = await loadTask(`csv:${fixture('reviews.csv')}?text=review&label=stars`);
+    expect(dataset.examples.map(({ label }) => label)).toEqual([1, 0, 1]);
+    await expect(loadTask(`csv:${fixture('reviews.csv')}?text=review&label=rating`)).rejects.toThrow(
+      "missing column 'rating' (header: id, review, stars)",
+    );
+  });
+
   it('finds the label mapping beside a minllama file', async () => {
     const dataset = await loadTask(`minllama:${fixture('tiny-train.txt')}`);
     expect(dataset.labelNames).toEqual(['bad', 'ok', 'good']);

@@ -23,7 +23,15 @@ export async function loadTask(
   spec: string | TaskSpec,
   columns: ColumnOptions = {},
 ): Promise<ClassificationDataset> {
-  const { task, path } = typeof spec === 'string' ? parseTaskSpec(spec) : spec;
+  const parsed = typeof spec === 'string' ? parseTaskSpec(spec) : spec;
+  const { task, path } = parsed;
+  if (parsed.columns) {
+    columns = {
+      ...columns,
+      ...(parsed.columns.text ? { textColumn: parsed.columns.text } : {}),
+      ...(parsed.columns.label ? { labelColumn: parsed.columns.label } : {}),
+    };
+  }
   if (task === 'brown') {
     if (!(BROWN_TOPIC_SPLITS as readonly string[]).includes(path)) {
       throw new Error(

@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import type { LlamaConfig } from '../config.js';
+import { type LlamaConfig, parameterCount } from '../config.js';
 import {
   configFromHfJson,
   hfJsonFromConfig,
@@ -95,6 +95,17 @@ async function readHfSafetensors(
     );
   }
   const config = configFromHfJson(await readJson(configPath), configPath);
+  // Every weight takes at least 2 bytes (F16, BF16): a config that implies more than the shards hold describes
+  // another model, and is refused before anything is allocated for it.
+  let stored = 0;
+  for (const shard of shards) stored += (await stat(shard).catch(() => null))?.size ?? 0;
+  const implied = 2 * parameterCount(config);
+  if (stored < implied) {
+    throw new WeightFileError(
+      configPath,
+      `describes ${parameterCount(config).toLocaleString('en-US')} parameters (at least ${implied.toLocaleString('en-US')} bytes), but the safetensors files hold ${stored.toLocaleString('en-US')} bytes: the config and the weights do not belong together`,
+    );
+  }
   const tensors = new Map<string, NamedTensor>();
   const dtypes = new Set<StorageDtype>();
   for (const shard of shards) {

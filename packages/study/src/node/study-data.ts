@@ -6,6 +6,7 @@ import {
   brownTopicSplit,
   type ClassificationExample,
   type ClassificationTask,
+  formatTaskSpec,
   shuffle,
   type TaskSpec,
   untagBrown,
@@ -105,7 +106,7 @@ export async function writeStudyData(
   const ood = [];
   for (const spec of task.ood) {
     const { examples } = await loadTask(spec);
-    ood.push({ name: basename(spec.path), spec: `${spec.task}:${spec.path}`, n: examples.length });
+    ood.push({ name: basename(spec.path), spec: formatTaskSpec(spec), n: examples.length });
   }
   return {
     task: `${task.task} (${task.data})`,

@@ -8,6 +8,7 @@ import {
   checkTokenizerMatchesModel,
   classificationBatches,
   ExampleBatches,
+  formatTaskSpec,
   parsePromptCompletions,
   promptCompletionBatch,
   type TokenBatch,
@@ -82,7 +83,7 @@ function finetunePaths<T extends RunConfigOverrides>(config: T, cwd: string): T 
   const finetune = config.finetune;
   if (!finetune) return config;
   const spec = (value: string | null | undefined) =>
-    value ? (({ task, path }) => `${task}:${path}`)(parseTaskSpecAt(value, cwd, 'finetune.task')) : value;
+    value ? formatTaskSpec(parseTaskSpecAt(value, cwd, 'finetune.task')) : value;
   const task = spec(finetune.task);
   const lmData = finetune.lmData ? resolve(cwd, finetune.lmData) : finetune.lmData;
   const trainsOn = task ?? lmData;
