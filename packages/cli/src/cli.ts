@@ -1,3 +1,4 @@
+import { fileErrorMessage } from '@mini-llama/formats/node';
 import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { addBenchCommand } from './commands/bench.js';
@@ -86,7 +87,8 @@ function commandName(program: Command, argv: readonly string[]): string {
 }
 
 function oneLineMessage(error: unknown, command: string): string {
-  let message = error instanceof Error ? error.message : String(error);
+  // A file error nothing below caught (a full disk while writing, say): the file first, the problem in words.
+  let message = fileErrorMessage(error) ?? (error instanceof Error ? error.message : String(error));
   if (error instanceof CommanderError) message = message.replace(/^error: /, '');
   // Library errors often start with their operation's name ("generate: prompt 0 …"): said once is enough.
   const subcommand = command.split(' ')[1];

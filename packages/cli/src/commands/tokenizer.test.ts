@@ -127,6 +127,8 @@ describe('mini-llama tokenizer train', () => {
     );
     const missing = join(directory, 'missing.txt');
     const unread = await cli('tokenizer', 'train', '--input', missing, '--vocab-size', '300', '--out', out);
-    expect(unread.stderr).toBe(`mini-llama tokenizer: --input: cannot read ${missing}: ENOENT\n`);
+    expect(unread.stderr).toBe(
+      `mini-llama tokenizer: --input: cannot read ${missing}: no such file or directory (ENOENT)\n`,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { describeFileError } from '@mini-llama/formats/node';
 import { LLAMA2_TOKENIZER_NAME, type SentencePieceTokenizer, trainBpe } from '@mini-llama/tokenizer';
 import { loadTokenizer, saveTokenizer } from '@mini-llama/tokenizer/node';
 import type { Command } from 'commander';
@@ -118,7 +119,7 @@ async function runTrain(flags: TrainFlags, io: CliIo): Promise<void> {
     try {
       texts.push(await readFile(path, 'utf8'));
     } catch (error) {
-      throw new CliError(`--input: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+      throw new CliError(`--input: cannot read ${path}: ${describeFileError(error)}`);
     }
     bytes += (await stat(path)).size;
   }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { describeFileError } from '@mini-llama/formats/node';
 import { mergeRunConfig, type RunConfigInput, type RunConfigOverrides } from '@mini-llama/trainer';
 import { type Command, Option } from 'commander';
 import { CliError } from '../errors.js';
@@ -204,8 +205,8 @@ export async function freshRunConfig(flags: TrainingFlags, cwd: string): Promise
 }
 
 async function readConfigFile(path: string): Promise<Partial<RunConfigInput>> {
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new CliError(`--config-file ${path}: cannot read it (${error.code ?? error.message})`);
+  const text = await readFile(path, 'utf8').catch((error: unknown) => {
+    throw new CliError(`--config-file ${path}: cannot read it: ${describeFileError(error)}`);
   });
   try {
     return JSON.parse(text) as Partial<RunConfigInput>;

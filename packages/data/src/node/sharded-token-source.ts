@@ -1,5 +1,6 @@
 import { type FileHandle, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { describeFileError } from '@mini-llama/formats/node';
 import { DataFormatError } from '../data-format-error.js';
 import type { SplitName } from '../document-split.js';
 import {
@@ -58,7 +59,7 @@ export class ShardedTokenSource implements TokenSource {
       throw new DataFormatError(
         manifestPath,
         null,
-        `cannot read the shard manifest: ${(error as Error).message}`,
+        `cannot read the shard manifest: ${describeFileError(error)}`,
       );
     }
     const manifest = parseShardManifest(json, manifestPath);

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { describeFileError } from '@mini-llama/formats/node';
 import { type MetricsLine, parseMetricsJsonl } from '../metrics-jsonl.js';
 
 /** Reads a run's `metrics.jsonl` (a file, or a run directory holding one). */
@@ -8,7 +9,7 @@ export async function readMetricsJsonl(path: string): Promise<MetricsLine[]> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new Error(`${file}: cannot read: ${(error as Error).message}`);
+    throw new Error(`${file}: cannot read: ${describeFileError(error)}`);
   }
   return parseMetricsJsonl(text, file);
 }

@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeAtomic } from '@mini-llama/formats/node';
+import { describeFileError, writeAtomic } from '@mini-llama/formats/node';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, AdapterFileError } from '../adapter-config-json.js';
 import {
   type LoadAdapterOptions,
@@ -67,7 +67,7 @@ async function readBytes(path: string): Promise<Uint8Array> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new AdapterFileError(
       path,
-      code === 'ENOENT' ? 'missing' : `cannot read: ${(error as Error).message}`,
+      code === 'ENOENT' ? 'missing' : `cannot read: ${describeFileError(error)}`,
     );
   }
 }

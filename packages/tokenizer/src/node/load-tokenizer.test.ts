@@ -89,7 +89,7 @@ describe('loadTokenizer', () => {
 
   it('names a missing file', async () => {
     await expect(loadTokenizer('/nonexistent/tokenizer.model')).rejects.toThrow(
-      /^\/nonexistent\/tokenizer\.model: cannot read: ENOENT/,
+      /^\/nonexistent\/tokenizer\.model: cannot read: no such file or directory \(ENOENT\)$/,
     );
   });
 

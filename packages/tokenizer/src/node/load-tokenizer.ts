@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { describeFileError } from '@mini-llama/formats/node';
 import { LLAMA2_TOKENIZER_NAME, llama2Tokenizer } from '../llama2-tokenizer.js';
 import type { SentencePieceTokenizer } from '../sentence-piece-tokenizer.js';
 import { TokenizerFileError } from '../tokenizer.js';
@@ -15,7 +16,7 @@ export async function loadTokenizer(path: string): Promise<SentencePieceTokenize
   try {
     bytes = new Uint8Array(await readFile(path));
   } catch (error) {
-    throw new TokenizerFileError(path, `cannot read: ${(error as Error).message}`);
+    throw new TokenizerFileError(path, `cannot read: ${describeFileError(error)}`);
   }
   return tokenizerFromBytes(bytes, path);
 }

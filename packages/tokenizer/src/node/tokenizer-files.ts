@@ -1,5 +1,6 @@
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { describeFileError } from '@mini-llama/formats/node';
 import { ByteTokenizer } from '../byte-tokenizer.js';
 import { type Tokenizer, TokenizerFileError } from '../tokenizer.js';
 import { tokenizerFormatOf } from '../tokenizer-from-bytes.js';
@@ -73,8 +74,8 @@ export async function copyTokenizerTo(file: string, directory: string): Promise<
   const target = join(directory, `tokenizer.${format}`);
   if (resolve(file) === resolve(target)) return target;
   await mkdir(directory, { recursive: true });
-  await copyFile(file, target).catch((error: NodeJS.ErrnoException) => {
-    throw new TokenizerFileError(file, `cannot copy to ${target} (${error.code ?? error.message})`);
+  await copyFile(file, target).catch((error: unknown) => {
+    throw new TokenizerFileError(file, `cannot copy to ${target}: ${describeFileError(error)}`);
   });
   return target;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { StorageDtype } from '@mini-llama/formats';
-import { writeDirectoryAtomic } from '@mini-llama/formats/node';
+import { describeFileError, writeDirectoryAtomic } from '@mini-llama/formats/node';
 import {
   type Checkpoint,
   CheckpointError,
@@ -57,7 +57,7 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
   const statePath = join(path, 'trainer-state.json');
   const state = await readFile(statePath, 'utf8').catch((error: Error) => {
     throw new CheckpointError(
-      `${statePath}: cannot read (${error.message}); is ${path} a checkpoint directory?`,
+      `${statePath}: cannot read (${describeFileError(error)}); is ${path} a checkpoint directory?`,
     );
   });
   const files: CheckpointFiles = {
@@ -65,7 +65,13 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
     'model.safetensors': await readBytes(join(path, 'model.safetensors')),
     'optimizer.safetensors': await readBytes(join(path, 'optimizer.safetensors')),
   };
-  const checkpoint = parseCheckpoint(files, path); // a malformed file: the parser names what is wrong
+  let checkpoint: Checkpoint;
+  try {
+    checkpoint = parseCheckpoint(files, path); // a malformed file: the parser names what is wrong
+  } catch (error) {
+    if (error instanceof CheckpointError) throw error;
+    throw new CheckpointError((error as Error).message); // e.g. a truncated safetensors file
+  }
   await verifyChecksums(path, files); // a well-formed file with other contents than were written
   const named = /checkpoint-(\d+)$/.exec(path);
   if (named && Number(named[1]) !== checkpoint.step) {
@@ -147,7 +153,7 @@ async function readBytes(path: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (error) {
-    throw new CheckpointError(`${path}: cannot read (${(error as Error).message})`);
+    throw new CheckpointError(`${path}: cannot read (${describeFileError(error)})`);
   }
 }
 
