@@ -42,4 +42,11 @@ export {
   type SerializeSafetensorsOptions,
   serializeSafetensors,
 } from './safetensors.js';
-export { type NamedTensor, type StateDict, type StorageDtype, WeightFileError } from './state-dict.js';
+export {
+  assertFiniteTensors,
+  type NamedTensor,
+  nonFiniteTensorProblem,
+  type StateDict,
+  type StorageDtype,
+  WeightFileError,
+} from './state-dict.js';

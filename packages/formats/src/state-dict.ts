@@ -23,3 +23,32 @@ export class WeightFileError extends Error {
     this.file = file;
   }
 }
+
+/**
+ * What is wrong when a tensor holds a value that is not finite, naming it; null when all are finite. A NaN or
+ * an infinity in the weights makes every output NaN (all-NaN logits, one token repeated), so files holding
+ * one are refused (assertFiniteTensors).
+ */
+export function nonFiniteTensorProblem(tensors: Iterable<[string, NamedTensor]>): string | null {
+  for (const [name, { data }] of tensors) {
+    let first = -1;
+    for (let i = 0; i < data.length; i++) {
+      // v - v is 0 for every finite v, NaN for NaN and ±Infinity: one comparison per value.
+      if (data[i]! - data[i]! !== 0) {
+        first = i;
+        break;
+      }
+    }
+    if (first === -1) continue;
+    let count = 0;
+    for (let i = first; i < data.length; i++) if (data[i]! - data[i]! !== 0) count++;
+    return `tensor ${name} holds ${count.toLocaleString('en-US')} of ${data.length.toLocaleString('en-US')} values that are not finite (the first, at index ${first}, is ${data[first]}): the weights are broken (a diverged run?)`;
+  }
+  return null;
+}
+
+/** Throws a WeightFileError naming `file` and the tensor unless every value of every tensor is finite. */
+export function assertFiniteTensors(tensors: Iterable<[string, NamedTensor]>, file: string): void {
+  const problem = nonFiniteTensorProblem(tensors);
+  if (problem) throw new WeightFileError(file, problem);
+}

@@ -243,6 +243,12 @@ describe('loading an adapter checks it against the model', () => {
     expect(loadError(foreign)).toBe(
       'adapter_model.safetensors: unexpected key "model.layers.0.self_attn.q_proj.weight": PEFT keys start with "base_model.model." (is this a PEFT LoRA adapter?)',
     );
+    const diverged = editedWeights(files, (tensors) => {
+      tensors.get(qA)!.data[5] = Number.NaN;
+    });
+    expect(() => parseAdapter(diverged)).toThrow(
+      `adapter_model.safetensors: tensor ${qA} holds 1 of 32 values that are not finite (the first, at index 5, is NaN): the weights are broken (a diverged run?)`,
+    );
     expect(loadError(editedConfig(files, (json) => (json.layers_to_transform = [0, 5])))).toBe(
       'adapter_config.json: layers_to_transform: layer 5 does not exist (the model has 2 layers)',
     );

@@ -4,7 +4,7 @@
  * them in a directory.
  */
 
-import { parseSafetensors, serializeSafetensors } from '@mini-llama/formats';
+import { nonFiniteTensorProblem, parseSafetensors, serializeSafetensors } from '@mini-llama/formats';
 import type { StateDict, StorageDtype } from '@mini-llama/model';
 import {
   ADAPTER_CONFIG_FILE,
@@ -58,6 +58,8 @@ export function parseAdapter(
   const text = typeof files.config === 'string' ? files.config : decodeUtf8(files.config, names.config);
   const config = parseAdapterConfig(text, names.config);
   const { tensors } = parseSafetensors(files.weights, names.weights);
+  const broken = nonFiniteTensorProblem(tensors);
+  if (broken) throw new AdapterFileError(names.weights, broken);
   return { ...config, tensors, files: names };
 }
 

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseNpy } from '@mini-llama/formats';
+import { hfTensorsFromStateDict, parseNpy, serializeSafetensors } from '@mini-llama/formats';
+import { readWeightFile } from '@mini-llama/formats/node';
 import { argmax } from '@mini-llama/model';
 import { loadTokenizer } from '@mini-llama/tokenizer/node';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -208,6 +209,28 @@ describe('mini-llama generate: errors', () => {
     expect(outside.stderr).toContain("--prompt-tokens: token id 32 is outside the model's vocabulary 0…31");
     const none = await cli('generate', '--backend', 'cpu', '--model', model);
     expect(none.stderr).toContain('give a prompt: --prompt TEXT (with a tokenizer) or --prompt-tokens 1,2,3');
+  });
+
+  it('refuses a model whose weights hold NaN, naming the tensor, instead of generating one token over and over', async () => {
+    const broken = await saveTinyModel(join(directory, 'nan'));
+    const adapter = await saveTinyAdapter(model, join(directory, 'nan-adapter'));
+    const file = await readWeightFile(broken);
+    file.stateDict.get('model.layers.0.self_attn.v_proj.weight')!.data[2] = Number.NaN;
+    await writeFile(
+      join(broken, 'model.safetensors'),
+      serializeSafetensors(hfTensorsFromStateDict(file.stateDict, file.config), { dtype: 'F32' }),
+    );
+    for (const args of [
+      ['generate', '--prompt-tokens', '1,2'],
+      ['forward', '--tokens', '1,2', '--out', join(directory, 'logits.npy')],
+      ['merge', '--adapter', adapter, '--out', join(directory, 'merged')],
+    ]) {
+      const run = await cli(...args, '--model', broken, ...(args[0] === 'merge' ? [] : ['--backend', 'cpu']));
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        /model\.safetensors: tensor model\.layers\.0\.self_attn\.v_proj\.weight holds 1 of \d+ values that are not finite \(the first, at index 2, is NaN\)/,
+      );
+    }
   });
 
   it('prints the stack trace only with MINI_LLAMA_DEBUG=1', async () => {

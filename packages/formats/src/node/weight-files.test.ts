@@ -1,10 +1,12 @@
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { temporaryDirectory } from '@mini-llama/test-utils';
 import { describe, expect, it } from 'vitest';
 import { type LlamaConfig, resolveConfig } from '../config.js';
 import { expectedTensorShapes } from '../expected-tensor-shapes.js';
-import { hfJsonFromConfig } from '../hf-llama.js';
+import { hfJsonFromConfig, hfTensorsFromStateDict } from '../hf-llama.js';
+import { serializeSafetensors } from '../safetensors.js';
 import type { StateDict } from '../state-dict.js';
 import { readWeightFile, writeWeightFile } from './index.js';
 
@@ -18,7 +20,7 @@ function zeros(shapes: Map<string, number[]>): StateDict {
 }
 
 describe('readWeightFile', () => {
-  it('refuses a config.json that implies more weights than its safetensors hold, before reading them', async () => {
+  it('refuses a config.json of a far bigger model than its safetensors hold, in milliseconds', async () => {
     const directory = join(await temporaryDirectory(), 'model');
     await writeWeightFile(
       directory,
@@ -27,15 +29,21 @@ describe('readWeightFile', () => {
     );
     const bigger = {
       ...hfJsonFromConfig(config),
-      num_hidden_layers: 3000,
-      hidden_size: 512,
-      head_dim: 256,
-      intermediate_size: 2048,
+      num_hidden_layers: 4000,
+      hidden_size: 8192,
+      num_attention_heads: 64,
+      num_key_value_heads: 64,
+      head_dim: 128,
+      intermediate_size: 28672,
     };
     await writeFile(join(directory, 'config.json'), JSON.stringify(bigger));
+    const started = performance.now();
     await expect(readWeightFile(directory)).rejects.toThrow(
-      /config\.json: describes [\d,]+ parameters \(at least [\d,]+ bytes\), but the safetensors files hold [\d,]+ bytes: the config and the weights do not belong together/,
+      /model\.safetensors: tensor model\.embed_tokens\.weight has shape \[16,8\], expected \[16,8192\]|model\.safetensors: .*missing/,
     );
+    expect(performance.now() - started).toBeLessThan(1000);
+    await writeFile(join(directory, 'config.json'), JSON.stringify({ ...bigger, num_hidden_layers: 1e9 }));
+    await expect(readWeightFile(directory)).rejects.toThrow(/config\.json: .*num_hidden_layers/);
   });
 
   it('reads what it wrote', async () => {
@@ -50,5 +58,25 @@ describe('readWeightFile', () => {
     const file = await readWeightFile(path);
     expect(file.config).toEqual(config);
     expect(file.dtype).toBe('BF16');
+  });
+
+  it('refuses weights that are not all finite, naming the tensor, when reading and when writing', async () => {
+    const state = zeros(expectedTensorShapes(config));
+    const path = join(await temporaryDirectory(), 'model');
+    await writeWeightFile(path, { config, stateDict: state }, { format: 'hf' });
+    // What a diverged run leaves: NaN and an infinity in a stored weight.
+    const norm = state.get('model.norm.weight')!.data;
+    norm[6] = Number.NaN;
+    norm[7] = Number.POSITIVE_INFINITY;
+    const tensors = hfTensorsFromStateDict(state, config);
+    await writeFile(join(path, 'model.safetensors'), serializeSafetensors(tensors, { dtype: 'F32' }));
+    await expect(readWeightFile(path)).rejects.toThrow(
+      /model\.safetensors: tensor model\.norm\.weight holds 2 of 8 values that are not finite \(the first, at index 6, is NaN\): the weights are broken/,
+    );
+    const out = join(path, 'out.bin');
+    await expect(writeWeightFile(out, { config, stateDict: state }, { format: 'llama2c' })).rejects.toThrow(
+      `${out}: tensor model.norm.weight holds 2 of 8 values`,
+    );
+    expect(existsSync(out)).toBe(false);
   });
 });

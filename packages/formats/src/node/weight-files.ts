@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { type LlamaConfig, parameterCount } from '../config.js';
+import type { LlamaConfig } from '../config.js';
 import {
   configFromHfJson,
   hfJsonFromConfig,
@@ -10,8 +10,15 @@ import {
 } from '../hf-llama.js';
 import { parseLlama2c, serializeLlama2c } from '../llama2c.js';
 import { parseSafetensors, serializeSafetensors } from '../safetensors.js';
-import { type NamedTensor, type StateDict, type StorageDtype, WeightFileError } from '../state-dict.js';
+import {
+  assertFiniteTensors,
+  type NamedTensor,
+  type StateDict,
+  type StorageDtype,
+  WeightFileError,
+} from '../state-dict.js';
 import { writeAtomic } from './atomic-files.js';
+import { describeFileError } from './file-errors.js';
 
 /**
  * The storage dtype a converted file gets unless asked: an HF file keeps the source's (half precision stays
@@ -50,6 +57,7 @@ export async function readWeightFile(path: string): Promise<WeightFile> {
     return readHfDirectory(dirname(path));
   if (extension === '.bin') {
     const { config, stateDict, version } = parseLlama2c(await readBytes(path), path);
+    assertFiniteTensors(stateDict, path);
     return {
       config,
       stateDict,
@@ -95,27 +103,19 @@ async function readHfSafetensors(
     );
   }
   const config = configFromHfJson(await readJson(configPath), configPath);
-  // Every weight takes at least 2 bytes (F16, BF16): a config that implies more than the shards hold describes
-  // another model, and is refused before anything is allocated for it.
-  let stored = 0;
-  for (const shard of shards) stored += (await stat(shard).catch(() => null))?.size ?? 0;
-  const implied = 2 * parameterCount(config);
-  if (stored < implied) {
-    throw new WeightFileError(
-      configPath,
-      `describes ${parameterCount(config).toLocaleString('en-US')} parameters (at least ${implied.toLocaleString('en-US')} bytes), but the safetensors files hold ${stored.toLocaleString('en-US')} bytes: the config and the weights do not belong together`,
-    );
-  }
   const tensors = new Map<string, NamedTensor>();
   const dtypes = new Set<StorageDtype>();
   for (const shard of shards) {
     const parsed = parseSafetensors(await readBytes(shard), shard);
+    assertFiniteTensors(parsed.tensors, shard);
     for (const [name, tensor] of parsed.tensors) {
       if (tensors.has(name)) throw new WeightFileError(shard, `tensor ${name} also appears in another shard`);
       tensors.set(name, tensor);
     }
     for (const dtype of parsed.dtypes) dtypes.add(dtype);
   }
+  // Memory so far is bounded by the files' size; the config's shapes are bounded by CONFIG_LIMITS, and a
+  // config that does not fit the files fails at its first missing or misshapen tensor.
   const stateDict = stateDictFromHfTensors(tensors, config, indexFile ?? shards[0]!);
   const dtype: StorageDtype = dtypes.size === 1 ? [...dtypes][0]! : 'F32';
   return {
@@ -136,12 +136,14 @@ export interface WriteWeightOptions {
 /**
  * Writes weights atomically (a temporary file, fsync, rename), so an interrupted write never leaves a
  * half-written file under the final name. HF output is a directory (config.json + model.safetensors).
+ * Weights that are not all finite are refused, naming the tensor (nothing is written).
  */
 export async function writeWeightFile(
   path: string,
   { config, stateDict }: { config: LlamaConfig; stateDict: StateDict },
   { format, dtype = 'F32' }: WriteWeightOptions,
 ): Promise<string[]> {
+  assertFiniteTensors(stateDict, path);
   if (format === 'hf') {
     await mkdir(path, { recursive: true });
     const tensors = hfTensorsFromStateDict(stateDict, config);
@@ -169,7 +171,7 @@ async function readBytes(path: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (error) {
-    throw new WeightFileError(path, `cannot read: ${(error as Error).message}`);
+    throw new WeightFileError(path, `cannot read: ${describeFileError(error)}`);
   }
 }
 
