@@ -14,6 +14,7 @@ export { learningRateAt, type ScheduleConfig, type ScheduleName, validateSchedul
 export {
   type FinetuneSettings,
   type LoraSettings,
+  MAX_TRAINING_SEQ_LEN,
   mergeRunConfig,
   parseRunConfig,
   type RunConfig,

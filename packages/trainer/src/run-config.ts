@@ -2,6 +2,9 @@ import { z } from 'zod';
 import type { TrainerConfig } from './trainer.js';
 
 const positiveInteger = z.number().int().positive();
+
+/** The longest training sequence: its causal mask alone holds T² values (2³⁰ at this length). */
+export const MAX_TRAINING_SEQ_LEN = 32_768;
 const nonNegativeInteger = z.number().int().nonnegative();
 
 /** The model part: a preset by name and/or explicit shape fields (which override the preset). */
@@ -39,7 +42,9 @@ const trainingSchema = z
     steps: positiveInteger,
     batchSize: positiveInteger,
     gradAccum: positiveInteger.default(1),
-    seqLen: positiveInteger.optional(), // default: the model's maxSeqLen
+    seqLen: positiveInteger
+      .max(MAX_TRAINING_SEQ_LEN, `training sequences are at most ${MAX_TRAINING_SEQ_LEN} tokens here`)
+      .optional(), // default: the model's maxSeqLen
     lr: z.number().positive().default(5e-4),
     minLr: z.number().nonnegative().default(0),
     warmup: nonNegativeInteger.default(0),

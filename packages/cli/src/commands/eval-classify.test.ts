@@ -163,6 +163,38 @@ describe('mini-llama eval classify', () => {
     });
     expect(result.idOod.ood).toHaveLength(1);
     expect(result.idOod.oodMean.accuracy).toBe(result.idOod.ood[0].accuracy);
+
+    // The same examples with the labels in another order (minllama: `index ||| text` and a mapping file):
+    // labels are matched by name, so the score is the same; a set of other labels is refused.
+    const reordered = join(dir, 'films-dev.txt');
+    const rows = readFileSync(join(dir, 'dev.tsv'), 'utf8').trim().split('\n').slice(1);
+    writeFileSync(
+      reordered,
+      rows.map((row) => `${row.endsWith('positive') ? 0 : 1} ||| ${row.split('\t')[0]}`).join('\n'),
+    );
+    writeFileSync(join(dir, 'films-label-mapping.json'), JSON.stringify(['positive', 'negative']));
+    const classify = (...args: string[]) =>
+      cli(
+        'eval',
+        'classify',
+        '--model',
+        join(dir, 'run', 'model'),
+        '--tokenizer',
+        'bytes',
+        '--backend',
+        'cpu',
+        '--json',
+        ...args,
+      );
+    const byName = await classify('--task', 'minllama', '--data', reordered);
+    expect(byName.stderr).not.toMatch(/^mini-llama eval:/m);
+    expect(JSON.parse(byName.stdout).accuracy).toBe(result.accuracy);
+    writeFileSync(join(dir, 'films-label-mapping.json'), JSON.stringify(['good', 'bad']));
+    const other = await classify('--task', 'minllama', '--data', reordered);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(
+      /the classifier's labels \(negative, positive\) are not .*films-dev\.txt's \(good, bad\): it was fine-tuned on another task/,
+    );
   });
 
   it('says what is wrong with the input', async () => {
@@ -178,7 +210,7 @@ describe('mini-llama eval classify', () => {
     );
     const missing = await cli(...base, '--task', 'sst2', '--data', join(dir, 'missing.tsv'), '--zero-shot');
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/missing\.tsv: cannot read: ENOENT/);
+    expect(missing.stderr).toMatch(/missing\.tsv: cannot read: no such file or directory \(ENOENT\)/);
     const unknown = await cli(...base, '--task', 'imdb', '--data', data, '--zero-shot');
     expect(unknown.stderr).toMatch(/--task: unknown task 'imdb' \(tasks: sst2, ag_news/);
     const unknownSpec = await cli(...base, '--task', `imdb:${data}`, '--zero-shot');

@@ -225,6 +225,90 @@ describe('mini-llama finetune --resume', () => {
     expect(metricsOf(out).map((line) => line.loss)).toEqual(complete.map((line) => line.loss));
     expect(existsSync(join(out, 'model', 'model.safetensors'))).toBe(true);
   });
+  it('a classifier fine-tune with --max-length, resumed with no flags, keeps its length (losses and labels.json)', async () => {
+    const base = await byteBase();
+    const dir = await temporaryDirectory();
+    // Texts of 40–50 bytes: truncating them at 16 tokens changes every loss.
+    const rows = Array.from({ length: 24 }, (_, i) =>
+      i % 2
+        ? `a great and very fun film to watch, number ${i}\tpositive`
+        : `an awful and very dull film to sit through ${i}\tnegative`,
+    ).join('\n');
+    writeFileSync(join(dir, 'train.tsv'), rows);
+    const out = join(dir, 'run');
+    const args = [
+      'finetune',
+      '--init',
+      base,
+      '--tokenizer',
+      'bytes',
+      '--task',
+      `tsv:${join(dir, 'train.tsv')}`,
+    ];
+    const training = ['--steps', '4', '--batch-size', '4', '--checkpoint-every', '2', '--keep-last', '5'];
+    expect((await cli(...args, '--max-length', '16', ...training, '--out', out)).code).toBe(0);
+    const complete = metricsOf(out);
+    expect(JSON.parse(readFileSync(join(out, 'model', 'labels.json'), 'utf8')).maxLength).toBe(16);
+    rmSync(join(out, 'checkpoint-000004'), { recursive: true });
+    rmSync(join(out, 'model'), { recursive: true });
+    writeFileSync(
+      join(out, 'metrics.jsonl'),
+      `${readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').slice(0, 3).join('\n')}\n`,
+    );
+    const resumed = await cli('finetune', '--resume', out);
+    expect(resumed.stderr).toMatch(/resumed from .*checkpoint-000002 at step 2/);
+    expect(resumed.code).toBe(0);
+    expect(metricsOf(out).map((line) => line.loss)).toEqual(complete.map((line) => line.loss));
+    expect(JSON.parse(readFileSync(join(out, 'model', 'labels.json'), 'utf8')).maxLength).toBe(16);
+    // The full-context run differs: the length mattered.
+    const longer = join(dir, 'longer');
+    expect((await cli(...args, ...training, '--out', longer)).code).toBe(0);
+    expect(metricsOf(longer)[0]!.loss).not.toBe(complete[0]!.loss);
+    // A resume that asks for another length is refused, naming the field.
+    expect((await cli('finetune', '--resume', out, '--max-length', '32')).stderr).toMatch(
+      /finetune\.maxLength was 16, now 32/,
+    );
+  });
+
+  it('an LM fine-tune with its own field names resumes without repeating them', async () => {
+    const base = await byteBase();
+    const dir = await temporaryDirectory();
+    const data = join(dir, 'qa.jsonl');
+    writeFileSync(
+      data,
+      Array.from({ length: 12 }, (_, i) =>
+        JSON.stringify({ q: `what is ${i} plus one?`, a: ` ${i + 1}` }),
+      ).join('\n'),
+    );
+    const out = join(dir, 'run');
+    const fields = ['--prompt-field', 'q', '--completion-field', 'a'];
+    const training = ['--steps', '3', '--batch-size', '2', '--checkpoint-every', '1', '--keep-last', '5'];
+    const run = await cli(
+      'finetune',
+      '--init',
+      base,
+      '--tokenizer',
+      'bytes',
+      '--lm-data',
+      data,
+      ...fields,
+      ...training,
+      '--out',
+      out,
+    );
+    expect(run.code).toBe(0);
+    const complete = metricsOf(out);
+    rmSync(join(out, 'checkpoint-000003'), { recursive: true });
+    writeFileSync(
+      join(out, 'metrics.jsonl'),
+      `${readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n')[0]}\n`,
+    );
+    rmSync(join(out, 'checkpoint-000002'), { recursive: true });
+    const resumed = await cli('finetune', '--resume', out);
+    expect(resumed.stderr).not.toMatch(/^mini-llama finetune:/m);
+    expect(resumed.code).toBe(0);
+    expect(metricsOf(out).map((line) => line.loss)).toEqual(complete.map((line) => line.loss));
+  });
 });
 
 describe('mini-llama finetune --lora-rank', () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, temporaryDirectory } from '../testing.js';
+import { cli, temporaryDirectory, tinyTokenizerBytes } from '../testing.js';
 
 const story = (i: number) =>
   `Once upon a time there was a little fox number ${i}. The fox liked to run in the green forest and eat berries. ` +
@@ -117,6 +117,53 @@ describe('mini-llama pretrain', () => {
     expect(run.code).toBe(0);
     expect(metricsOf(out)).toHaveLength(2);
     expect(JSON.parse(readFileSync(join(out, 'run-config.json'), 'utf8')).training.lr).toBe(1e-3);
+  });
+
+  it('keeps the tokenizer beside the trained model under its canonical name, where generate finds it', async () => {
+    const dir = await temporaryDirectory();
+    const tokenizer = join(dir, 'tok32.bin'); // a llama2.c tokenizer under its own name, like tok512.bin
+    writeFileSync(tokenizer, tinyTokenizerBytes());
+    const text = join(dir, 'letters.txt');
+    writeFileSync(text, 'the quick brown fox jumps over the lazy dog '.repeat(30));
+    const out = join(dir, 'run');
+    const run = await cli(
+      'pretrain',
+      '--data',
+      text,
+      '--tokenizer',
+      tokenizer,
+      '--dim',
+      '16',
+      '--layers',
+      '1',
+      '--heads',
+      '2',
+      '--seq-len',
+      '16',
+      '--steps',
+      '1',
+      '--batch-size',
+      '2',
+      '--out',
+      out,
+    );
+    expect(run.code).toBe(0);
+    expect(existsSync(join(out, 'model', 'tokenizer.bin'))).toBe(true);
+    const generated = await cli(
+      'generate',
+      '--backend',
+      'cpu',
+      '--model',
+      join(out, 'model'),
+      '--prompt',
+      'the fox',
+      '--max-new-tokens',
+      '3',
+      '--json',
+    );
+    expect(generated.stderr).not.toMatch(/^mini-llama generate:/m);
+    expect(generated.code).toBe(0);
+    expect(JSON.parse(generated.stdout).promptTokens[0]).toBe(1); // BOS, from the tokenizer it found
   });
 
   it('names what is wrong', async () => {

@@ -11,7 +11,7 @@ export {
   saveCheckpoint,
 } from './checkpoint.js';
 export { type FinetuneOptions, type FinetuneResult, finetune } from './finetune.js';
-export { MAX_TRAINING_SEQ_LEN, type PretrainOptions, pretrain } from './pretrain.js';
+export { type PretrainOptions, pretrain } from './pretrain.js';
 export {
   assertNoRunIn,
   LOCK_FILE,

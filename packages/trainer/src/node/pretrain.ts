@@ -23,9 +23,6 @@ import {
   withRun,
 } from './training-run.js';
 
-/** The longest training sequence: its causal mask alone holds T² values (2³⁰ at this length). */
-export const MAX_TRAINING_SEQ_LEN = 32_768;
-
 export interface PretrainOptions extends RunStartOptions {
   /** A fresh run's whole configuration (relative paths are taken from `cwd`). */
   config?: RunConfigInput;
@@ -59,11 +56,6 @@ async function pretrainIn(
     const seqLen = training.seqLen ?? model.config.maxSeqLen;
     if (seqLen > model.config.maxSeqLen) {
       throw new Error(`--seq-len ${seqLen} exceeds the model's context length ${model.config.maxSeqLen}`);
-    }
-    if (seqLen > MAX_TRAINING_SEQ_LEN) {
-      throw new Error(
-        `--seq-len ${seqLen}: training sequences are at most ${MAX_TRAINING_SEQ_LEN} tokens here`,
-      );
     }
     const train = new WindowLoader(data.train, {
       batchSize: training.batchSize,

@@ -1,6 +1,7 @@
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TokenBatch } from '@mini-llama/data';
+import { writeAtomic } from '@mini-llama/formats/node';
 import type { StorageDtype } from '@mini-llama/model';
 import type { BatchSource } from '../batch-source.js';
 import { type Checkpoint, restoreTraining, snapshotTraining } from '../checkpoint-files.js';
@@ -86,7 +87,7 @@ export async function runTraining<M extends TrainableModel>(
       const path = await checkpointNow();
       if (best) {
         bestCheckpoint = path;
-        await writeFile(
+        await writeAtomic(
           join(runDirectory, 'best.json'),
           `${JSON.stringify({ checkpoint: path, valLoss: trainer.bestValLoss })}\n`,
         );
@@ -122,22 +123,37 @@ export async function resumeTraining<M extends TrainableModel>(
   return checkpoint;
 }
 
-async function trimMetrics(path: string, step: number): Promise<void> {
+/** Keeps the metrics of steps up to `step` (atomically: a kill while trimming loses nothing). */
+export async function trimMetrics(path: string, step: number): Promise<void> {
   const text = await readFile(path, 'utf8').catch(() => null);
   if (text === null) return;
-  const kept = text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .filter((line) => (JSON.parse(line) as { step: number }).step <= step);
-  await writeFile(path, kept.map((line) => `${line}\n`).join(''));
+  const kept = metricsLines(text, path).filter((line) => line.metrics.step <= step);
+  await writeAtomic(path, kept.map(({ text }) => `${text}\n`).join(''));
 }
 
 async function readMetrics(path: string): Promise<StepMetrics[]> {
   const text = await readFile(path, 'utf8').catch(() => '');
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as StepMetrics);
+  return metricsLines(text, path).map((line) => line.metrics);
+}
+
+/**
+ * The lines of metrics.jsonl. A last line that is not whole JSON is what a process killed while appending
+ * leaves: it is dropped (the checkpoint a run resumes from holds every line it needs). Any other broken line
+ * is an error naming it.
+ */
+function metricsLines(text: string, path: string): { text: string; metrics: StepMetrics }[] {
+  const lines = text.split('\n');
+  const parsed: { text: string; metrics: StepMetrics }[] = [];
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    try {
+      parsed.push({ text: line, metrics: JSON.parse(line) as StepMetrics });
+    } catch (error) {
+      const torn = index === lines.length - 1; // no newline after it: the append did not finish
+      if (!torn) throw new Error(`${path}:${index + 1}: invalid JSON (${(error as Error).message})`);
+    }
+  }
+  return parsed;
 }
 
 async function readBestPointer(runDirectory: string): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 // What pretraining and fine-tuning runs share: the run directory (its lock, a fresh run's check, the leftovers
 // of interrupted writes), a resumed run's configuration and checkpoint, the events a caller follows a run by.
-import { mkdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import type { BatchSource } from '../batch-source.js';
 import {
   mergeRunConfig,
@@ -19,7 +19,7 @@ import {
   readRunConfig,
   removeTemporaries,
 } from './run-directory.js';
-import { resumeTraining } from './run-training.js';
+import { resumeTraining, trimMetrics } from './run-training.js';
 
 /** How a caller follows a run. */
 export interface RunEvents {
@@ -112,7 +112,10 @@ export async function resumedRunConfig(
 
 /**
  * Restores the trainer and the batch source from the newest checkpoint that loads and verifies; newer ones
- * that do not (corrupted, truncated) are passed over with a message each. Throws when none loads.
+ * that do not (corrupted, truncated) are passed over with a message each and moved aside (`.damaged`), since
+ * the run will write their steps again. A run with no checkpoint yet starts again from step 0 (exactly as it
+ * started: the configuration and seeds are recorded). Throws when checkpoints exist and none loads, and then
+ * moves nothing.
  */
 export async function resumeFromLatest<M extends TrainableModel>(
   trainer: Trainer<M>,
@@ -122,16 +125,31 @@ export async function resumeFromLatest<M extends TrainableModel>(
 ): Promise<void> {
   const { found, skipped } = await latestIntactCheckpoint(directory);
   for (const { path, reason } of skipped) say(`resume: passing over ${path}: ${reason}`);
+  if (!found && skipped.length === 0) {
+    // Stopped before its first checkpoint: the recorded configuration and seeds make step 0 the same as then.
+    await trimMetrics(join(directory, 'metrics.jsonl'), 0);
+    await rm(join(directory, 'best.json'), { force: true });
+    say(`resume: ${directory} has no checkpoint yet: starting again from step 0`);
+    return;
+  }
   if (!found) {
     throw new Error(
-      skipped.length > 0
-        ? `--resume: no checkpoint in ${directory} loads (see above); the run cannot continue`
-        : `--resume: no checkpoint in ${directory}`,
+      `--resume: no checkpoint in ${directory} loads (see above); the run cannot continue (delete its checkpoint directories to start again from step 0)`,
     );
+  }
+  // The run will write these steps again: what failed to load is kept for a look, under a name no resume lists.
+  for (const { path } of skipped) {
+    const aside = `${path}${DAMAGED_SUFFIX}`;
+    await rm(aside, { recursive: true, force: true });
+    await rename(path, aside);
+    say(`resume: moved ${basename(path)} aside to ${basename(aside)}`);
   }
   await resumeTraining(trainer, source, found.path, directory, found.checkpoint);
   say(`resumed from ${found.path} at step ${trainer.step}`);
 }
+
+/** What a checkpoint that failed verification is renamed to when a resume passes over it. */
+export const DAMAGED_SUFFIX = '.damaged';
 
 /** What starts a run: a fresh one's configuration and directory, or the directory of one to resume. */
 export interface RunStartOptions {
