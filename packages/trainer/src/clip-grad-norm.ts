@@ -20,9 +20,14 @@ export async function clipGradNorm(
   return { gradients: clipped, norm };
 }
 
-/** √Σ‖gᵢ‖² over every tensor, read back as a number. */
+/**
+ * √Σ‖gᵢ‖² over every tensor, read back as a number. The per-tensor sums are stacked and summed, not added
+ * with addN: WebGPU's AddN binds every input as a storage buffer, and a model has more parameter tensors than
+ * the 8 a shader stage may bind by default (the pipeline is then invalid and the sum silently wrong), while
+ * stack (concat) splits its inputs to fit.
+ */
 export async function globalNorm(gradients: Map<string, tf.Tensor>): Promise<number> {
-  const squared = tf.tidy(() => tf.addN([...gradients.values()].map((g) => tf.sum(tf.square(g)))));
+  const squared = tf.tidy(() => tf.sum(tf.stack([...gradients.values()].map((g) => tf.sum(tf.square(g))))));
   const value = (await squared.data())[0]!;
   squared.dispose();
   return Math.sqrt(value);
