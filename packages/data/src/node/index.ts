@@ -34,3 +34,4 @@ export {
 export { detectPretrainingFormat, type ReadDocumentsOptions, readDocuments } from './read-documents.js';
 export { ShardWriter, type ShardWriterOptions } from './shard-writer.js';
 export { type OpenTokenShardsOptions, ShardedTokenSource } from './sharded-token-source.js';
+export { decodeUtf8, INVALID_UTF8_WARNING, utf8Chunks } from './utf8-text.js';

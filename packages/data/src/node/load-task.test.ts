@@ -44,7 +44,7 @@ describe('loadTask', () => {
 
   it('names a missing file and a Brown split it does not know', async () => {
     await expect(loadTask('sst2:/no/such/dev.tsv')).rejects.toThrow(
-      /^\/no\/such\/dev\.tsv: cannot read: ENOENT/,
+      /^\/no\/such\/dev\.tsv: cannot read: no such file or directory \(ENOENT\)$/,
     );
     await expect(loadTask('brown:test')).rejects.toThrow(
       "task spec 'brown:test': the Brown task takes a split, one of id-train, id-test, ood",

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { describeFileError } from '@mini-llama/formats/node';
 import { AG_NEWS_LABELS, parseAgNews } from '../ag-news.js';
 import { BROWN_TOPIC_SPLITS, type BrownTopicSplit } from '../brown-topics.js';
 import type { ClassificationDataset } from '../classification-dataset.js';
@@ -13,6 +14,7 @@ import { parseTableClassification } from '../table-classification.js';
 import { type ClassificationTask, parseTaskSpec, type TaskSpec } from '../task-spec.js';
 import { parseUciSentiment } from '../uci-sentiment.js';
 import { loadBrownTopics } from './brown-corpus-files.js';
+import { decodeUtf8 } from './utf8-text.js';
 
 /**
  * Loads a classification dataset from a TASKSPEC (`sst2:../shared/data/sst2/dev.tsv`, `brown:ood`, …; see
@@ -96,13 +98,13 @@ export async function minllamaLabelNames(path: string): Promise<string[] | undef
 }
 
 async function readText(path: string): Promise<string> {
-  return (await readBytes(path)).toString('utf8');
+  return decodeUtf8(await readBytes(path), path);
 }
 
 async function readBytes(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error) {
-    throw new DataFormatError(path, null, `cannot read: ${(error as Error).message}`);
+    throw new DataFormatError(path, null, `cannot read: ${describeFileError(error)}`);
   }
 }

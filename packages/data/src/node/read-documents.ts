@@ -1,11 +1,12 @@
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import {
   DocumentLineReader,
   inferPretrainingFormat,
   type PretrainingFormat,
 } from '../pretraining-documents.js';
+import { utf8Chunks } from './utf8-text.js';
 
 export interface ReadDocumentsOptions {
   /** The file's layout; `auto` (the default) infers it (see inferPretrainingFormat). */
@@ -28,7 +29,7 @@ export async function* readDocuments(
     ...(textField ? { textField } : {}),
   });
   const lines = createInterface({
-    input: createReadStream(path, { encoding: 'utf8' }),
+    input: Readable.from(utf8Chunks(path)),
     crlfDelay: Number.POSITIVE_INFINITY,
   });
   for await (const line of lines) yield* reader.push(line);
