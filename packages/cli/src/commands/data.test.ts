@@ -173,7 +173,7 @@ describe('mini-llama data prepare', () => {
       out,
     );
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^mini-llama data: .*ENOENT.*nope\.txt/);
+    expect(missing.stderr).toMatch(/^mini-llama data: .*nope\.txt: no such file or directory \(ENOENT\)/);
   });
 });
 
@@ -186,7 +186,8 @@ describe('mini-llama data get', () => {
     server = createServer((request, response) => {
       requests.push(request.url ?? '');
       if (request.url?.startsWith('/datasets/stanfordnlp/sst2/resolve/main/data/')) {
-        response.writeHead(200).end(`parquet bytes of ${request.url}`);
+        // Parquet's magic at both ends (a download without it is refused), whatever lies between.
+        response.writeHead(200).end(`PAR1 parquet bytes of ${request.url} PAR1`);
       } else {
         response.writeHead(404).end();
       }
@@ -211,7 +212,7 @@ describe('mini-llama data get', () => {
     );
     expect(first.stdout).toContain(`task spec: sst2:${trainPath}`);
     expect(await readFile(trainPath, 'utf8')).toBe(
-      'parquet bytes of /datasets/stanfordnlp/sst2/resolve/main/data/train-00000-of-00001.parquet',
+      'PAR1 parquet bytes of /datasets/stanfordnlp/sst2/resolve/main/data/train-00000-of-00001.parquet PAR1',
     );
 
     const second = await cli('data', 'get', 'sst2', '--cache', cache, '--base-url', baseUrl);

@@ -18,6 +18,22 @@ const SERVED: Record<string, string> = {
   '/datasets/stanfordnlp/sst2/resolve/main/data/test-00000-of-00001.parquet': 'sst2-test.parquet',
   '/datasets/someone/toy/resolve/main/data/train.parquet': 'ag_news-test.parquet',
 };
+// What misbehaving servers answer with status 200.
+const HTML_PAGE = '<!DOCTYPE html>\n<html><body>Sign in to continue</body></html>\n';
+const ODD: Record<string, { type: string; body: string }> = {
+  '/datasets/someone/toy/resolve/main/data/portal.parquet': {
+    type: 'text/html; charset=utf-8',
+    body: HTML_PAGE,
+  },
+  '/datasets/someone/toy/resolve/main/data/untyped.csv': {
+    type: 'application/octet-stream',
+    body: HTML_PAGE,
+  },
+  '/datasets/someone/toy/resolve/main/data/cut.parquet': {
+    type: 'application/octet-stream',
+    body: 'PAR1 and then nothing',
+  },
+};
 
 const sha256 = (name: string) =>
   createHash('sha256')
@@ -32,6 +48,11 @@ let cacheRoot: string;
 beforeAll(async () => {
   server = createServer((request, response) => {
     requests.push(request.url ?? '');
+    const odd = ODD[request.url ?? ''];
+    if (odd) {
+      response.writeHead(200, { 'content-type': odd.type }).end(odd.body);
+      return;
+    }
     const name = SERVED[request.url ?? ''];
     if (!name) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('Entry not found');
@@ -127,6 +148,30 @@ describe('getDataset', () => {
       `GET ${baseUrl}/datasets/someone/toy/resolve/main/data/absent.parquet: HTTP 404 Not Found`,
     );
     expect(await listing(join(cacheDir, 'toy'))).toEqual([]);
+  });
+
+  it('refuses an HTML page or a file that is not Parquet, served with status 200, and trusts nothing of it', async () => {
+    const cacheDir = join(cacheRoot, 'odd');
+    const url = (path: string) => `GET ${baseUrl}/datasets/someone/toy/resolve/main/${path}`;
+    for (const [path, message] of [
+      [
+        'data/portal.parquet',
+        'the server answered with an HTML page (text/html; charset=utf-8), not the data file (an error or login page?)',
+      ],
+      [
+        'data/untyped.csv',
+        'the server answered with an HTML page (application/octet-stream), not the data file (an error or login page?)',
+      ],
+      ['data/cut.parquet', 'not a Parquet file (21 bytes, no PAR1 magic at both ends)'],
+    ] as const) {
+      const error = await getDataset(toy({}, path), { cacheDir, baseUrl }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(DownloadError);
+      expect((error as Error).message).toBe(
+        `${url(path)}: ${message}; nothing was written to the cache (${join(cacheDir, 'toy', 'main', path)})`,
+      );
+    }
+    // No file and no recorded checksum: only the (empty) directories the downloads were to go into.
+    expect(await listing(join(cacheDir, 'toy'))).toEqual(['main', 'main/data']);
   });
 
   it('names an unreachable server', async () => {

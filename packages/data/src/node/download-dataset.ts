@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -138,6 +138,7 @@ async function download(
       createWriteStream(temporary),
     );
     const sha256 = hash.digest('hex');
+    await checkContent(temporary, target, url, response.headers.get('content-type'));
     if (pinned && pinned !== sha256) {
       throw new ChecksumMismatchError(
         target,
@@ -150,8 +151,44 @@ async function download(
     return { sha256, bytes };
   } catch (error) {
     await rm(temporary, { force: true });
-    if (error instanceof ChecksumMismatchError) throw error;
+    if (error instanceof ChecksumMismatchError || error instanceof DownloadError) throw error;
     throw new DownloadError(`GET ${url}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Refuses a download that is not the file asked for: an HTML page (a login, an error or a captive portal
+ * answering with 200), or a `.parquet` file without Parquet's magic bytes (`PAR1` at both ends).
+ */
+async function checkContent(
+  downloaded: string,
+  target: string,
+  url: string,
+  contentType: string | null,
+): Promise<void> {
+  const handle = await open(downloaded, 'r');
+  try {
+    const { size } = await handle.stat();
+    const head = Buffer.alloc(Math.min(size, 512));
+    await handle.read(head, 0, head.length, 0);
+    const tail = Buffer.alloc(Math.min(size, 4));
+    await handle.read(tail, 0, tail.length, size - tail.length);
+    const refuse = (what: string) =>
+      new DownloadError(`GET ${url}: ${what}; nothing was written to the cache (${target})`);
+    const looksHtml = /^\s*<(!doctype html|html|head|body)\b/i.test(head.toString('latin1'));
+    if (/^text\/html\b/i.test(contentType ?? '') || looksHtml) {
+      throw refuse(
+        `the server answered with an HTML page${contentType ? ` (${contentType})` : ''}, not the data file (an error or login page?)`,
+      );
+    }
+    if (target.toLowerCase().endsWith('.parquet')) {
+      const magic = (bytes: Buffer) => bytes.toString('latin1') === 'PAR1';
+      if (size < 12 || !magic(head.subarray(0, 4)) || !magic(tail)) {
+        throw refuse(`not a Parquet file (${size} bytes, no PAR1 magic at both ends)`);
+      }
+    }
+  } finally {
+    await handle.close();
   }
 }
 
