@@ -6,10 +6,19 @@ import { CliError } from './errors.js';
 // Parsers for flag values. Each error names the flag and quotes what was given, so a typo is found at once:
 // "--max-new-tokens must be a positive integer, got 'abc'".
 
+/**
+ * A whole number written in decimal digits, else NaN: `Number` alone would also take `1e2`, `0x10`, `0b1`
+ * and `1.0`, which a token id or a count written that way almost certainly is not meant to be.
+ */
+export function decimalInteger(text: string): number {
+  const trimmed = text.trim();
+  return /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+}
+
 export function positiveInteger(flag: string): (value: string) => number {
   return (value) => {
-    const number = Number(value);
-    if (value.trim() === '' || !Number.isInteger(number) || number <= 0) {
+    const number = decimalInteger(value);
+    if (!Number.isSafeInteger(number) || number <= 0) {
       throw new CliError(`${flag} must be a positive integer, got '${value}'`);
     }
     return number;
@@ -18,8 +27,8 @@ export function positiveInteger(flag: string): (value: string) => number {
 
 export function nonNegativeInteger(flag: string): (value: string) => number {
   return (value) => {
-    const number = Number(value);
-    if (value.trim() === '' || !Number.isInteger(number) || number < 0) {
+    const number = decimalInteger(value);
+    if (!Number.isSafeInteger(number)) {
       throw new CliError(`${flag} must be an integer ≥ 0, got '${value}'`);
     }
     return number;
@@ -60,10 +69,8 @@ export function probability(flag: string): (value: string) => number {
 /** "1,2,3" → [1, 2, 3]: non-empty, integers ≥ 0 (the model checks the vocabulary bound). */
 export function tokenList(flag: string): (value: string) => number[] {
   return (value) => {
-    const parts = value.split(',').map((part) => part.trim());
-    const ids = parts.map(Number);
-    const bad = parts.findIndex((part, i) => part === '' || !Number.isInteger(ids[i]) || ids[i]! < 0);
-    if (bad !== -1) {
+    const ids = value.split(',').map(decimalInteger);
+    if (!ids.every(Number.isSafeInteger)) {
       throw new CliError(`${flag} must be comma-separated token ids (integers ≥ 0), got '${value}'`);
     }
     return ids;
@@ -95,8 +102,8 @@ export const backendRequest = oneOf<BackendRequest>('--backend', BACKEND_REQUEST
 
 /** --threads: wasm's XNNPACK pool size, 1 to 8 (tfjs pre-creates 8 workers). */
 export function wasmThreads(value: string): number {
-  const number = Number(value);
-  if (value.trim() === '' || !Number.isInteger(number) || number < 1 || number > 8) {
+  const number = decimalInteger(value);
+  if (!(number >= 1 && number <= 8)) {
     throw new CliError(`--threads must be an integer from 1 to 8, got '${value}'`);
   }
   return number;
