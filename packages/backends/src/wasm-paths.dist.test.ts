@@ -45,25 +45,28 @@ console.log(JSON.stringify({ out, read }));`;
   };
 }
 
-describe.skipIf(!built)('useBackend wasmPaths (dist/index.js)', () => {
-  it('tells tfjs where its binaries are (one URL, here a path, per file), before wasm first starts', async () => {
-    // copies of the binaries somewhere tfjs would never look by itself
-    const elsewhere = await mkdtemp(join(tmpdir(), 'wasm-paths-'));
-    const names = [
-      'tfjs-backend-wasm.wasm',
-      'tfjs-backend-wasm-simd.wasm',
-      'tfjs-backend-wasm-threaded-simd.wasm',
-    ] as const;
-    for (const name of names) await copyFile(join(wasmDist, name), join(elsewhere, name));
-    const files = Object.fromEntries(names.map((name) => [name, join(elsewhere, name)]));
-    const { out, read } = startWith(files);
-    expect(read.length).toBeGreaterThan(0);
-    expect(read.every((path) => path.startsWith(elsewhere))).toBe(true);
-    expect(out[0]).toEqual({ name: 'wasm', reason: 'requested explicitly' });
-    // once started, the binaries are loaded: a later wasmPaths is reported, not silently ignored
-    expect(out[1]).toEqual({
-      name: 'wasm',
-      reason: 'requested explicitly; already started: wasmPaths applies only before wasm first starts',
+describe.skipIf(!built)(
+  `useBackend wasmPaths (dist/index.js)${built ? '' : ' (skipped: dist/index.js is not built: pnpm build)'}`,
+  () => {
+    it('tells tfjs where its binaries are (one URL, here a path, per file), before wasm first starts', async () => {
+      // copies of the binaries somewhere tfjs would never look by itself
+      const elsewhere = await mkdtemp(join(tmpdir(), 'wasm-paths-'));
+      const names = [
+        'tfjs-backend-wasm.wasm',
+        'tfjs-backend-wasm-simd.wasm',
+        'tfjs-backend-wasm-threaded-simd.wasm',
+      ] as const;
+      for (const name of names) await copyFile(join(wasmDist, name), join(elsewhere, name));
+      const files = Object.fromEntries(names.map((name) => [name, join(elsewhere, name)]));
+      const { out, read } = startWith(files);
+      expect(read.length).toBeGreaterThan(0);
+      expect(read.every((path) => path.startsWith(elsewhere))).toBe(true);
+      expect(out[0]).toEqual({ name: 'wasm', reason: 'requested explicitly' });
+      // once started, the binaries are loaded: a later wasmPaths is reported, not silently ignored
+      expect(out[1]).toEqual({
+        name: 'wasm',
+        reason: 'requested explicitly; already started: wasmPaths applies only before wasm first starts',
+      });
     });
-  });
-});
+  },
+);

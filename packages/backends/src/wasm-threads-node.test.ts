@@ -62,7 +62,8 @@ describe('wasm on several threads in Node', () => {
 
   // The pool's workers must not keep a finished program alive (they are unref'd). Uses the built package.
   const built = path.resolve(__dirname, '../dist/index.js');
-  it.skipIf(!existsSync(built))('a program that used threaded wasm exits on its own', () => {
+  const note = existsSync(built) ? '' : ' (skipped: dist/index.js is not built: pnpm build)';
+  it.skipIf(!existsSync(built))(`a program that used threaded wasm exits on its own${note}`, () => {
     const script = `import { useBackend } from ${JSON.stringify(built)};
       import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';

@@ -11,12 +11,13 @@ const vulkanLoader = [
   '/usr/lib/x86_64-linux-gnu/libvulkan.so.1',
   '/usr/lib/aarch64-linux-gnu/libvulkan.so.1',
 ].some(existsSync);
-const ready = existsSync(SWIFTSHADER_ICD) && vulkanLoader;
-if (!ready) {
-  console.warn(`webgpu tests skipped: need ${SWIFTSHADER_ICD} (apt-get install chromium) and libvulkan1`);
-}
+const skip = !existsSync(SWIFTSHADER_ICD)
+  ? `no ${SWIFTSHADER_ICD} (apt-get install chromium)`
+  : !vulkanLoader
+    ? 'no Vulkan loader (apt-get install libvulkan1)'
+    : null;
 
-describe.skipIf(!ready)('webgpu in Node (Dawn on SwiftShader)', () => {
+describe.skipIf(skip)(`webgpu in Node (Dawn on SwiftShader)${skip ? ` (skipped: ${skip})` : ''}`, () => {
   it('auto passes over a software adapter, and an explicit request uses it and computes what cpu does', async () => {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
     // as if tfjs-node were not installed (where its addon is built, auto would stop at tensorflow)

@@ -37,19 +37,20 @@ describe('serializeNpy', () => {
     );
   });
 
-  it.skipIf(!hasNumpy)('is read by numpy.load with the same shape and values', async () => {
-    const directory = await temporaryDirectory();
-    const path = join(directory, 'values.npy');
-    const data = Float32Array.from({ length: 12 }, (_, i) => (i - 5) / 3);
-    await writeFile(path, serializeNpy({ shape: [3, 4], data }));
-    const script = `import json, numpy; a = numpy.load(${JSON.stringify(path)}); print(json.dumps({"dtype": str(a.dtype), "shape": list(a.shape), "values": a.astype(float).ravel().tolist()}))`;
-    const result = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8' });
-    expect(result.stderr).toBe('');
-    const loaded = JSON.parse(result.stdout) as { dtype: string; shape: number[]; values: number[] };
-    expect(loaded.dtype).toBe('float32');
-    expect(loaded.shape).toEqual([3, 4]);
-    expect(loaded.values).toEqual([...data]); // float32 → float64 is exact
-  });
+  it.skipIf(!hasNumpy)(
+    `is read by numpy.load with the same shape and values${hasNumpy ? '' : ` (skipped: ${PYTHON} cannot import numpy)`}`,
+    async () => {
+      const directory = await temporaryDirectory();
+      const path = join(directory, 'values.npy');
+      const data = Float32Array.from({ length: 12 }, (_, i) => (i - 5) / 3);
+      await writeFile(path, serializeNpy({ shape: [3, 4], data }));
+      const script = `import json, numpy; a = numpy.load(${JSON.stringify(path)}); print(json.dumps({"dtype": str(a.dtype), "shape": list(a.shape), "values": a.astype(float).ravel().tolist()}))`;
+      const result = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8' });
+      expect(result.stderr).toBe('');
+      const loaded = JSON.parse(result.stdout) as { dtype: string; shape: number[]; values: number[] };
+      expect(loaded.dtype).toBe('float32');
+      expect(loaded.shape).toEqual([3, 4]);
+      expect(loaded.values).toEqual([...data]); // float32 → float64 is exact
+    },
+  );
 });
-
-if (!hasNumpy) console.log(`npy.test.ts: skipping the numpy.load check: ${PYTHON} cannot import numpy`);

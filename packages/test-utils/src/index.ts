@@ -1,3 +1,11 @@
-export { PARITY_BACKENDS, TENSORFLOW_TESTABLE, TEST_BACKENDS, WEBGPU_TESTABLE } from './backends.js';
+export {
+  PARITY_BACKENDS,
+  skipNote,
+  TENSORFLOW_SKIP,
+  TENSORFLOW_TESTABLE,
+  TEST_BACKENDS,
+  WEBGPU_SKIP,
+  WEBGPU_TESTABLE,
+} from './backends.js';
 export { temporaryDirectory } from './files.js';
 export { expectNoLeaks } from './leaks.js';

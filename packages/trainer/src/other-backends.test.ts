@@ -1,6 +1,6 @@
 import { useBackend } from '@mini-llama/backends';
 import { LlamaModel } from '@mini-llama/model';
-import { TENSORFLOW_TESTABLE, WEBGPU_TESTABLE } from '@mini-llama/test-utils';
+import { skipNote, TENSORFLOW_SKIP, WEBGPU_SKIP } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Trainer } from './index.js';
@@ -32,10 +32,10 @@ async function train(backend: 'cpu' | 'webgpu' | 'tensorflow', steps: number): P
 }
 
 describe.each([
-  { backend: 'webgpu', testable: WEBGPU_TESTABLE },
-  { backend: 'tensorflow', testable: TENSORFLOW_TESTABLE },
-] as const)('training on $backend', ({ backend, testable }) => {
-  it.skipIf(!testable)('starts from the loss cpu computes and brings it down', async () => {
+  { backend: 'webgpu', skip: WEBGPU_SKIP },
+  { backend: 'tensorflow', skip: TENSORFLOW_SKIP },
+] as const)('training on $backend', ({ backend, skip }) => {
+  it.skipIf(skip)(`starts from the loss cpu computes and brings it down${skipNote(skip)}`, async () => {
     const [onCpu] = await train('cpu', 1);
     const losses = await train(backend, 12);
     expect(losses[0]).toBeCloseTo(onCpu!, 4);

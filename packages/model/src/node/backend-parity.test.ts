@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { useBackend } from '@mini-llama/backends';
 import { parseSafetensors, stateDictFromHfTensors } from '@mini-llama/formats';
-import { TENSORFLOW_TESTABLE, WEBGPU_TESTABLE } from '@mini-llama/test-utils';
+import {
+  skipNote,
+  TENSORFLOW_SKIP,
+  TENSORFLOW_TESTABLE,
+  WEBGPU_SKIP,
+  WEBGPU_TESTABLE,
+} from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../index.js';
@@ -21,9 +27,12 @@ function maxError(expected: ArrayLike<number>, ours: ArrayLike<number>): number 
   return worst;
 }
 
-describe.skipIf(!WEBGPU_TESTABLE)('the model on webgpu matches PyTorch', () => parityTests('webgpu'));
-describe.skipIf(!TENSORFLOW_TESTABLE)('the model on tensorflow matches PyTorch', () =>
-  parityTests('tensorflow'),
+describe.skipIf(!WEBGPU_TESTABLE)(`the model on webgpu matches PyTorch${skipNote(WEBGPU_SKIP)}`, () =>
+  parityTests('webgpu'),
+);
+describe.skipIf(!TENSORFLOW_TESTABLE)(
+  `the model on tensorflow matches PyTorch${skipNote(TENSORFLOW_SKIP)}`,
+  () => parityTests('tensorflow'),
 );
 
 function parityTests(backend: 'webgpu' | 'tensorflow'): void {
