@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { withFilePath } from './file-errors.js';
 
 // Every file mini-llama writes that a reader may trust afterwards (weights, manifests, checkpoints, run
 // configurations) is written whole or not at all: to a temporary name in the same directory (so that the
@@ -28,7 +29,7 @@ export async function writeAtomic(path: string, data: string | Uint8Array): Prom
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
-    throw error;
+    throw withFilePath(error, path);
   }
   await syncDirectory(dirname(path));
 }
@@ -45,12 +46,16 @@ export async function writeDirectoryAtomic(
   const temporary = temporaryPathFor(path);
   await mkdir(temporary);
   try {
-    for (const [name, data] of Object.entries(files)) await writeSynced(join(temporary, name), data);
+    for (const [name, data] of Object.entries(files)) {
+      await writeSynced(join(temporary, name), data).catch((error: unknown) => {
+        throw withFilePath(error, join(path, name));
+      });
+    }
     await syncDirectory(temporary);
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { recursive: true, force: true });
-    throw error;
+    throw withFilePath(error, path);
   }
   await syncDirectory(dirname(path));
   return path;

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { temporaryDirectory } from '@mini-llama/test-utils';
 import { describe, expect, it } from 'vitest';
-import { describeFileError, fileErrorMessage } from './file-errors.js';
+import { describeFileError, fileErrorMessage, withFilePath } from './file-errors.js';
 
 describe('file errors in words', () => {
   it('names the file first and says what went wrong, with the code', async () => {
@@ -27,5 +27,17 @@ describe('file errors in words', () => {
       path: '/x',
     });
     expect(fileErrorMessage(odd)).toBe('/x: strange thing (EWHATEVER)');
+  });
+
+  it('gives a failed write the path of the file being written when the error has none', () => {
+    const full = Object.assign(new Error('EFBIG: file too large, write'), { code: 'EFBIG' });
+    expect(fileErrorMessage(full)).toBeNull();
+    expect(fileErrorMessage(withFilePath(full, '/runs/a/metrics.jsonl'))).toBe(
+      "/runs/a/metrics.jsonl: the file would exceed the system's file size limit (EFBIG)",
+    );
+    const named = Object.assign(new Error('x'), { code: 'ENOENT', path: '/first' });
+    expect((withFilePath(named, '/second') as { path: string }).path).toBe('/first');
+    const plain = new Error('not a file error');
+    expect(withFilePath(plain, '/p')).not.toHaveProperty('path');
   });
 });

@@ -52,3 +52,13 @@ export function fileErrorMessage(error: unknown, path?: string): string | null {
   const dest = (error as { dest?: unknown }).dest;
   return `${path}${typeof dest === 'string' ? ` → ${dest}` : ''}: ${describeFileError(error)}`;
 }
+
+/**
+ * A failed write on an open file reports no path ("EFBIG: file too large, write"): gives the error the path of
+ * the file the caller was writing (the one the user knows, not a temporary), so its message names it. Errors
+ * that name a file already, and other errors, are returned as they are.
+ */
+export function withFilePath(error: unknown, path: string): unknown {
+  if (fileErrorCode(error) && !('path' in (error as object))) Object.assign(error as object, { path });
+  return error;
+}

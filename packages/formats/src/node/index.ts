@@ -1,5 +1,5 @@
 export { isTemporaryName, temporaryPathFor, writeAtomic, writeDirectoryAtomic } from './atomic-files.js';
-export { describeFileError, fileErrorCode, fileErrorMessage } from './file-errors.js';
+export { describeFileError, fileErrorCode, fileErrorMessage, withFilePath } from './file-errors.js';
 export {
   defaultStorageDtype,
   readWeightFile,

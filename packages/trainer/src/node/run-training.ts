@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TokenBatch } from '@mini-llama/data';
-import { writeAtomic } from '@mini-llama/formats/node';
+import { withFilePath, writeAtomic } from '@mini-llama/formats/node';
 import type { StorageDtype } from '@mini-llama/model';
 import type { BatchSource } from '../batch-source.js';
 import { type Checkpoint, restoreTraining, snapshotTraining } from '../checkpoint-files.js';
@@ -77,7 +77,9 @@ export async function runTraining<M extends TrainableModel>(
       best = trainer.recordEvaluation(loss);
     }
     if (metrics.step % logEvery === 0 || metrics.valLoss !== undefined || metrics.step === steps) {
-      await appendFile(metricsPath, `${JSON.stringify(metrics)}\n`);
+      await appendFile(metricsPath, `${JSON.stringify(metrics)}\n`).catch((error: unknown) => {
+        throw withFilePath(error, metricsPath);
+      });
       history.push(metrics);
     }
     const stopping = options.signal?.aborted ?? false;
