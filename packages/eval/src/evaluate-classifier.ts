@@ -1,5 +1,5 @@
 import { type ClassificationExample, classificationBatches } from '@mini-llama/data';
-import type { SequenceClassifier } from '@mini-llama/model';
+import { contextLength, type SequenceClassifier } from '@mini-llama/model';
 import type { Tokenizer } from '@mini-llama/tokenizer';
 import * as tf from '@tensorflow/tfjs-core';
 import { argmax } from './calibration.js';
@@ -35,7 +35,7 @@ export async function classifierLogits(
   const out: number[][] = [];
   const batches = classificationBatches(examples, tokenizer, {
     batchSize,
-    maxLength: maxLength ?? classifier.config.maxSeqLen,
+    maxLength: maxLength ?? contextLength(classifier.config),
     template,
   });
   for (const batch of batches) {

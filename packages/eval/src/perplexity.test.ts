@@ -86,7 +86,7 @@ describe('textPerplexity', () => {
     await useBackend('cpu');
     const model = new LlamaModel(TINY, { seed: 7 });
     await expect(textPerplexity(model, tokenizer, text, { windowSize: 17 })).rejects.toThrow(
-      /windowSize 17 exceeds the model's context length maxSeqLen 16/,
+      /windowSize 17 exceeds the model's context length 16/,
     );
     await expect(textPerplexity(model, tokenizer, '')).rejects.toThrow(/encodes to no tokens/);
     await expect(textPerplexity(model, tokenizer, text, { batchSize: 0 })).rejects.toThrow(/batchSize/);

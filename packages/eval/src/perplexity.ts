@@ -1,5 +1,5 @@
 import { InMemoryTokenSource, type TokenSource } from '@mini-llama/data';
-import type { LlamaModel } from '@mini-llama/model';
+import { contextLength, type LlamaModel } from '@mini-llama/model';
 import type { Tokenizer } from '@mini-llama/tokenizer';
 import { type ScoringWindow, slidingWindowCount, slidingWindows } from './sliding-windows.js';
 import { tokenLogProbs } from './token-log-probs.js';
@@ -52,10 +52,11 @@ export async function evaluatePerplexity(
   source: TokenSource,
   { windowSize, stride, batchSize = 4, bytes = null, onProgress }: PerplexityOptions = {},
 ): Promise<PerplexityResult> {
-  const window = windowSize ?? model.config.maxSeqLen;
-  if (window > model.config.maxSeqLen) {
+  const context = contextLength(model.config);
+  const window = windowSize ?? context;
+  if (window > context) {
     throw new RangeError(
-      `evaluatePerplexity: windowSize ${window} exceeds the model's context length maxSeqLen ${model.config.maxSeqLen}`,
+      `evaluatePerplexity: windowSize ${window} exceeds the model's context length ${context}`,
     );
   }
   const step = stride ?? Math.ceil(window / 2);

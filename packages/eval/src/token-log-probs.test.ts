@@ -52,7 +52,7 @@ describe('tokenLogProbs arguments', () => {
     const model = new LlamaModel(TINY, { seed: 1 });
     const before = tf.memory().numTensors;
     await expect(tokenLogProbs(model, [{ tokens: Array(18).fill(5), scoreFrom: 1 }])).rejects.toThrow(
-      /sequence 0 has 18 tokens; its 17 inputs exceed the context length maxSeqLen 16/,
+      /sequence 0 has 18 tokens; its 17 inputs exceed the context length 16/,
     );
     await expect(tokenLogProbs(model, [{ tokens: [1, 2], scoreFrom: 0 }])).rejects.toThrow(/scoreFrom 0/);
     await expect(tokenLogProbs(model, [{ tokens: [1], scoreFrom: 1 }])).rejects.toThrow(/needs at least 2/);

@@ -1,4 +1,4 @@
-import type { LlamaModel } from '@mini-llama/model';
+import { contextLength, type LlamaModel } from '@mini-llama/model';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** A token sequence whose tokens from `scoreFrom` on are scored, each given every token before it. */
@@ -97,13 +97,14 @@ async function scoreBatch(
 }
 
 function checkSequence({ tokens, scoreFrom }: ScoredSequence, index: number, model: LlamaModel): void {
-  const { vocabSize, maxSeqLen } = model.config;
+  const { vocabSize } = model.config;
+  const maxSeqLen = contextLength(model.config);
   if (tokens.length < 2) {
     throw new RangeError(`tokenLogProbs: sequence ${index} has ${tokens.length} token(s), needs at least 2`);
   }
   if (tokens.length - 1 > maxSeqLen) {
     throw new RangeError(
-      `tokenLogProbs: sequence ${index} has ${tokens.length} tokens; its ${tokens.length - 1} inputs exceed the context length maxSeqLen ${maxSeqLen}`,
+      `tokenLogProbs: sequence ${index} has ${tokens.length} tokens; its ${tokens.length - 1} inputs exceed the context length ${maxSeqLen}`,
     );
   }
   if (!Number.isInteger(scoreFrom) || scoreFrom < 1 || scoreFrom > tokens.length) {

@@ -1,4 +1,4 @@
-import type { LlamaModel } from '@mini-llama/model';
+import { contextLength, type LlamaModel } from '@mini-llama/model';
 import type { Tokenizer } from '@mini-llama/tokenizer';
 import { fillPrompt, type PromptTemplate } from './prompt-template.js';
 import { type ScoredSequence, tokenLogProbs } from './token-log-probs.js';
@@ -73,7 +73,7 @@ export async function verbalizerScores(
     for (let first = 0; first < texts.length; first += chunkTexts) {
       const chunk = texts.slice(first, first + chunkTexts);
       const sequences = chunk.flatMap((text) =>
-        verbalizerSequences(tokenizer, prompt, text, model.config.maxSeqLen),
+        verbalizerSequences(tokenizer, prompt, text, contextLength(model.config)),
       );
       const order = sequences
         .map((_, i) => i)

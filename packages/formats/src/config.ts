@@ -1,9 +1,13 @@
-/** The shape of a Llama-2 decoder. Names follow llama2.c's ModelArgs; HF's names are mapped in hf-config.ts. */
+/**
+ * The shape of a Llama-family decoder (Llama 2 and 3, TinyLlama, SmolLM, Mistral, Qwen2). Names follow llama2.c's
+ * ModelArgs; HF's config.json keys are mapped in hf-llama.ts.
+ */
 export interface LlamaConfig {
   dim: number; // width of the residual stream
   nLayers: number;
   nHeads: number;
   nKvHeads: number; // grouped-query attention: must divide nHeads; equal to nHeads for plain multi-head
+  headDim: number; // width of one attention head: dim / nHeads unless a file says otherwise (HF's head_dim)
   vocabSize: number;
   hiddenDim: number; // SwiGLU width: llama2.c's rule from dim and multipleOf unless a file says otherwise
   multipleOf: number; // the hidden width is rounded up to a multiple of this
@@ -11,7 +15,33 @@ export interface LlamaConfig {
   maxSeqLen: number; // context length; rotary tables are precomputed for it
   ropeTheta: number; // RoPE base: 10000 in Llama 2
   tieEmbeddings: boolean; // output head shares the token embedding matrix (llama2.c does; Llama 2 7B does not)
+  ropeScaling: RopeScaling | null; // how the rotary frequencies are stretched for long contexts (Llama 3.1+)
+  qkvBias: boolean; // biases on the q, k and v projections (Qwen2; HF Llama's attention_bias)
+  attentionOutputBias: boolean; // a bias on the attention output projection (HF Llama's attention_bias)
+  mlpBias: boolean; // biases on the three feed-forward projections (HF Llama's mlp_bias)
+  /**
+   * Mistral's sliding window: each token attends to at most this many positions (itself included). The model
+   * is exact while a sequence fits the window and refuses a longer one; null: full causal attention.
+   */
+  slidingWindow: number | null;
 }
+
+/**
+ * RoPE frequency scaling, as transformers computes it (modeling_rope_utils.py): `linear` divides every
+ * frequency by `factor` (Chen et al. 2023, position interpolation); `dynamic` (NTK-aware) changes nothing
+ * until a sequence outgrows `maxSeqLen`, which this model never lets it do; `llama3` divides the low frequencies
+ * by `factor` and blends the middle band (Llama 3.1's long-context recipe).
+ */
+export type RopeScaling =
+  | { type: 'linear'; factor: number }
+  | { type: 'dynamic'; factor: number }
+  | {
+      type: 'llama3';
+      factor: number;
+      lowFreqFactor: number;
+      highFreqFactor: number;
+      originalMaxSeqLen: number; // the context the model was pretrained at (8192 for Llama 3.1)
+    };
 
 /** The parts a caller must give; the rest take Llama 2 / llama2.c defaults. */
 export type LlamaConfigInput = Pick<LlamaConfig, 'dim' | 'nLayers' | 'nHeads' | 'vocabSize' | 'maxSeqLen'> &
@@ -75,11 +105,15 @@ export function swiGluHiddenDim(dim: number, multipleOf = 256): number {
 /** Fills defaults and validates; every error names the field. */
 export function resolveConfig(input: LlamaConfigInput): LlamaConfig {
   const multipleOf = input.multipleOf ?? 256;
+  if (input.headDim === undefined && input.dim % input.nHeads !== 0) {
+    throw new LlamaConfigError(`config.dim ${input.dim} is not divisible by config.nHeads ${input.nHeads}`);
+  }
   const config: LlamaConfig = {
     dim: input.dim,
     nLayers: input.nLayers,
     nHeads: input.nHeads,
     nKvHeads: input.nKvHeads ?? input.nHeads,
+    headDim: input.headDim ?? input.dim / input.nHeads,
     vocabSize: input.vocabSize,
     multipleOf,
     hiddenDim:
@@ -88,9 +122,32 @@ export function resolveConfig(input: LlamaConfigInput): LlamaConfig {
     maxSeqLen: input.maxSeqLen,
     ropeTheta: input.ropeTheta ?? 10000,
     tieEmbeddings: input.tieEmbeddings ?? true,
+    ropeScaling: input.ropeScaling ?? null,
+    qkvBias: input.qkvBias ?? false,
+    attentionOutputBias: input.attentionOutputBias ?? false,
+    mlpBias: input.mlpBias ?? false,
+    slidingWindow: input.slidingWindow ?? null,
   };
   validateConfig(config);
   return config;
+}
+
+/**
+ * The longest sequence the model computes exactly: its context (maxSeqLen), or a shorter sliding window (see
+ * `slidingWindow`). What generation, perplexity windows and truncation size themselves by.
+ */
+export function contextLength(config: Pick<LlamaConfig, 'maxSeqLen' | 'slidingWindow'>): number {
+  return Math.min(config.maxSeqLen, config.slidingWindow ?? Number.POSITIVE_INFINITY);
+}
+
+/** Whether a config is plain Llama 2 arithmetic (what llama2.c's files and run.c can hold). */
+export function plainLlamaProblem(config: LlamaConfig): string | undefined {
+  if (config.headDim !== config.dim / config.nHeads) {
+    return `headDim ${config.headDim} differs from dim / nHeads = ${config.dim / config.nHeads}`;
+  }
+  if (config.ropeScaling) return `rope scaling "${config.ropeScaling.type}"`;
+  if (config.qkvBias || config.attentionOutputBias || config.mlpBias) return 'projection biases';
+  return undefined;
 }
 
 /** A preset by name, with overrides (e.g. a smaller vocabulary for a trained tokenizer). */
@@ -114,6 +171,7 @@ export const CONFIG_LIMITS = {
   nLayers: 1 << 12,
   nHeads: 1 << 12,
   nKvHeads: 1 << 12,
+  headDim: 1 << 12,
   vocabSize: 1 << 22,
   hiddenDim: 1 << 18,
   maxSeqLen: 1 << 24,
@@ -132,6 +190,7 @@ export function validateConfig(config: LlamaConfig): void {
     'nLayers',
     'nHeads',
     'nKvHeads',
+    'headDim',
     'vocabSize',
     'hiddenDim',
     'maxSeqLen',
@@ -140,34 +199,70 @@ export function validateConfig(config: LlamaConfig): void {
       throw new LlamaConfigError(`config.${field} must be a positive integer, got ${config[field]}`);
     }
   }
-  if (config.dim % config.nHeads !== 0) {
-    throw new LlamaConfigError(`config.dim ${config.dim} is not divisible by config.nHeads ${config.nHeads}`);
-  }
   if (config.nHeads % config.nKvHeads !== 0) {
     throw new LlamaConfigError(
       `config.nKvHeads ${config.nKvHeads} does not divide config.nHeads ${config.nHeads} (grouped-query attention)`,
     );
   }
-  if ((config.dim / config.nHeads) % 2 !== 0) {
+  if (config.headDim % 2 !== 0) {
     throw new LlamaConfigError(
-      `config.dim / config.nHeads = ${config.dim / config.nHeads} must be even (rotary embeddings rotate pairs)`,
+      `config.headDim ${config.headDim} must be even (rotary embeddings rotate pairs)`,
     );
   }
   if (!(config.normEps > 0))
     throw new LlamaConfigError(`config.normEps must be positive, got ${config.normEps}`);
   if (!(config.ropeTheta > 0))
     throw new LlamaConfigError(`config.ropeTheta must be positive, got ${config.ropeTheta}`);
-  if (typeof config.tieEmbeddings !== 'boolean') {
-    throw new LlamaConfigError(`config.tieEmbeddings must be a boolean, got ${String(config.tieEmbeddings)}`);
+  for (const field of ['tieEmbeddings', 'qkvBias', 'attentionOutputBias', 'mlpBias'] as const) {
+    if (typeof config[field] !== 'boolean') {
+      throw new LlamaConfigError(`config.${field} must be a boolean, got ${String(config[field])}`);
+    }
+  }
+  if (config.slidingWindow !== null && !isPositiveInteger(config.slidingWindow)) {
+    throw new LlamaConfigError(
+      `config.slidingWindow must be a positive integer or null, got ${String(config.slidingWindow)}`,
+    );
+  }
+  validateRopeScaling(config.ropeScaling);
+}
+
+function validateRopeScaling(scaling: RopeScaling | null): void {
+  if (scaling === null) return;
+  const fail = (problem: string) => new LlamaConfigError(`config.ropeScaling${problem}`);
+  if (typeof scaling !== 'object') throw fail(` must be an object or null, got ${String(scaling)}`);
+  if (!['linear', 'dynamic', 'llama3'].includes(scaling.type)) {
+    throw fail(`.type ${JSON.stringify(scaling.type)} is not one of linear, dynamic, llama3`);
+  }
+  if (!(typeof scaling.factor === 'number' && scaling.factor >= 1 && Number.isFinite(scaling.factor))) {
+    throw fail(`.factor must be a number ≥ 1, got ${String(scaling.factor)}`);
+  }
+  if (scaling.type === 'llama3') {
+    const { lowFreqFactor, highFreqFactor, originalMaxSeqLen } = scaling;
+    if (!(lowFreqFactor > 0 && Number.isFinite(lowFreqFactor))) {
+      throw fail(`.lowFreqFactor must be a positive number, got ${String(lowFreqFactor)}`);
+    }
+    if (!(highFreqFactor > lowFreqFactor && Number.isFinite(highFreqFactor))) {
+      throw fail(
+        `.highFreqFactor must be a number above lowFreqFactor ${lowFreqFactor}, got ${String(highFreqFactor)}`,
+      );
+    }
+    if (!isPositiveInteger(originalMaxSeqLen)) {
+      throw fail(`.originalMaxSeqLen must be a positive integer, got ${String(originalMaxSeqLen)}`);
+    }
   }
 }
 
 /** Parameter count of a model with this config (the tied head counted once). */
 export function parameterCount(config: LlamaConfig): number {
-  const { dim, nLayers, nHeads, nKvHeads, vocabSize, hiddenDim, tieEmbeddings } = config;
-  const kvDim = (dim / nHeads) * nKvHeads;
-  const attention = dim * dim * 2 + dim * kvDim * 2;
-  const feedForward = 3 * dim * hiddenDim;
+  const { dim, nLayers, nHeads, nKvHeads, headDim, vocabSize, hiddenDim, tieEmbeddings } = config;
+  const qDim = nHeads * headDim;
+  const kvDim = nKvHeads * headDim;
+  const attention =
+    2 * dim * qDim +
+    2 * dim * kvDim +
+    (config.qkvBias ? qDim + 2 * kvDim : 0) +
+    (config.attentionOutputBias ? dim : 0);
+  const feedForward = 3 * dim * hiddenDim + (config.mlpBias ? 2 * hiddenDim + dim : 0);
   const perLayer = attention + feedForward + 2 * dim;
   return vocabSize * dim * (tieEmbeddings ? 1 : 2) + nLayers * perLayer + dim;
 }

@@ -7,21 +7,24 @@ import type { NamedTensor } from './state-dict.js';
 
 /** Name → shape of every weight, in HF's module order; `lm_head.weight` only when the head is untied. */
 export function expectedTensorShapes(config: LlamaConfig): Map<string, number[]> {
-  const { dim, nLayers, nHeads, nKvHeads, vocabSize, hiddenDim, tieEmbeddings } = config;
-  const headDim = dim / nHeads;
+  const { dim, nLayers, nHeads, nKvHeads, headDim, vocabSize, hiddenDim, tieEmbeddings } = config;
   const shapes = new Map<string, number[]>();
   shapes.set('model.embed_tokens.weight', [vocabSize, dim]);
   for (let i = 0; i < nLayers; i++) {
     const layer = `model.layers.${i}`;
     shapes.set(`${layer}.input_layernorm.weight`, [dim]);
-    shapes.set(`${layer}.self_attn.q_proj.weight`, [nHeads * headDim, dim]);
-    shapes.set(`${layer}.self_attn.k_proj.weight`, [nKvHeads * headDim, dim]);
-    shapes.set(`${layer}.self_attn.v_proj.weight`, [nKvHeads * headDim, dim]);
-    shapes.set(`${layer}.self_attn.o_proj.weight`, [dim, nHeads * headDim]);
+    const projection = (name: string, outFeatures: number, inFeatures: number, bias: boolean) => {
+      shapes.set(`${layer}.${name}.weight`, [outFeatures, inFeatures]);
+      if (bias) shapes.set(`${layer}.${name}.bias`, [outFeatures]);
+    };
+    projection('self_attn.q_proj', nHeads * headDim, dim, config.qkvBias);
+    projection('self_attn.k_proj', nKvHeads * headDim, dim, config.qkvBias);
+    projection('self_attn.v_proj', nKvHeads * headDim, dim, config.qkvBias);
+    projection('self_attn.o_proj', dim, nHeads * headDim, config.attentionOutputBias);
     shapes.set(`${layer}.post_attention_layernorm.weight`, [dim]);
-    shapes.set(`${layer}.mlp.gate_proj.weight`, [hiddenDim, dim]);
-    shapes.set(`${layer}.mlp.up_proj.weight`, [hiddenDim, dim]);
-    shapes.set(`${layer}.mlp.down_proj.weight`, [dim, hiddenDim]);
+    projection('mlp.gate_proj', hiddenDim, dim, config.mlpBias);
+    projection('mlp.up_proj', hiddenDim, dim, config.mlpBias);
+    projection('mlp.down_proj', dim, hiddenDim, config.mlpBias);
   }
   shapes.set('model.norm.weight', [dim]);
   if (!tieEmbeddings) shapes.set('lm_head.weight', [vocabSize, dim]);

@@ -1,11 +1,14 @@
 export {
+  contextLength,
   LLAMA_PRESETS,
   type LlamaConfig,
   LlamaConfigError,
   type LlamaConfigInput,
   type LlamaPresetName,
   parameterCount,
+  plainLlamaProblem,
   presetConfig,
+  type RopeScaling,
   resolveConfig,
   swiGluHiddenDim,
   validateConfig,
@@ -23,6 +26,9 @@ export {
 } from './half-precision.js';
 export {
   configFromHfJson,
+  HF_CONFIG_KEYS_SAFE_TO_IGNORE,
+  HF_MODEL_TYPES,
+  type HfModelType,
   hfJsonFromConfig,
   hfTensorsFromStateDict,
   parseShardIndex,
@@ -33,6 +39,7 @@ export {
 } from './hf-llama.js';
 export { type Llama2cFile, type Llama2cVersion, parseLlama2c, serializeLlama2c } from './llama2c.js';
 export { type NpyArray, parseNpy, serializeNpy } from './npy.js';
+export { ropeInverseFrequencies } from './rope-frequencies.js';
 export {
   parseSafetensors,
   readSafetensorsHeader,

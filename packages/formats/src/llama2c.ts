@@ -9,7 +9,7 @@
  * rms_ffn = post_attention_layernorm. Neither stores multipleOf, normEps or ropeTheta: run.c hard-codes
  * RMSNorm's 1e-5 and RoPE's 10000.
  */
-import { type LlamaConfig, LlamaConfigError, validateConfig } from './config.js';
+import { type LlamaConfig, LlamaConfigError, plainLlamaProblem, validateConfig } from './config.js';
 import {
   expectedTensorShapes,
   findTensorShapeProblem,
@@ -84,6 +84,8 @@ export function parseLlama2c(bytes: Uint8Array, fileName: string): Llama2cFile {
     vocabSize = Math.abs(vocabField);
   }
 
+  if (nHeads > 0 && dim % nHeads !== 0)
+    throw fail(`header: dim ${dim} is not divisible by n_heads ${nHeads}`);
   const config: LlamaConfig = {
     dim,
     hiddenDim,
@@ -91,11 +93,17 @@ export function parseLlama2c(bytes: Uint8Array, fileName: string): Llama2cFile {
     nLayers,
     nHeads,
     nKvHeads,
+    headDim: nHeads > 0 ? dim / nHeads : 0, // a zero n_heads is refused below, by name
     vocabSize,
     maxSeqLen,
     normEps: NORM_EPS,
     ropeTheta: ROPE_THETA,
     tieEmbeddings: sharedClassifier,
+    ropeScaling: null,
+    qkvBias: false,
+    attentionOutputBias: false,
+    mlpBias: false,
+    slidingWindow: null,
   };
   try {
     validateConfig(config);
@@ -163,6 +171,8 @@ export function serializeLlama2c(
       `serializeLlama2c: llama2.c files cannot store ropeTheta ${config.ropeTheta} (run.c uses 10000)`,
     );
   }
+  const unsupported = plainLlamaProblem(config);
+  if (unsupported) throw new Error(`serializeLlama2c: llama2.c files cannot hold ${unsupported}`);
   const problem = findTensorShapeProblem(stateDict, config);
   if (problem) throw new Error(`serializeLlama2c: ${problem}`);
 

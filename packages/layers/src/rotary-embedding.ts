@@ -18,6 +18,11 @@ export interface RotaryEmbeddingConfig {
   headDim: number; // must be even: rotation acts on pairs
   maxSeqLen: number; // positions 0 … maxSeqLen-1 are precomputed
   theta?: number; // base of the frequencies: 10000 in Llama 2
+  /**
+   * θ_i for i = 0 … headDim/2 − 1 when they are not base^(−2i/headDim): scaled RoPE (Llama 3.1's, linear), as
+   * @mini-llama/formats' ropeInverseFrequencies computes them from a config. Overrides `theta`.
+   */
+  inverseFrequencies?: Float32Array;
 }
 
 /**
@@ -37,7 +42,7 @@ export class RotaryEmbedding {
   /** Signed permutation P with (x·P)[2i] = −x[2i+1] and (x·P)[2i+1] = x[2i]: [headDim, headDim] */
   readonly pairRotation: tf.Tensor2D;
 
-  constructor({ headDim, maxSeqLen, theta = 10000 }: RotaryEmbeddingConfig) {
+  constructor({ headDim, maxSeqLen, theta = 10000, inverseFrequencies }: RotaryEmbeddingConfig) {
     if (!Number.isInteger(headDim) || headDim <= 0 || headDim % 2 !== 0) {
       throw new Error(`RotaryEmbedding: headDim must be a positive even integer, got ${headDim}`);
     }
@@ -45,6 +50,11 @@ export class RotaryEmbedding {
       throw new Error(`RotaryEmbedding: maxSeqLen must be a positive integer, got ${maxSeqLen}`);
     }
     if (!(theta > 0)) throw new Error(`RotaryEmbedding: theta must be positive, got ${theta}`);
+    if (inverseFrequencies && inverseFrequencies.length !== headDim / 2) {
+      throw new Error(
+        `RotaryEmbedding: inverseFrequencies has ${inverseFrequencies.length} values, headDim ${headDim} needs ${headDim / 2}`,
+      );
+    }
     this.headDim = headDim;
     this.maxSeqLen = maxSeqLen;
     this.theta = theta;
@@ -53,7 +63,7 @@ export class RotaryEmbedding {
     const sin = new Float32Array(maxSeqLen * headDim);
     const f32 = Math.fround; // PyTorch builds these tables in float32: round the same way
     for (let i = 0; i < headDim / 2; i++) {
-      const inverseFrequency = f32(1 / f32(theta ** f32((2 * i) / headDim)));
+      const inverseFrequency = inverseFrequencies?.[i] ?? f32(1 / f32(theta ** f32((2 * i) / headDim)));
       for (let position = 0; position < maxSeqLen; position++) {
         const angle = f32(position * inverseFrequency);
         const at = position * headDim + 2 * i;

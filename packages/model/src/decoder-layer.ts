@@ -26,11 +26,18 @@ export class DecoderLayer {
   readonly mlp: FeedForward;
 
   constructor(config: LlamaConfig) {
-    const { dim, nHeads, nKvHeads, hiddenDim, normEps } = config;
+    const { dim, nHeads, nKvHeads, headDim, hiddenDim, normEps } = config;
     this.inputLayernorm = new RmsNorm({ dim, eps: normEps });
-    this.selfAttn = new GroupedQueryAttention({ dim, nHeads, nKvHeads });
+    this.selfAttn = new GroupedQueryAttention({
+      dim,
+      nHeads,
+      nKvHeads,
+      headDim,
+      qkvBias: config.qkvBias,
+      outputBias: config.attentionOutputBias,
+    });
     this.postAttentionLayernorm = new RmsNorm({ dim, eps: normEps });
-    this.mlp = new FeedForward({ dim, hiddenDim });
+    this.mlp = new FeedForward({ dim, hiddenDim, bias: config.mlpBias });
   }
 
   /** h: rows [B·T, dim] of B sequences → [B·T, dim] */

@@ -1,3 +1,4 @@
+import { contextLength } from '@mini-llama/formats';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LlamaModel } from './llama-model.js';
 import { Random } from './random.js';
@@ -73,7 +74,7 @@ export async function* generateStream(
   const random = new Random(seed);
   const generated: number[][] = prompts.map(() => []);
   const finishReasons: (FinishReason | undefined)[] = prompts.map(() => undefined);
-  const budget = Math.min(maxNewTokens, model.config.maxSeqLen - promptLength);
+  const budget = Math.min(maxNewTokens, contextLength(model.config) - promptLength);
   const cache = model.createCache();
   let prefillMs = 0;
   const decodeStart = { time: 0 };
@@ -155,7 +156,8 @@ function validatePrompts(model: LlamaModel, prompts: number[][]): void {
   if (!Array.isArray(prompts) || prompts.length === 0) {
     throw new Error('generate: prompts must be a non-empty array of token-id arrays');
   }
-  const { vocabSize, maxSeqLen } = model.config;
+  const { vocabSize } = model.config;
+  const maxSeqLen = contextLength(model.config);
   prompts.forEach((prompt, row) => {
     if (!Array.isArray(prompt) || prompt.length === 0) {
       throw new Error(`generate: prompt ${row} is empty; start it with at least one token (e.g. BOS = 1)`);

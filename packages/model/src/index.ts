@@ -1,6 +1,7 @@
 // The architecture description and the weights' representation live in @mini-llama/formats (no tensors
 // there); the model re-exports them because every use of a model starts from them.
 export {
+  contextLength,
   LLAMA_PRESETS,
   type LlamaConfig,
   LlamaConfigError,
@@ -9,6 +10,7 @@ export {
   type NamedTensor,
   parameterCount,
   presetConfig,
+  type RopeScaling,
   resolveConfig,
   type StateDict,
   type StorageDtype,

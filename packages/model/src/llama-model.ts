@@ -1,5 +1,10 @@
 import type { NamedTensor, StateDict } from '@mini-llama/formats';
-import { type LlamaConfig, type LlamaConfigInput, resolveConfig } from '@mini-llama/formats';
+import {
+  type LlamaConfig,
+  type LlamaConfigInput,
+  resolveConfig,
+  ropeInverseFrequencies,
+} from '@mini-llama/formats';
 import {
   causalMask,
   Embedding,
@@ -69,12 +74,16 @@ export class LlamaModel {
     { seed = 0, init = 'llama2c' }: LlamaModelOptions = {},
   ) {
     this.config = resolveConfig(config);
-    const { dim, nLayers, nHeads, vocabSize, normEps, maxSeqLen, ropeTheta, tieEmbeddings } = this.config;
+    const { dim, nLayers, headDim, vocabSize, normEps, maxSeqLen, tieEmbeddings } = this.config;
     this.embedTokens = new Embedding({ numEmbeddings: vocabSize, embeddingDim: dim });
     this.layers = Array.from({ length: nLayers }, () => new DecoderLayer(this.config));
     this.norm = new RmsNorm({ dim, eps: normEps });
     this.lmHead = tieEmbeddings ? null : new Linear({ inFeatures: dim, outFeatures: vocabSize });
-    this.rotary = new RotaryEmbedding({ headDim: dim / nHeads, maxSeqLen, theta: ropeTheta });
+    this.rotary = new RotaryEmbedding({
+      headDim,
+      maxSeqLen,
+      inverseFrequencies: ropeInverseFrequencies(this.config),
+    });
     if (init === 'llama2c') this.initialize(seed);
   }
 
@@ -115,6 +124,14 @@ export class LlamaModel {
     if (keyLength > this.config.maxSeqLen) {
       throw new Error(
         `LlamaModel: ${keyLength} positions (${start} cached + ${T} new) exceed the context length maxSeqLen ${this.config.maxSeqLen}`,
+      );
+    }
+    const { slidingWindow } = this.config;
+    if (slidingWindow !== null && keyLength > slidingWindow) {
+      // Within the window sliding attention is full causal attention; beyond it, tokens would have to forget
+      // the oldest positions, which this model does not implement.
+      throw new Error(
+        `LlamaModel: ${keyLength} positions exceed the model's sliding window of ${slidingWindow} (config.slidingWindow): this model attends over whole sequences only, so keep sequences (prompt and generated tokens) within ${slidingWindow}`,
       );
     }
     if (cache && cache.layers.length !== this.layers.length) {

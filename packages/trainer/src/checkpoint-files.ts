@@ -168,11 +168,12 @@ export function restoreTraining<M extends TrainableModel>(
 ): void {
   const ours = trainer.model.config;
   const mismatched = (Object.keys(ours) as (keyof typeof ours)[]).filter(
-    (key) => key !== 'multipleOf' && ours[key] !== checkpoint.config[key],
+    (key) => key !== 'multipleOf' && JSON.stringify(ours[key]) !== JSON.stringify(checkpoint.config[key]),
   );
   if (mismatched.length > 0) {
+    const show = (value: unknown) => (typeof value === 'object' ? JSON.stringify(value) : String(value));
     throw new CheckpointError(
-      `${location}: made for another model (${mismatched.map((key) => `${key} ${checkpoint.config[key]} ≠ ${ours[key]}`).join(', ')})`,
+      `${location}: made for another model (${mismatched.map((key) => `${key} ${show(checkpoint.config[key])} ≠ ${show(ours[key])}`).join(', ')})`,
     );
   }
   trainer.model.loadStateDict(checkpoint.weights, `${location}/model.safetensors`);

@@ -23,7 +23,7 @@ describe('mini-llama info', () => {
     expect(run.stdout).toContain('format      hf');
     expect(run.stdout).toContain('dtype       f32');
     expect(run.stdout).toContain(`parameters  ${PARAMETERS.toLocaleString('en-US')} (6.7K)`);
-    expect(run.stdout).toMatch(/ {2}hiddenDim {5}48\n/);
+    expect(run.stdout).toMatch(/ {2}hiddenDim {11}48\n/);
     expect(run.stdout).toContain(join(model, 'model.safetensors'));
   });
 

@@ -36,7 +36,10 @@ async function runInfo(path: string, flags: InfoFlags, io: CliIo): Promise<void>
     `dtype       ${dtype.toLowerCase()}`,
     `parameters  ${parameters.toLocaleString('en-US')} (${formatCount(parameters)})`,
     'config',
-    ...Object.entries(config).map(([key, value]) => `  ${key.padEnd(14)}${String(value)}`),
+    ...Object.entries(config).map(
+      ([key, value]) =>
+        `  ${key.padEnd(20)}${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`,
+    ),
     'files',
     ...sizes.map(({ path: file, bytes }) => `  ${file}  ${formatBytes(bytes)}`),
   ];
