@@ -72,5 +72,24 @@ describe('vocabulary checks', () => {
     expect(() => checkTokenizerMatchesModel(broken, 259)).toThrow(
       'tokenizer: BOS id 300 is outside the vocabulary [0, 259)',
     );
+    expect(() => checkTokenizerMatchesModel(tokenizer, 258)).toThrow(
+      /has 259 tokens but the model's vocabulary has 258/,
+    );
+  });
+
+  it('accept an embedding padded to a round size (up to 1% more rows) and a tokenizer without BOS', () => {
+    const qwenLike = {
+      ...new ByteTokenizer(),
+      vocabSize: 151_665,
+      bosId: -1,
+      eosId: 151_645,
+      encode: () => [],
+      decode: () => '',
+    };
+    expect(() => checkTokenizerMatchesModel(qwenLike, 151_936)).not.toThrow();
+    expect(() => checkTokenizerMatchesModel(qwenLike, 160_000)).toThrow(VocabularyMismatchError);
+    expect(() => checkTokenizerMatchesModel({ ...qwenLike, eosId: -1 }, 151_936)).toThrow(
+      /EOS id -1 is outside/,
+    );
   });
 });

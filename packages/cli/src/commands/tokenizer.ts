@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describeFileError } from '@mini-llama/formats/node';
-import { LLAMA2_TOKENIZER_NAME, type SentencePieceTokenizer, trainBpe } from '@mini-llama/tokenizer';
+import { type FileTokenizer, LLAMA2_TOKENIZER_NAME, trainBpe } from '@mini-llama/tokenizer';
 import { loadTokenizer, saveTokenizer } from '@mini-llama/tokenizer/node';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
@@ -40,12 +40,14 @@ interface TrainFlags {
 export function addTokenizerCommand(program: Command, io: CliIo): void {
   const tokenizer = program
     .command('tokenizer')
-    .description('Encode and decode with a SentencePiece BPE tokenizer, or train one on text files.');
+    .description(
+      'Encode and decode with a SentencePiece or byte-level BPE tokenizer (tokenizer.json of Llama 3, Qwen2, SmolLM), or train one on text files.',
+    );
 
   tokenizer
     .command('encode')
     .description(
-      'Print the token ids of a text (no BOS or EOS unless asked), as SentencePiece would encode it.',
+      'Print the token ids of a text (no BOS or EOS unless asked), as SentencePiece or HF tokenizers would encode it.',
     )
     .requiredOption('--tokenizer <path>', TOKENIZER_HELP)
     .requiredOption('--text <text>', 'the text to encode')
@@ -56,7 +58,7 @@ export function addTokenizerCommand(program: Command, io: CliIo): void {
 
   tokenizer
     .command('decode')
-    .description('Print the text of token ids, as SentencePiece would decode them.')
+    .description('Print the text of token ids (special tokens dropped).')
     .requiredOption('--tokenizer <path>', TOKENIZER_HELP)
     .requiredOption('--ids <ids>', 'comma-separated token ids', tokenList('--ids'))
     .option('--json', 'print {"text": "..."}')
@@ -80,7 +82,7 @@ export function addTokenizerCommand(program: Command, io: CliIo): void {
 }
 
 /** --tokenizer → a tokenizer: the built-in name, a file, or a directory with one of FILES_IN_DIRECTORY. */
-async function openTokenizer(given: string, io: CliIo): Promise<SentencePieceTokenizer> {
+async function openTokenizer(given: string, io: CliIo): Promise<FileTokenizer> {
   if (given === LLAMA2_TOKENIZER_NAME) return loadTokenizer(given);
   const path = resolve(io.cwd, given);
   if (!(await isDirectory(path))) return loadTokenizer(path);

@@ -91,7 +91,9 @@ describe('published configs of the Llama family', () => {
     );
     const theirs = expected(name).invFreq;
     const ours = ropeInverseFrequencies(config);
-    theirs.forEach((value, i) => expect(Math.abs(ours[i]! - value) / value, `θ_${i}`).toBeLessThan(3e-7));
+    theirs.forEach((value, i) => {
+      expect(Math.abs(ours[i]! - value) / value, `θ_${i}`).toBeLessThan(3e-7);
+    });
   });
 });
 

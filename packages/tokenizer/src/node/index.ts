@@ -1,4 +1,4 @@
-export { loadTokenizer } from './load-tokenizer.js';
+export { loadChatTemplate, loadTokenizer, TOKENIZER_CONFIG_FILE } from './load-tokenizer.js';
 export { type SavedTokenizerFiles, saveTokenizer } from './save-tokenizer.js';
 export {
   BUILT_IN_TOKENIZERS,

@@ -30,9 +30,11 @@ describe.skipIf(!haveLlama2Files)(
       const directory = await mkdtemp(join(tmpdir(), 'mini-llama-tokenizer-'));
       const json = join(directory, 'tokenizer.json');
       await writeFile(json, writeTokenizerJson(parseModelProto(new Uint8Array(await readFile(llama2Model)))));
-      loaded['tokenizer.model'] = await loadTokenizer(llama2Model);
-      loaded['tokenizer.bin'] = await loadTokenizer(llama2Bin);
-      loaded['tokenizer.json (written from tokenizer.model)'] = await loadTokenizer(json);
+      loaded['tokenizer.model'] = (await loadTokenizer(llama2Model)) as SentencePieceTokenizer;
+      loaded['tokenizer.bin'] = (await loadTokenizer(llama2Bin)) as SentencePieceTokenizer;
+      loaded['tokenizer.json (written from tokenizer.model)'] = (await loadTokenizer(
+        json,
+      )) as SentencePieceTokenizer;
     });
 
     for (const format of [

@@ -4,7 +4,7 @@ import { describeFileError } from '@mini-llama/formats/node';
 import { ByteTokenizer } from '../byte-tokenizer.js';
 import { type Tokenizer, TokenizerFileError } from '../tokenizer.js';
 import { tokenizerFormatOf } from '../tokenizer-from-bytes.js';
-import { loadTokenizer } from './load-tokenizer.js';
+import { loadTokenizer, TOKENIZER_CONFIG_FILE } from './load-tokenizer.js';
 
 /** File names a tokenizer is looked for under, in this order (llama2.c, SentencePiece, HF tokenizers). */
 export const TOKENIZER_FILES = ['tokenizer.bin', 'tokenizer.model', 'tokenizer.json'] as const;
@@ -77,6 +77,13 @@ export async function copyTokenizerTo(file: string, directory: string): Promise<
   await copyFile(file, target).catch((error: unknown) => {
     throw new TokenizerFileError(file, `cannot copy to ${target}: ${describeFileError(error)}`);
   });
+  // A tokenizer.json's settings (BOS, EOS, chat template) travel with it.
+  const config = join(dirname(file), TOKENIZER_CONFIG_FILE);
+  if (format === 'json' && (await isFile(config))) {
+    await copyFile(config, join(directory, TOKENIZER_CONFIG_FILE)).catch((error: unknown) => {
+      throw new TokenizerFileError(config, `cannot copy to ${directory}: ${describeFileError(error)}`);
+    });
+  }
   return target;
 }
 
