@@ -8,4 +8,13 @@ export {
   WEBGPU_TESTABLE,
 } from './backends.js';
 export { temporaryDirectory } from './files.js';
+export {
+  gitBlobId,
+  type HubFault,
+  type HubRepo,
+  type HubRequest,
+  type LoopbackHub,
+  sha256,
+  startLoopbackHub,
+} from './hub-server.js';
 export { expectNoLeaks } from './leaks.js';

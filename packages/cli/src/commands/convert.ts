@@ -8,6 +8,7 @@ import {
 } from '@mini-llama/formats/node';
 import type { StorageDtype } from '@mini-llama/model';
 import type { Command } from 'commander';
+import { modelArgument } from '../hub.js';
 import type { CliIo } from '../io.js';
 import { oneOf } from '../options.js';
 import { formatBytes } from '../paths.js';
@@ -36,7 +37,7 @@ export function addConvertCommand(program: Command, io: CliIo): void {
 }
 
 async function runConvert(input: string, output: string, flags: ConvertFlags, io: CliIo): Promise<void> {
-  const file = await readWeightFile(resolve(io.cwd, input));
+  const file = await readWeightFile(await modelArgument(input, io, 'convert'));
   const dtype: StorageDtype = flags.dtype
     ? (flags.dtype.toUpperCase() as StorageDtype)
     : defaultStorageDtype(flags.to, file.dtype);

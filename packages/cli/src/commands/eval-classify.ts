@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { startBackend } from '../backend.js';
 import { CountProgress } from '../count-progress.js';
 import { CliError } from '../errors.js';
+import { modelArgument } from '../hub.js';
 import type { CliIo } from '../io.js';
 import {
   adapterOption,
@@ -130,7 +131,7 @@ async function runClassify(flags: ClassifyFlags, io: CliIo): Promise<void> {
   const progress = new CountProgress(io, 'classify', 'examples');
   try {
     const run = await classifySets({
-      model: resolve(io.cwd, flags.model),
+      model: await modelArgument(flags.model, io),
       adapters: flags.adapter.map((directory) => resolve(io.cwd, directory)),
       tokenizer: flags.tokenizer,
       id,

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { startBackend } from '../backend.js';
 import { CountProgress } from '../count-progress.js';
 import { CliError } from '../errors.js';
+import { modelArgument } from '../hub.js';
 import type { CliIo } from '../io.js';
 import {
   adapterOption,
@@ -85,7 +86,7 @@ async function runPerplexity(flags: PerplexityFlags, io: CliIo): Promise<void> {
   const progress = new CountProgress(io, 'perplexity', 'tokens');
   try {
     const result = await dataPerplexity({
-      model: resolve(io.cwd, flags.model),
+      model: await modelArgument(flags.model, io),
       adapters: flags.adapter.map((directory) => resolve(io.cwd, directory)),
       data,
       tokenizer: flags.tokenizer,

@@ -2,6 +2,7 @@ import { finetune } from '@mini-llama/trainer/node';
 import type { Command } from 'commander';
 import { type LoraFlags, loraSettingsFromFlags } from '../adapters.js';
 import { CliError } from '../errors.js';
+import { modelArgument } from '../hub.js';
 import type { CliIo } from '../io.js';
 import { dropoutProbability, nameList, oneOf, positiveInteger, positiveNumber } from '../options.js';
 import { runTrainingCommand } from '../training-run.js';
@@ -75,6 +76,8 @@ export function addFinetuneCommand(program: Command, io: CliIo): void {
 
 async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
   if (!flags.init && !flags.resume) throw new CliError('--init WEIGHTS is required: the model to fine-tune');
+  // hf:ORG/NAME[@REV] → its snapshot in the Hub cache: the run records the local path, commit included.
+  if (flags.init) flags.init = await modelArgument(flags.init, io, '--init');
   const given =
     flags.loraRank !== undefined ||
     flags.loraAlpha !== undefined ||

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { mergeAdapters } from '../adapters.js';
 import { startBackend } from '../backend.js';
 import { CliError } from '../errors.js';
+import { modelArgument } from '../hub.js';
 import type { CliIo } from '../io.js';
 import { adapterOption, backendOption, tokenList } from '../options.js';
 import { formatBytes } from '../paths.js';
@@ -25,7 +26,10 @@ export function addForwardCommand(program: Command, io: CliIo): void {
   const command = program
     .command('forward')
     .description('Run one forward pass and save the logits of every position as a NumPy .npy file.')
-    .requiredOption('--model <path>', 'weights: an HF directory, a .safetensors file or a llama2.c .bin')
+    .requiredOption(
+      '--model <path>',
+      'weights: an HF directory, a .safetensors file, a llama2.c .bin, or hf:ORG/NAME[@REVISION] (the Hugging Face Hub, cached as huggingface_hub caches)',
+    )
     .requiredOption('--tokens <ids>', 'input token ids, comma-separated, e.g. 1,2,3', tokenList('--tokens'))
     .requiredOption('--out <file>', 'where to write the logits: float32 [T, vocab], little-endian, C order')
     .addHelpText(
@@ -39,7 +43,7 @@ export function addForwardCommand(program: Command, io: CliIo): void {
 
 async function runForward(flags: ForwardFlags, io: CliIo): Promise<void> {
   await startBackend(flags.backend, io);
-  const { model } = await loadModel(resolve(io.cwd, flags.model));
+  const { model } = await loadModel(await modelArgument(flags.model, io));
   try {
     await mergeAdapters(model, flags.adapter, io);
     const { vocabSize, maxSeqLen } = model.config;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { BackendRequest } from '@mini-llama/backends';
 import { checkTokenizerMatchesModel } from '@mini-llama/data';
 import { contextLength, type GenerateResult, generateStream, type LlamaModel } from '@mini-llama/model';
@@ -17,6 +17,7 @@ import { type Command, Option } from 'commander';
 import { mergeAdapters } from '../adapters.js';
 import { startBackend } from '../backend.js';
 import { CliError } from '../errors.js';
+import { modelArgument } from '../hub.js';
 import type { CliIo } from '../io.js';
 import {
   adapterOption,
@@ -57,7 +58,7 @@ export function addGenerateCommand(program: Command, io: CliIo): void {
     .description('Continue a prompt with a model, streaming the text (or one JSON object with --json).')
     .requiredOption(
       '--model <path>',
-      'weights: an HF directory (config.json + model.safetensors), a .safetensors file or a llama2.c .bin',
+      'weights: an HF directory (config.json + model.safetensors), a .safetensors file, a llama2.c .bin, or hf:ORG/NAME[@REVISION] from the Hugging Face Hub',
     )
     .addOption(
       new Option('--prompt <text>', 'prompt text, encoded with BOS (needs a tokenizer)').conflicts(
@@ -118,7 +119,7 @@ async function runGenerate(flags: GenerateFlags, io: CliIo): Promise<void> {
     throw new CliError('give a prompt: --prompt TEXT (with a tokenizer) or --prompt-tokens 1,2,3');
   }
   if (flags.system !== undefined && !flags.chat) throw new CliError('--system needs --chat');
-  const modelPath = resolve(io.cwd, flags.model);
+  const modelPath = await modelArgument(flags.model, io);
   const { tokenizer, file: tokenizerFile } = await tokenizerFor(flags, modelPath, io);
   const promptIds = flags.chat
     ? await chatPrompt(flags, tokenizer!, tokenizerFile)

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { readWeightFile } from '@mini-llama/formats/node';
 import { parameterCount } from '@mini-llama/model';
 import type { Command } from 'commander';
+import { modelArgument } from '../hub.js';
 import type { CliIo } from '../io.js';
 import { formatBytes } from '../paths.js';
 
@@ -20,7 +20,7 @@ export function addInfoCommand(program: Command, io: CliIo): void {
 }
 
 async function runInfo(path: string, flags: InfoFlags, io: CliIo): Promise<void> {
-  const { config, format, dtype, files } = await readWeightFile(resolve(io.cwd, path));
+  const { config, format, dtype, files } = await readWeightFile(await modelArgument(path, io, 'info'));
   const sizes = await Promise.all(
     files.map(async (file) => ({ path: file, bytes: (await stat(file)).size })),
   );

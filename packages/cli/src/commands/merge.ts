@@ -14,6 +14,7 @@ import { readAdapter } from '@mini-llama/peft-lora/node';
 import type { Command } from 'commander';
 import { startBackend } from '../backend.js';
 import { CliError } from '../errors.js';
+import { modelArgument } from '../hub.js';
 import type { CliIo } from '../io.js';
 import { collect, oneOf } from '../options.js';
 import { exists, formatBytes } from '../paths.js';
@@ -35,7 +36,10 @@ export function addMergeCommand(program: Command, io: CliIo): void {
     .description(
       'Merge LoRA adapters (PEFT format) into a model: W ← W + scale·B·A, written in any format convert writes.',
     )
-    .requiredOption('--model <path>', 'base weights: an HF directory, a .safetensors file or a llama2.c .bin')
+    .requiredOption(
+      '--model <path>',
+      'base weights: an HF directory, a .safetensors file, a llama2.c .bin, or hf:ORG/NAME[@REVISION]',
+    )
     .requiredOption(
       '--adapter <dir>',
       'adapter directory (adapter_config.json + adapter_model.safetensors); repeat to merge several, in order',
@@ -65,7 +69,7 @@ A classification adapter (task_type SEQ_CLS) also carries the trained head: it g
 
 async function runMerge(flags: MergeFlags, io: CliIo): Promise<void> {
   await startBackend('cpu', io); // merging is a few additions: the pure-JS backend is plenty
-  const modelPath = resolve(io.cwd, flags.model);
+  const modelPath = await modelArgument(flags.model, io);
   const { model, file } = await loadModel(modelPath);
   let classifier: SequenceClassifier | null = null;
   let labels: string | null = null;

@@ -1,5 +1,6 @@
 import { pretrain } from '@mini-llama/trainer/node';
 import type { Command } from 'commander';
+import { modelArgument } from '../hub.js';
 import type { CliIo } from '../io.js';
 import { runTrainingCommand } from '../training-run.js';
 import {
@@ -18,6 +19,7 @@ export function addPretrainCommand(program: Command, io: CliIo): void {
 }
 
 async function runPretrain(flags: TrainingFlags, io: CliIo): Promise<void> {
+  if (flags.init) flags.init = await modelArgument(flags.init, io, '--init');
   const fresh = flags.resume ? null : await freshRunConfig(flags, io.cwd);
   const result = await runTrainingCommand(io, 'pretrain', ({ events, signal, startBackend }) =>
     pretrain(

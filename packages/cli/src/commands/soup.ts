@@ -6,6 +6,7 @@ import { soupModels } from '@mini-llama/wise-ft/node';
 import type { Command } from 'commander';
 import { startBackend } from '../backend.js';
 import { CliError } from '../errors.js';
+import { modelArgument } from '../hub.js';
 import type { CliIo } from '../io.js';
 import {
   backendOption,
@@ -71,7 +72,8 @@ async function runSoup(flags: SoupFlags, io: CliIo): Promise<void> {
   if (flags.mode === 'greedy' && !flags.heldOut) {
     throw new CliError('--mode greedy needs --held-out TASKSPEC: the set that guards each addition');
   }
-  const models = flags.models.map((path) => resolve(io.cwd, path));
+  const models: string[] = [];
+  for (const path of flags.models) models.push(await modelArgument(path, io, '--models'));
   const heldOut = flags.heldOut
     ? await loadSet(parseTaskSpecAt(flags.heldOut, io.cwd, '--held-out'), flags.limit)
     : null;

@@ -74,7 +74,10 @@ export function addTrainingOptions(command: Command): Command {
       'text / JSONL / TinyStories files, or one directory prepared by `mini-llama data prepare`',
     )
     .option('--tokenizer <path>', 'tokenizer file (tokenizer.model / .json / .bin), llama2, or bytes')
-    .option('--init <weights>', 'start from these weights (HF directory, .safetensors or llama2.c .bin)')
+    .option(
+      '--init <weights>',
+      'start from these weights (HF directory, .safetensors, llama2.c .bin, or hf:ORG/NAME[@REVISION] from the Hub)',
+    )
     .option('--out <dir>', 'run directory: metrics.jsonl, checkpoints, run-config.json, model/')
     .option('--steps <n>', 'optimizer updates', positiveInteger('--steps'))
     .option('--batch-size <n>', 'sequences per micro-batch', positiveInteger('--batch-size'))

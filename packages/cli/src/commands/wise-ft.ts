@@ -7,6 +7,7 @@ import { type AlphaLine, saveInterpolated, wiseFtSweep } from '@mini-llama/wise-
 import type { Command } from 'commander';
 import { startBackend } from '../backend.js';
 import { CliError } from '../errors.js';
+import { modelArgument } from '../hub.js';
 import type { CliIo } from '../io.js';
 import {
   backendOption,
@@ -102,7 +103,7 @@ async function runWiseFt(flags: WiseFtFlags, io: CliIo): Promise<void> {
   if (flags.ood.length > 0 && !flags.id) throw new CliError('--ood needs --id TASKSPEC');
   const alphas = single !== null ? [single] : flags.alphas ? parseAlphasOrFail(flags.alphas) : DEFAULT_ALPHAS;
 
-  const pretrained = resolve(io.cwd, flags.pretrained);
+  const pretrained = await modelArgument(flags.pretrained, io, '--pretrained');
   const id = flags.id ? await loadSet(parseTaskSpecAt(flags.id, io.cwd, '--id'), flags.limit) : null;
   const ood = id ? await loadOodSets(flags.ood, id, flags.limit, io.cwd) : [];
   const tokenizer = (await tokenizerForModel(pretrained, {
@@ -113,7 +114,7 @@ async function runWiseFt(flags: WiseFtFlags, io: CliIo): Promise<void> {
   await startBackend(flags.backend, io);
   const sources = {
     pretrained,
-    finetuned: flags.finetuned ? resolve(io.cwd, flags.finetuned) : undefined,
+    finetuned: flags.finetuned ? await modelArgument(flags.finetuned, io, '--finetuned') : undefined,
     adapter: flags.adapter ? resolve(io.cwd, flags.adapter) : undefined,
     backboneOnly: flags.backboneOnly ?? false,
   };

@@ -1,6 +1,18 @@
 export { isTemporaryName, temporaryPathFor, writeAtomic, writeDirectoryAtomic } from './atomic-files.js';
 export { describeFileError, fileErrorCode, fileErrorMessage, withFilePath } from './file-errors.js';
 export {
+  downloadModel,
+  type HubDownloadOptions,
+  type HubDownloadProgress,
+  HubError,
+  type HubReference,
+  type HubSettings,
+  hubSettings,
+  parseHubReference,
+  repoCacheFolder,
+  resolveModelReference,
+} from './hf-hub.js';
+export {
   defaultStorageDtype,
   readWeightFile,
   type WeightFile,

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useBackend } from '@mini-llama/backends';
 import { configFromHfJson, parameterCount, ropeInverseFrequencies } from '@mini-llama/formats';
-import { PARITY_BACKENDS } from '@mini-llama/test-utils';
+import { hubSettings } from '@mini-llama/formats/node';
+import { PARITY_BACKENDS, startLoopbackHub } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../index.js';
@@ -155,5 +156,36 @@ describe('a sliding window (Mistral)', () => {
     fits.dispose();
     tokens.dispose();
     model.dispose();
+  });
+});
+
+describe('loadModel("hf:ORG/NAME") through a loopback Hub', () => {
+  it('downloads the sharded bf16 checkpoint into the cache and computes what the local files compute', async () => {
+    await useBackend('cpu');
+    const name = 'SmolLM2-135M';
+    const files: Record<string, Uint8Array> = {};
+    for (const file of readdirSync(join(fixtures, name)))
+      files[file] = readFileSync(join(fixtures, name, file));
+    const hub = await startLoopbackHub({ [`HuggingFaceTB/${name}`]: { commit: 'e'.repeat(40), files } });
+    try {
+      const settings = await hubSettings({
+        HF_HOME: mkdtempSync(join(tmpdir(), 'mini-llama-hf-')),
+        HF_ENDPOINT: hub.endpoint,
+      });
+      const { model, file } = await loadModel(`hf:HuggingFaceTB/${name}`, { hub: { settings } });
+      expect(
+        file.files.every((path) => path.includes(join('models--HuggingFaceTB--SmolLM2-135M', 'snapshots'))),
+      ).toBe(true);
+      const want = expected(name);
+      const logits = tf.tidy(() =>
+        model.forward(tf.tensor2d(want.tokens, [want.shape[0], want.shape[1]], 'int32')),
+      );
+      const ours = await logits.data();
+      expect(Math.max(...want.logits.map((value, i) => Math.abs(value - ours[i]!)))).toBeLessThan(1e-4);
+      logits.dispose();
+      model.dispose();
+    } finally {
+      await hub.close();
+    }
   });
 });

@@ -1,1 +1,1 @@
-export { type LoadedModel, loadModel, saveModel } from './load-model.js';
+export { type LoadedModel, type LoadModelOptions, loadModel, saveModel } from './load-model.js';

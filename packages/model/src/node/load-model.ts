@@ -1,5 +1,7 @@
 import {
+  type HubDownloadOptions,
   readWeightFile,
+  resolveModelReference,
   type WeightFile,
   type WeightFormat,
   type WriteWeightOptions,
@@ -12,13 +14,19 @@ export interface LoadedModel {
   file: Omit<WeightFile, 'stateDict'>;
 }
 
-/** Reads a weight file in any supported format and builds the model it describes. */
-export async function loadModel(
-  path: string,
-  options: Omit<LlamaModelOptions, 'init' | 'seed'> = {},
-): Promise<LoadedModel> {
-  const { stateDict, ...file } = await readWeightFile(path);
-  const model = new LlamaModel(file.config, { ...options, init: 'none' });
+export interface LoadModelOptions extends Omit<LlamaModelOptions, 'init' | 'seed'> {
+  /** For `hf:ORG/NAME[@REVISION]`: the Hub settings (default: from the environment), progress and messages. */
+  hub?: HubDownloadOptions;
+}
+
+/**
+ * Reads a weight file in any supported format and builds the model it describes. `hf:ORG/NAME[@REVISION]` is
+ * downloaded into (or found in) the huggingface_hub cache first; `file.files` then name the snapshot's files.
+ */
+export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  const { hub, ...modelOptions } = options;
+  const { stateDict, ...file } = await readWeightFile(await resolveModelReference(path, hub));
+  const model = new LlamaModel(file.config, { ...modelOptions, init: 'none' });
   try {
     model.loadStateDict(stateDict, path);
   } catch (error) {

@@ -1,0 +1,429 @@
+// A client of the Hugging Face Hub that downloads into the cache huggingface_hub keeps, so that what Python
+// downloaded is used here and the other way round:
+//
+//   $HF_HUB_CACHE (default $HF_HOME/hub, $HF_HOME default ~/.cache/huggingface)/models--ORG--NAME/
+//     blobs/<etag>                     the file's bytes, named by its ETag (sha256 for LFS files, git sha1 else)
+//     blobs/<etag>.incomplete          a download in progress: resumed with an HTTP Range request
+//     refs/<revision>                  the commit a branch or tag pointed to when last resolved
+//     snapshots/<commit>/<file>        a relative symlink to ../../blobs/<etag>
+//     .no_exist/<commit>/<file>        an empty marker: the file does not exist at that commit
+//
+// The protocol is huggingface_hub's hf_hub_download: HEAD {endpoint}/{repo}/resolve/{revision}/{file} gives the
+// commit (X-Repo-Commit), the ETag (X-Linked-Etag for LFS files, which answer with a redirect to a CDN) and the
+// size; the bytes come from GET on the same URL. @huggingface/hub's downloadFileToCacheDir was measured against
+// this and not used: it writes no refs/, cannot resume, checks no hash, reports no progress and knows no
+// offline mode.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { writeAtomic } from './atomic-files.js';
+
+/** Where and how to reach the Hub, from the environment variables huggingface_hub reads. */
+export interface HubSettings {
+  endpoint: string; // HF_ENDPOINT, default https://huggingface.co
+  cacheDir: string; // HF_HUB_CACHE, default $HF_HOME/hub
+  token: string | null; // HF_TOKEN, else the token file $HF_HOME/token (what `huggingface-cli login` writes)
+  offline: boolean; // HF_HUB_OFFLINE=1: never touch the network, use the cache only
+}
+
+/** A model on the Hub: `hf:ORG/NAME` or `hf:ORG/NAME@REVISION` (a branch, tag or commit). */
+export interface HubReference {
+  repoId: string;
+  revision: string;
+}
+
+/** Progress of one file's download, in bytes (`total` null when the server did not say). */
+export interface HubDownloadProgress {
+  file: string;
+  received: number;
+  total: number | null;
+}
+
+export interface HubDownloadOptions {
+  settings?: HubSettings;
+  onProgress?: (progress: HubDownloadProgress) => void;
+  /** One-line notes: a resumed download, the cache used because the Hub could not be reached. */
+  onMessage?: (message: string) => void;
+  fetch?: typeof fetch;
+}
+
+/** A failed Hub operation; the message names the repository and file, and says what to do. */
+export class HubError extends Error {
+  override name = 'HubError';
+}
+
+const HUB_PREFIX = 'hf:';
+const COMMIT = /^[0-9a-f]{40}$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+const REPO_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
+
+/** The settings huggingface_hub would use with this environment. */
+export async function hubSettings(env: NodeJS.ProcessEnv = process.env): Promise<HubSettings> {
+  const home = env.HF_HOME || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'huggingface');
+  let token = env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN || null;
+  if (!token) {
+    const file = env.HF_TOKEN_PATH || join(home, 'token');
+    token = (await readFile(file, 'utf8').catch(() => '')).trim() || null;
+  }
+  return {
+    endpoint: (env.HF_ENDPOINT || 'https://huggingface.co').replace(/\/+$/, ''),
+    cacheDir: env.HF_HUB_CACHE || join(home, 'hub'),
+    token,
+    offline: ['1', 'on', 'yes', 'true'].includes((env.HF_HUB_OFFLINE ?? '').toLowerCase()),
+  };
+}
+
+/** `hf:ORG/NAME[@REVISION]` → its parts; null for anything that does not start with `hf:`. */
+export function parseHubReference(value: string): HubReference | null {
+  if (!value.startsWith(HUB_PREFIX)) return null;
+  const [repoId = '', revision = 'main', ...rest] = value.slice(HUB_PREFIX.length).split('@');
+  if (!REPO_ID.test(repoId) || repoId.includes('..') || rest.length > 0 || revision === '') {
+    throw new HubError(`${value}: expected hf:ORG/NAME or hf:ORG/NAME@REVISION (a branch, tag or commit)`);
+  }
+  return { repoId, revision };
+}
+
+/** The repository's folder in the cache: models--ORG--NAME. */
+export function repoCacheFolder(settings: HubSettings, repoId: string): string {
+  return join(settings.cacheDir, `models--${repoId.replaceAll('/', '--')}`);
+}
+
+/** What a model needs from its repository: its config and weights, and its tokenizer where it has one. */
+const REQUIRED = ['config.json'];
+const OPTIONAL = [
+  'generation_config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'tokenizer.model',
+];
+const INDEX = 'model.safetensors.index.json';
+const SINGLE = 'model.safetensors';
+
+/**
+ * Downloads (or finds in the cache) the files of a model repository that mini-llama reads, and returns the
+ * snapshot directory that holds them: config.json, the safetensors weights (sharded by their index, or one
+ * file), and the tokenizer and generation files the repository has.
+ */
+export async function downloadModel(
+  reference: HubReference,
+  options: HubDownloadOptions = {},
+): Promise<string> {
+  const settings = options.settings ?? (await hubSettings());
+  const client = new HubFiles(reference, settings, options);
+  let snapshot = '';
+  for (const file of REQUIRED) snapshot = dirname((await client.file(file, 'required'))!);
+  const index = await client.file(INDEX, 'optional');
+  if (index) {
+    const shards = shardNames(await readFile(index, 'utf8'), `${reference.repoId}/${INDEX}`);
+    for (const shard of shards) await client.file(shard, 'required');
+  } else if (!(await client.file(SINGLE, 'optional'))) {
+    throw new HubError(
+      `${reference.repoId}@${reference.revision}: holds neither ${SINGLE} nor ${INDEX} (mini-llama reads safetensors weights; a PyTorch .bin checkpoint can be converted with transformers' save_pretrained(safe_serialization=True))`,
+    );
+  }
+  for (const file of OPTIONAL) await client.file(file, 'optional');
+  return snapshot;
+}
+
+/** The local path of a model argument: `hf:ORG/NAME[@REV]` downloaded into the cache, anything else as it is. */
+export async function resolveModelReference(
+  value: string,
+  options: HubDownloadOptions = {},
+): Promise<string> {
+  const reference = parseHubReference(value);
+  return reference ? downloadModel(reference, options) : value;
+}
+
+function shardNames(text: string, name: string): string[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new HubError(`${name}: not JSON: ${(error as Error).message}`);
+  }
+  const map = (json as { weight_map?: unknown } | null)?.weight_map;
+  if (typeof map !== 'object' || map === null) throw new HubError(`${name}: has no weight_map`);
+  const shards = [...new Set(Object.values(map as Record<string, unknown>))];
+  for (const shard of shards) {
+    if (typeof shard !== 'string' || !/^[\w.-]+\.safetensors$/.test(shard)) {
+      throw new HubError(
+        `${name}: weight_map names ${JSON.stringify(shard)}, not a safetensors file beside it`,
+      );
+    }
+  }
+  return (shards as string[]).sort();
+}
+
+interface FileMetadata {
+  commit: string;
+  etag: string;
+  size: number | null;
+  url: string; // where GET fetches the bytes (the redirect target for LFS files)
+}
+
+/** Downloads the files of one repository at one revision into the cache. */
+class HubFiles {
+  private readonly folder: string;
+  private readonly fetch: typeof fetch;
+  private commit: string | null = null;
+  private reachable = true;
+
+  constructor(
+    private readonly reference: HubReference,
+    private readonly settings: HubSettings,
+    private readonly options: HubDownloadOptions,
+  ) {
+    this.folder = repoCacheFolder(settings, reference.repoId);
+    this.fetch = options.fetch ?? fetch;
+  }
+
+  /** The snapshot path of `file`, downloading it when the cache lacks it; null for a missing optional file. */
+  async file(file: string, need: 'required' | 'optional'): Promise<string | null> {
+    const name = `${this.reference.repoId}@${this.reference.revision}: ${file}`;
+    if (this.settings.offline || !this.reachable) return this.fromCache(file, need, name);
+    let metadata: FileMetadata | 'missing';
+    try {
+      metadata = await this.metadata(file, name);
+    } catch (error) {
+      if (!(error instanceof NetworkError)) throw error;
+      // As huggingface_hub does: an unreachable Hub falls back to what the cache holds.
+      this.reachable = false;
+      this.options.onMessage?.(
+        `could not reach ${this.settings.endpoint} (${error.message}): using the cache`,
+      );
+      return this.fromCache(file, need, name);
+    }
+    if (metadata === 'missing') {
+      if (need === 'required') throw new HubError(`${name}: no such file in the repository (404)`);
+      if (this.commit) await markMissing(join(this.folder, '.no_exist', this.commit, file));
+      return null;
+    }
+    this.commit = metadata.commit;
+    if (this.reference.revision !== metadata.commit) {
+      await writeAtomic(join(this.folder, 'refs', this.reference.revision), metadata.commit);
+    }
+    const blob = join(this.folder, 'blobs', metadata.etag);
+    const pointer = join(this.folder, 'snapshots', metadata.commit, file);
+    if (!(await exists(blob))) await this.download(metadata, blob, file, name);
+    await linkPointer(pointer, blob);
+    return pointer;
+  }
+
+  private async fromCache(file: string, need: 'required' | 'optional', name: string): Promise<string | null> {
+    const { revision } = this.reference;
+    const commit = COMMIT.test(revision)
+      ? revision
+      : (await readFile(join(this.folder, 'refs', revision), 'utf8').catch(() => '')).trim();
+    const why = this.settings.offline
+      ? 'HF_HUB_OFFLINE is set'
+      : `${this.settings.endpoint} cannot be reached`;
+    if (!commit) {
+      throw new HubError(
+        `${name}: ${why} and the cache (${this.settings.cacheDir}) has no snapshot of this revision`,
+      );
+    }
+    const pointer = join(this.folder, 'snapshots', commit, file);
+    if (await exists(pointer)) return pointer;
+    if (need === 'optional') return null;
+    throw new HubError(`${name}: ${why} and the cache holds no ${file} for commit ${commit}`);
+  }
+
+  /** HEAD on the resolve URL: commit, ETag and size, as huggingface_hub's get_hf_file_metadata reads them. */
+  private async metadata(file: string, name: string): Promise<FileMetadata | 'missing'> {
+    const { repoId, revision } = this.reference;
+    let url = `${this.settings.endpoint}/${repoId}/resolve/${encodeURIComponent(revision)}/${file
+      .split('/')
+      .map(encodeURIComponent)
+      .join('/')}`;
+    for (let hop = 0; hop < 5; hop++) {
+      const response = await this.request(url, { method: 'HEAD', redirect: 'manual' });
+      const location = response.headers.get('location');
+      // A redirect to the Hub's own host is the Hub itself (a renamed repository): follow it; one to another
+      // host is the CDN that serves an LFS file, whose metadata are the headers of this response (the rule of
+      // huggingface_hub's _httpx_follow_relative_redirects).
+      if (response.status >= 300 && response.status < 400 && location && sameHost(url, location)) {
+        url = new URL(location, url).toString();
+        continue;
+      }
+      if (response.status === 404 && response.headers.get('x-error-code') === 'EntryNotFound')
+        return 'missing';
+      if (response.status >= 400) throw statusError(response, name, repoId, revision);
+      const commit = response.headers.get('x-repo-commit');
+      const etag = normalizeEtag(response.headers.get('x-linked-etag') ?? response.headers.get('etag'));
+      if (!commit || !COMMIT.test(commit) || !etag) {
+        throw new HubError(
+          `${name}: ${this.settings.endpoint} did not answer like the Hub (no X-Repo-Commit or ETag header): is HF_ENDPOINT right?`,
+        );
+      }
+      const size = Number(response.headers.get('x-linked-size') ?? response.headers.get('content-length'));
+      return {
+        commit,
+        etag,
+        size: Number.isSafeInteger(size) && size >= 0 ? size : null,
+        url: location ? new URL(location, url).toString() : url,
+      };
+    }
+    throw new HubError(`${name}: too many redirects`);
+  }
+
+  /**
+   * GET into blobs/<etag>.incomplete, resuming what an earlier attempt left with a Range request; checked
+   * against the size and the ETag (sha256 of an LFS file, git's blob sha1 of another) before it becomes the blob.
+   */
+  private async download(metadata: FileMetadata, blob: string, file: string, name: string): Promise<void> {
+    const partial = `${blob}.incomplete`;
+    await mkdir(dirname(blob), { recursive: true });
+    const already = await stat(partial).then(
+      (info) => info.size,
+      () => 0,
+    );
+    const headers: Record<string, string> = {};
+    if (already > 0) headers.range = `bytes=${already}-`;
+    const response = await this.request(metadata.url, { headers });
+    if (response.status === 416 && already > 0) {
+      // The partial file is not a prefix the server can continue (it changed, or it is whole): start again.
+      await rm(partial, { force: true });
+      return this.download(metadata, blob, file, name);
+    }
+    if (response.status >= 400)
+      throw statusError(response, name, this.reference.repoId, this.reference.revision);
+    const resumed = already > 0 && response.status === 206;
+    if (resumed)
+      this.options.onMessage?.(`${name}: resuming the download at ${already.toLocaleString('en-US')} bytes`);
+    const start = resumed ? already : 0;
+    const handle = await open(partial, resumed ? 'a' : 'w');
+    let received = start;
+    try {
+      const reader = response.body?.getReader();
+      if (!reader) throw new HubError(`${name}: the response has no body`);
+      for (;;) {
+        let chunk: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          throw new HubError(
+            `${name}: the download broke off after ${received.toLocaleString('en-US')}${metadata.size === null ? '' : ` of ${metadata.size.toLocaleString('en-US')}`} bytes (${causeOf(error)}); run again to resume it`,
+          );
+        }
+        if (chunk.done) break;
+        await handle.write(chunk.value);
+        received += chunk.value.length;
+        this.options.onProgress?.({ file, received, total: metadata.size });
+      }
+    } finally {
+      await handle.close();
+    }
+    if (metadata.size !== null && received !== metadata.size) {
+      throw new HubError(
+        `${name}: the download ended after ${received.toLocaleString('en-US')} of ${metadata.size.toLocaleString('en-US')} bytes; run again to resume it`,
+      );
+    }
+    const problem = await etagProblem(partial, metadata.etag);
+    if (problem) {
+      await rm(partial, { force: true });
+      throw new HubError(`${name}: ${problem}; the download was discarded and nothing was cached`);
+    }
+    await rename(partial, blob);
+  }
+
+  private async request(url: string, init: RequestInit): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set('user-agent', 'mini-llama');
+    // The token goes to the Hub only, never to a CDN or another host it redirects to.
+    if (this.settings.token && sameHost(this.settings.endpoint, url)) {
+      headers.set('authorization', `Bearer ${this.settings.token}`);
+    }
+    try {
+      return await this.fetch(url, { ...init, headers });
+    } catch (error) {
+      throw new NetworkError(causeOf(error));
+    }
+  }
+}
+
+class NetworkError extends Error {}
+
+function statusError(response: Response, name: string, repoId: string, revision: string): HubError {
+  const code = response.headers.get('x-error-code');
+  const status = response.status;
+  if (status === 401) {
+    return new HubError(
+      `${name}: the Hub refused access (401): ${repoId} is private or gated, or does not exist; set HF_TOKEN to a token that can read it`,
+    );
+  }
+  if (status === 403) {
+    return new HubError(
+      `${name}: access denied (403)${code === 'GatedRepo' ? `: ${repoId} is gated; accept its terms on its page, with the account of HF_TOKEN` : ''}`,
+    );
+  }
+  if (status === 404 && code === 'RevisionNotFound') {
+    return new HubError(`${name}: ${repoId} has no revision ${revision} (404)`);
+  }
+  if (status === 404) return new HubError(`${name}: no repository ${repoId} on the Hub (404)`);
+  if (status >= 500) return new HubError(`${name}: the Hub answered ${status}; try again later`);
+  return new HubError(`${name}: the Hub answered ${status} ${response.statusText}`.trim());
+}
+
+/** Whether the file matches its ETag; a message when it does not. ETags of other forms are not checked. */
+async function etagProblem(path: string, etag: string): Promise<string | null> {
+  if (SHA256.test(etag)) {
+    const actual = await digest(path, createHash('sha256'));
+    return actual === etag ? null : `sha256 is ${actual}, the Hub says ${etag}`;
+  }
+  if (COMMIT.test(etag)) {
+    // git's object id of a file: sha1 of "blob <size>\0" followed by the bytes.
+    const hash = createHash('sha1').update(`blob ${(await stat(path)).size}\0`);
+    const actual = await digest(path, hash);
+    return actual === etag ? null : `git blob id is ${actual}, the Hub says ${etag}`;
+  }
+  return null;
+}
+
+async function digest(path: string, hash: ReturnType<typeof createHash>): Promise<string> {
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** snapshots/<commit>/<file> → ../../blobs/<etag>, relative as huggingface_hub makes it (a copy if links fail). */
+async function linkPointer(pointer: string, blob: string): Promise<void> {
+  const target = relative(dirname(pointer), blob);
+  const current = await readlink(pointer).catch(() => null);
+  if (current === target) return;
+  await mkdir(dirname(pointer), { recursive: true });
+  await rm(pointer, { force: true });
+  try {
+    await symlink(target, pointer);
+  } catch {
+    await writeAtomic(pointer, await readFile(blob));
+  }
+}
+
+async function markMissing(path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, '');
+}
+
+/** Whether a path leads to a file (a link whose blob is gone does not). */
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function sameHost(url: string, target: string): boolean {
+  return new URL(target, url).hostname.toLowerCase() === new URL(url).hostname.toLowerCase();
+}
+
+function normalizeEtag(etag: string | null): string | null {
+  if (!etag) return null;
+  return etag.replace(/^W\//, '').replace(/^"|"$/g, '') || null;
+}
+
+function causeOf(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+}
