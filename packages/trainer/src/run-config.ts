@@ -22,6 +22,27 @@ const modelSchema = z
     tieEmbeddings: z.boolean().optional(),
     normEps: z.number().positive().optional(),
     ropeTheta: z.number().positive().optional(),
+    // What a Llama-family checkpoint may set apart (see @mini-llama/formats' LlamaConfig); recorded from the model.
+    headDim: positiveInteger.optional(),
+    ropeScaling: z
+      .union([
+        z.object({ type: z.enum(['linear', 'dynamic']), factor: z.number().min(1) }).strict(),
+        z
+          .object({
+            type: z.literal('llama3'),
+            factor: z.number().min(1),
+            lowFreqFactor: z.number().positive(),
+            highFreqFactor: z.number().positive(),
+            originalMaxSeqLen: positiveInteger,
+          })
+          .strict(),
+      ])
+      .nullable()
+      .optional(),
+    qkvBias: z.boolean().optional(),
+    attentionOutputBias: z.boolean().optional(),
+    mlpBias: z.boolean().optional(),
+    slidingWindow: positiveInteger.nullable().optional(),
     /** Start from these weights (any format @mini-llama/model reads) instead of a fresh initialisation. */
     init: z.string().optional(),
   })

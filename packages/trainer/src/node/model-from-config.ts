@@ -27,12 +27,12 @@ export async function modelFromRunConfig(
   if (init) {
     const { model } = await loadModel(init);
     const conflicts = (Object.keys(explicit) as (keyof LlamaConfig)[]).filter(
-      (key) => explicit[key] !== model.config[key],
+      (key) => JSON.stringify(explicit[key]) !== JSON.stringify(model.config[key]),
     );
     if (conflicts.length > 0) {
       model.dispose();
       throw new Error(
-        `model.init ${init}: its ${conflicts.map((k) => `${k} is ${model.config[k]}, not ${explicit[k]}`).join(', ')}`,
+        `model.init ${init}: its ${conflicts.map((k) => `${k} is ${JSON.stringify(model.config[k])}, not ${JSON.stringify(explicit[k])}`).join(', ')}`,
       );
     }
     return model;
