@@ -1,26 +1,13 @@
 // Runs the real Hugging Face `peft` library (test/fixtures/peft_library.py check …) on adapters this package
-// writes. Found at MINI_LLAMA_PEFT_PYTHON, else the repository's .venv-peft (scripts/peft-venv.sh makes it),
-// else /usr/bin/python3 when that can import peft.
+// writes, with the Python test-utils' findPython finds (MINI_LLAMA_PEFT_PYTHON, the repository's .venv-peft, or
+// /usr/bin/python3, whichever imports peft).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { findPython } from '@mini-llama/test-utils';
 
 const SCRIPT = fileURLToPath(new URL('fixtures/peft_library.py', import.meta.url));
-const REPO_VENV = fileURLToPath(new URL('../../../.venv-peft/bin/python', import.meta.url));
-
-function canImportPeft(python: string): boolean {
-  return (
-    existsSync(python) &&
-    spawnSync(python, ['-c', 'import torch, transformers, peft'], { stdio: 'ignore' }).status === 0
-  );
-}
-
-const candidates = [process.env.MINI_LLAMA_PEFT_PYTHON, REPO_VENV, '/usr/bin/python3'].filter(
-  (python): python is string => Boolean(python),
-);
-
 /** A Python that has torch, transformers and peft, or null. */
-export const peftPython: string | null = candidates.find(canImportPeft) ?? null;
+export const peftPython: string | null = findPython(['torch', 'transformers', 'peft']);
 
 /** A describe title that says why it is skipped when no Python with peft is found. */
 export function needsPeft(title: string): string {

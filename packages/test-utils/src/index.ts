@@ -18,3 +18,4 @@ export {
   startLoopbackHub,
 } from './hub-server.js';
 export { expectNoLeaks } from './leaks.js';
+export { findPython, pythonSkipReason } from './python.js';

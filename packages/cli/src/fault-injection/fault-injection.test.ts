@@ -4,6 +4,7 @@
 // kills (2 runs per workload in CI); MINI_LLAMA_FAULT_REPORT=FILE writes the counts as JSON.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { seededRandom } from '@mini-llama/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporaryDirectory } from '../testing.js';
 import {
@@ -14,7 +15,6 @@ import {
   isOneLineError,
   nextCommand,
   type Outcome,
-  random,
   runWithFault,
   type Workload,
 } from './fault-injection.js';
@@ -178,7 +178,8 @@ describe.skipIf(!built)(`fault injection${built ? '' : ' (skipped: dist/bin.js i
   it.each(WORKLOADS)(
     '$name: kill -9 at random moments, resumed until done, equals the undisturbed run',
     async (workload) => {
-      const next = random(SEED + WORKLOADS.indexOf(workload));
+      // Seeded, so that a failing sequence of faults can be replayed with MINI_LLAMA_FAULT_SEED.
+      const next = seededRandom(SEED + WORKLOADS.indexOf(workload));
       const { ms } = reference.get(workload.name)!;
       for (let run = 0; run < RUNS; run++) {
         const out = `kill-${WORKLOADS.indexOf(workload)}-${run}`;

@@ -146,18 +146,6 @@ export function corruptNewestCheckpoint(run: string): string | null {
   return newest;
 }
 
-/** A small deterministic generator (mulberry32), so a failing sequence of faults can be replayed by its seed. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A one-line error the CLI printed: `mini-llama <command>: …`, no stack trace. */
 export function isOneLineError(stderr: string, command: string): boolean {
   const errors = stderr.split('\n').filter((line) => line.startsWith(`mini-llama ${command}:`));

@@ -1,11 +1,18 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { lstat, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type HubRepo, type LoopbackHub, startLoopbackHub, temporaryDirectory } from '@mini-llama/test-utils';
+import {
+  findPython,
+  type HubRepo,
+  type LoopbackHub,
+  pythonSkipReason,
+  skipNote,
+  startLoopbackHub,
+  temporaryDirectory,
+} from '@mini-llama/test-utils';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serializeSafetensors } from '../safetensors.js';
 import {
@@ -326,74 +333,66 @@ describe('downloadModel against a loopback Hub', () => {
 
 // The Python side: huggingface_hub (in the venv of scripts/peft-venv.sh) reads what we cached, and we read what
 // it cached, through the same loopback Hub.
-const python = [
-  process.env.MINI_LLAMA_PEFT_PYTHON,
-  fileURLToPath(new URL('../../../../.venv-peft/bin/python', import.meta.url)),
-].find(
-  (candidate) =>
-    candidate &&
-    existsSync(candidate) &&
-    spawnSync(candidate, ['-c', 'import huggingface_hub'], { stdio: 'ignore' }).status === 0,
-);
-const skipPython = python
-  ? ''
-  : ' (skipped: no Python with huggingface_hub; run scripts/peft-venv.sh or set MINI_LLAMA_PEFT_PYTHON)';
+const python = findPython(['huggingface_hub']);
 
-describe.skipIf(!python)(`one cache with Python's huggingface_hub${skipPython}`, () => {
-  const FILES = [
-    'config.json',
-    'model.safetensors.index.json',
-    'model-00001-of-00002.safetensors',
-    'model-00002-of-00002.safetensors',
-    'tokenizer.json',
-  ];
-  // Asynchronously: the loopback Hub answers from this process, which a synchronous spawn would block.
-  const pythonDownload = (offline: boolean) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(
-        python!,
-        [
-          '-c',
-          'import sys, huggingface_hub as h\nfor f in sys.argv[1:]: print(h.hf_hub_download("org/sharded", f))',
-          ...FILES,
-        ],
-        {
-          env: {
-            ...process.env,
-            HF_HOME: home,
-            HF_ENDPOINT: hub.endpoint,
-            HF_HUB_OFFLINE: offline ? '1' : '0',
-            HF_HUB_DISABLE_XET: '1',
+describe.skipIf(!python)(
+  `one cache with Python's huggingface_hub${skipNote(pythonSkipReason(['huggingface_hub']))}`,
+  () => {
+    const FILES = [
+      'config.json',
+      'model.safetensors.index.json',
+      'model-00001-of-00002.safetensors',
+      'model-00002-of-00002.safetensors',
+      'tokenizer.json',
+    ];
+    // Asynchronously: the loopback Hub answers from this process, which a synchronous spawn would block.
+    const pythonDownload = (offline: boolean) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(
+          python!,
+          [
+            '-c',
+            'import sys, huggingface_hub as h\nfor f in sys.argv[1:]: print(h.hf_hub_download("org/sharded", f))',
+            ...FILES,
+          ],
+          {
+            env: {
+              ...process.env,
+              HF_HOME: home,
+              HF_ENDPOINT: hub.endpoint,
+              HF_HUB_OFFLINE: offline ? '1' : '0',
+              HF_HUB_DISABLE_XET: '1',
+            },
           },
-        },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const timer = setTimeout(() => child.kill(), 60_000);
-      child.on('close', (status) => {
-        clearTimeout(timer);
-        resolve({ status, stdout, stderr });
+        );
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        const timer = setTimeout(() => child.kill(), 60_000);
+        child.on('close', (status) => {
+          clearTimeout(timer);
+          resolve({ status, stdout, stderr });
+        });
       });
+
+    it('Python finds offline what we downloaded, at the same paths', async () => {
+      const snapshot = await downloadModel({ repoId: 'org/sharded', revision: 'main' }, { settings });
+      const run = await pythonDownload(true);
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout.trim().split('\n')).toEqual(FILES.map((file) => join(snapshot, file)));
     });
 
-  it('Python finds offline what we downloaded, at the same paths', async () => {
-    const snapshot = await downloadModel({ repoId: 'org/sharded', revision: 'main' }, { settings });
-    const run = await pythonDownload(true);
-    expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout.trim().split('\n')).toEqual(FILES.map((file) => join(snapshot, file)));
-  });
-
-  it('we find offline what Python downloaded', async () => {
-    const run = await pythonDownload(false);
-    expect(run.status, run.stderr).toBe(0);
-    hub.requests.length = 0;
-    const snapshot = await downloadModel(
-      { repoId: 'org/sharded', revision: 'main' },
-      { settings: { ...settings, offline: true } },
-    );
-    expect(hub.requests).toEqual([]);
-    for (const file of FILES) expect(existsSync(join(snapshot, file)), file).toBe(true);
-  });
-});
+    it('we find offline what Python downloaded', async () => {
+      const run = await pythonDownload(false);
+      expect(run.status, run.stderr).toBe(0);
+      hub.requests.length = 0;
+      const snapshot = await downloadModel(
+        { repoId: 'org/sharded', revision: 'main' },
+        { settings: { ...settings, offline: true } },
+      );
+      expect(hub.requests).toEqual([]);
+      for (const file of FILES) expect(existsSync(join(snapshot, file)), file).toBe(true);
+    });
+  },
+);

@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useBackend } from '@mini-llama/backends';
 import { parseNpy } from '@mini-llama/formats';
-import { skipNote, TENSORFLOW_TESTABLE } from '@mini-llama/test-utils';
+import { findPython, pythonSkipReason, skipNote, TENSORFLOW_TESTABLE } from '@mini-llama/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generate } from '../index.js';
@@ -17,16 +17,9 @@ import { loadModel } from './index.js';
 const SCRIPT = fileURLToPath(
   new URL('../../test/fixtures/hf-family/generate_full_width.py', import.meta.url),
 );
-const python = [
-  process.env.MINI_LLAMA_PEFT_PYTHON,
-  fileURLToPath(new URL('../../../../.venv-peft/bin/python', import.meta.url)),
-].find(
-  (candidate) =>
-    candidate &&
-    existsSync(candidate) &&
-    spawnSync(candidate, ['-c', 'import torch, transformers, numpy'], { stdio: 'ignore' }).status === 0,
-);
-const reason = python ? null : 'no Python with torch, transformers and numpy (scripts/peft-venv.sh)';
+const MODULES = ['torch', 'transformers', 'numpy'];
+const python = findPython(MODULES);
+const reason = pythonSkipReason(MODULES);
 const work = mkdtempSync(join(tmpdir(), 'mini-llama-full-width-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { findPython, pythonSkipReason, skipNote } from '@mini-llama/test-utils';
 import { describe, expect, it } from 'vitest';
 import { loadTokenizer } from './load-tokenizer.js';
 
@@ -9,22 +10,11 @@ import { loadTokenizer } from './load-tokenizer.js';
 // scripts/peft-venv.sh, MINI_LLAMA_PEFT_PYTHON, or the system's) and the shared data.
 const SCRIPT = fileURLToPath(new URL('../../test/fixtures/encode_with_tokenizers.py', import.meta.url));
 const SHARED = fileURLToPath(new URL('../../../../../shared/data/', import.meta.url));
-const python = [
-  process.env.MINI_LLAMA_PEFT_PYTHON,
-  fileURLToPath(new URL('../../../../.venv-peft/bin/python', import.meta.url)),
-  '/usr/bin/python3',
-].find(
-  (candidate) =>
-    candidate &&
-    existsSync(candidate) &&
-    spawnSync(candidate, ['-c', 'import tokenizers'], { stdio: 'ignore' }).status === 0,
-);
+const python = findPython(['tokenizers']);
 const haveShared = existsSync(`${SHARED}tinystories`) && existsSync(`${SHARED}sst2`);
-const skip = !python
-  ? ' (skipped: no Python that imports tokenizers; run scripts/peft-venv.sh or set MINI_LLAMA_PEFT_PYTHON)'
-  : !haveShared
-    ? ' (skipped: ../shared/data/tinystories and sst2 are absent)'
-    : '';
+const skip = skipNote(
+  pythonSkipReason(['tokenizers']) ?? (haveShared ? null : '../shared/data/tinystories and sst2 are absent'),
+);
 
 function sharedTexts(): string[] {
   const stories = readFileSync(`${SHARED}tinystories/tinystories_v1_train_first1000.txt`, 'utf8')
