@@ -119,6 +119,24 @@ describe.skipIf(!peftPython)(needsPeft('adapters we write load in the peft libra
     expect(worstError(ours, theirs.logits)).toBeLessThan(1e-4);
   });
 
+  // The Llama family as transformers builds it (the parity fixtures of @mini-llama/model: published configs of
+  // SmolLM2, Llama 3.2, TinyLlama, Qwen2.5 and Mistral, reduced): llama3 RoPE scaling, an explicit head_dim,
+  // Qwen2's q/k/v biases and sliding-window configs all under an adapter peft loads with the same logits.
+  it.each(['SmolLM2-135M', 'Llama-3.2-1B', 'TinyLlama-1.1B', 'Qwen2.5-0.5B', 'Mistral-7B-v0.1'])(
+    'an adapter on every projection of a %s-shaped checkpoint (bf16 shards from transformers)',
+    async (name) => {
+      const base = fileURLToPath(new URL(`../../../model/test/fixtures/hf-family/${name}`, import.meta.url));
+      const { ours, shape, theirs } = await saveAndCheck(base, (model) => {
+        const lora = new LoraModel(model, { r: 4, alpha: 8, targetModules: 'all-linear' });
+        randomizeAdapter(lora, 'default', 17, 0.1);
+        return { lora, logits: () => model.forward(tf.tensor2d(tokens, [2, 7], 'int32')) };
+      });
+      expect(theirs.error).toBe('');
+      expect(theirs.shape).toEqual(shape);
+      expect(worstError(ours, theirs.logits)).toBeLessThan(1e-4);
+    },
+  );
+
   it('a rank-stabilised classification adapter on two projections of layer 1, with its score head', async () => {
     const { ours, theirs } = await saveAndCheck(`${fixtures}cls.base`, (model) => {
       const classifier = new SequenceClassifier(model, 4, { seed: 5 });
