@@ -14,6 +14,7 @@ export {
 } from './hf-hub.js';
 export {
   defaultStorageDtype,
+  type ReadWeightOptions,
   readWeightFile,
   type WeightFile,
   type WeightFormat,

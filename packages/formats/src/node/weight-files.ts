@@ -46,17 +46,26 @@ export interface WeightFile {
  * model.safetensors or a sharded model.safetensors.index.json), a `.safetensors` file with config.json beside
  * it, or a llama2.c `.bin` (v0 or v1, told apart by the magic number).
  */
-export async function readWeightFile(path: string): Promise<WeightFile> {
+export interface ReadWeightOptions {
+  /**
+   * Called with the model's config once it is known and before the weights are read (a safetensors checkpoint's
+   * config.json, a llama2.c header): throw to stop, e.g. when the backend cannot hold a model of that size.
+   */
+  beforeWeights?: (config: LlamaConfig) => void;
+}
+
+export async function readWeightFile(path: string, options: ReadWeightOptions = {}): Promise<WeightFile> {
   const info = await stat(path).catch(() => {
     throw new WeightFileError(path, 'no such file or directory');
   });
-  if (info.isDirectory()) return readHfDirectory(path);
+  if (info.isDirectory()) return readHfDirectory(path, options);
   const extension = extname(path).toLowerCase();
-  if (extension === '.safetensors') return readHfSafetensors(dirname(path), [path]);
+  if (extension === '.safetensors') return readHfSafetensors(dirname(path), [path], options);
   if (extension === '.json' && basename(path) === 'model.safetensors.index.json')
-    return readHfDirectory(dirname(path));
+    return readHfDirectory(dirname(path), options);
   if (extension === '.bin') {
     const { config, stateDict, version } = parseLlama2c(await readBytes(path), path);
+    options.beforeWeights?.(config);
     assertFiniteTensors(stateDict, path);
     return {
       config,
@@ -72,15 +81,16 @@ export async function readWeightFile(path: string): Promise<WeightFile> {
   );
 }
 
-async function readHfDirectory(directory: string): Promise<WeightFile> {
+async function readHfDirectory(directory: string, options: ReadWeightOptions): Promise<WeightFile> {
   const single = join(directory, 'model.safetensors');
   const index = join(directory, 'model.safetensors.index.json');
-  if (await exists(single)) return readHfSafetensors(directory, [single]);
+  if (await exists(single)) return readHfSafetensors(directory, [single], options);
   if (await exists(index)) {
     const { shardFiles } = parseShardIndex(await readJson(index), index);
     return readHfSafetensors(
       directory,
       shardFiles.map((file) => join(directory, file)),
+      options,
       index,
     );
   }
@@ -93,6 +103,7 @@ async function readHfDirectory(directory: string): Promise<WeightFile> {
 async function readHfSafetensors(
   directory: string,
   shards: string[],
+  options: ReadWeightOptions,
   indexFile?: string,
 ): Promise<WeightFile> {
   const configPath = join(directory, 'config.json');
@@ -103,6 +114,7 @@ async function readHfSafetensors(
     );
   }
   const config = configFromHfJson(await readJson(configPath), configPath);
+  options.beforeWeights?.(config);
   const tensors = new Map<string, NamedTensor>();
   const dtypes = new Set<StorageDtype>();
   for (const shard of shards) {

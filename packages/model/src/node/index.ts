@@ -1,1 +1,8 @@
-export { type LoadedModel, type LoadModelOptions, loadModel, saveModel } from './load-model.js';
+export {
+  backendCapacityProblem,
+  type LoadedModel,
+  type LoadModelOptions,
+  loadModel,
+  saveModel,
+  WASM_HEAP_BYTES,
+} from './load-model.js';

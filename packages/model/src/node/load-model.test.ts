@@ -12,11 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useBackend } from '@mini-llama/backends';
+import { configFromHfJson } from '@mini-llama/formats';
 import { readWeightFile, writeAtomic, writeWeightFile } from '@mini-llama/formats/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaModel } from '../index.js';
-import { loadModel, saveModel } from './index.js';
+import { backendCapacityProblem, loadModel, saveModel } from './index.js';
 
 const fixtures = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 let work = '';
@@ -213,5 +214,28 @@ describe('writeAtomic', () => {
     await expect(writeAtomic(join(dir, 'blocker'), new Uint8Array([1]))).rejects.toThrow();
     expect([...readFileSync(path)]).toEqual([7, 7]);
     expect(readdirSync(dir).sort()).toEqual(['blocker', 'weights.bin']);
+  });
+});
+
+describe('a model larger than the backend can hold', () => {
+  it('is refused on wasm before its weights are read, naming the size and what to use instead', async () => {
+    // TinyLlama-1.1B's config beside a weights file of a few bytes: the refusal comes from the config alone.
+    const dir = join(work, 'tinyllama-on-wasm');
+    mkdirSync(dir, { recursive: true });
+    const published = readFileSync(`${fixtures}hf-family/published/TinyLlama-1.1B.json`, 'utf8');
+    writeFileSync(join(dir, 'config.json'), published);
+    writeFileSync(join(dir, 'model.safetensors'), new Uint8Array(16));
+    await useBackend('wasm');
+    const started = performance.now();
+    await expect(loadModel(dir)).rejects.toThrow(
+      `${dir}: 1,100,048,384 parameters need 4.1 GiB in float32, more than the 4.0 GiB the wasm backend can address: use the tensorflow backend (Node) or webgpu`,
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
+    // on cpu the size is no obstacle: the file's own problem is what stops it
+    await useBackend('cpu');
+    await expect(loadModel(dir)).rejects.toThrow(/model\.safetensors/);
+    expect(
+      backendCapacityProblem(configFromHfJson(JSON.parse(published), 'config.json'), 'tensorflow'),
+    ).toBeNull();
   });
 });
