@@ -1,6 +1,6 @@
 /**
  * The shape of a Llama-family decoder (Llama 2 and 3, TinyLlama, SmolLM, Mistral, Qwen2). Names follow llama2.c's
- * ModelArgs; HF's config.json keys are mapped in hf-llama.ts.
+ * ModelArgs; HF's config.json keys are mapped in hf-config.ts.
  */
 export interface LlamaConfig {
   dim: number; // width of the residual stream

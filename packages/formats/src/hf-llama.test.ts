@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type LlamaConfig, resolveConfig } from './config.js';
 import { expectedTensorShapes, multipleOfFromHiddenDim } from './expected-tensor-shapes.js';
+import { configFromHfJson, HF_CONFIG_KEYS_SAFE_TO_IGNORE, hfJsonFromConfig } from './hf-config.js';
 import {
-  configFromHfJson,
-  HF_CONFIG_KEYS_SAFE_TO_IGNORE,
-  hfJsonFromConfig,
   hfTensorsFromStateDict,
   parseShardIndex,
   permuteForHf,

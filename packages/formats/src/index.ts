@@ -30,6 +30,8 @@ export {
   HF_MODEL_TYPES,
   type HfModelType,
   hfJsonFromConfig,
+} from './hf-config.js';
+export {
   hfTensorsFromStateDict,
   parseShardIndex,
   permuteForHf,

@@ -14,7 +14,7 @@
  *
  * Our Linear stores [in, out], so A is kept as [in, r] and B as [r, out] (the transposes of PEFT's). And HF
  * checkpoints store q_proj / k_proj rows in the rotate-half order while our state dict keeps Meta's
- * interleaved order (see @mini-llama/model's hf-llama.ts): ΔW = B·A has B's rows as its rows, so the file's
+ * interleaved order (see @mini-llama/formats' hf-llama.ts): ΔW = B·A has B's rows as its rows, so the file's
  * lora_B of q_proj / k_proj has its rows permuted exactly as the base weight's are (A is untouched).
  */
 

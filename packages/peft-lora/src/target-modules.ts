@@ -10,7 +10,7 @@ export interface TargetModule {
   outFeatures: number;
   /**
    * q_proj and k_proj rows are stored in HF's rotate-half order in HF (and PEFT) files, and in the
-   * interleaved order here (see @mini-llama/model's hf-llama.ts): the head count to permute their rows by.
+   * interleaved order here (see @mini-llama/formats' hf-llama.ts): the head count to permute their rows by.
    */
   rotaryHeads: number | null;
 }

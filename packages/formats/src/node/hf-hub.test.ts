@@ -15,16 +15,14 @@ import {
 } from '@mini-llama/test-utils';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serializeSafetensors } from '../safetensors.js';
+import { downloadModel, type HubDownloadProgress, resolveModelReference } from './hf-hub.js';
 import {
-  downloadModel,
-  type HubDownloadProgress,
   HubError,
   type HubSettings,
   hubSettings,
   parseHubReference,
   repoCacheFolder,
-  resolveModelReference,
-} from './hf-hub.js';
+} from './hf-hub-settings.js';
 
 const COMMIT = 'a'.repeat(40);
 const OTHER_COMMIT = 'b'.repeat(40);

@@ -13,26 +13,18 @@
 // size; the bytes come from GET on the same URL. @huggingface/hub's downloadFileToCacheDir was measured against
 // this and not used: it writes no refs/, cannot resume, checks no hash, reports no progress and knows no
 // offline mode.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { writeAtomic } from './atomic-files.js';
-
-/** Where and how to reach the Hub, from the environment variables huggingface_hub reads. */
-export interface HubSettings {
-  endpoint: string; // HF_ENDPOINT, default https://huggingface.co
-  cacheDir: string; // HF_HUB_CACHE, default $HF_HOME/hub
-  token: string | null; // HF_TOKEN, else the token file $HF_HOME/token (what `huggingface-cli login` writes)
-  offline: boolean; // HF_HUB_OFFLINE=1: never touch the network, use the cache only
-}
-
-/** A model on the Hub: `hf:ORG/NAME` or `hf:ORG/NAME@REVISION` (a branch, tag or commit). */
-export interface HubReference {
-  repoId: string;
-  revision: string;
-}
+import { COMMIT, etagProblem, exists, linkPointer, markMissing } from './hf-cache-files.js';
+import {
+  HubError,
+  type HubReference,
+  type HubSettings,
+  hubSettings,
+  parseHubReference,
+  repoCacheFolder,
+} from './hf-hub-settings.js';
 
 /** Progress of one file's download, in bytes (`total` null when the server did not say). */
 export interface HubDownloadProgress {
@@ -47,47 +39,6 @@ export interface HubDownloadOptions {
   /** One-line notes: a resumed download, the cache used because the Hub could not be reached. */
   onMessage?: (message: string) => void;
   fetch?: typeof fetch;
-}
-
-/** A failed Hub operation; the message names the repository and file, and says what to do. */
-export class HubError extends Error {
-  override name = 'HubError';
-}
-
-const HUB_PREFIX = 'hf:';
-const COMMIT = /^[0-9a-f]{40}$/;
-const SHA256 = /^[0-9a-f]{64}$/;
-const REPO_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
-
-/** The settings huggingface_hub would use with this environment. */
-export async function hubSettings(env: NodeJS.ProcessEnv = process.env): Promise<HubSettings> {
-  const home = env.HF_HOME || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'huggingface');
-  let token = env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN || null;
-  if (!token) {
-    const file = env.HF_TOKEN_PATH || join(home, 'token');
-    token = (await readFile(file, 'utf8').catch(() => '')).trim() || null;
-  }
-  return {
-    endpoint: (env.HF_ENDPOINT || 'https://huggingface.co').replace(/\/+$/, ''),
-    cacheDir: env.HF_HUB_CACHE || join(home, 'hub'),
-    token,
-    offline: ['1', 'on', 'yes', 'true'].includes((env.HF_HUB_OFFLINE ?? '').toLowerCase()),
-  };
-}
-
-/** `hf:ORG/NAME[@REVISION]` → its parts; null for anything that does not start with `hf:`. */
-export function parseHubReference(value: string): HubReference | null {
-  if (!value.startsWith(HUB_PREFIX)) return null;
-  const [repoId = '', revision = 'main', ...rest] = value.slice(HUB_PREFIX.length).split('@');
-  if (!REPO_ID.test(repoId) || repoId.includes('..') || rest.length > 0 || revision === '') {
-    throw new HubError(`${value}: expected hf:ORG/NAME or hf:ORG/NAME@REVISION (a branch, tag or commit)`);
-  }
-  return { repoId, revision };
-}
-
-/** The repository's folder in the cache: models--ORG--NAME. */
-export function repoCacheFolder(settings: HubSettings, repoId: string): string {
-  return join(settings.cacheDir, `models--${repoId.replaceAll('/', '--')}`);
 }
 
 /** What a model needs from its repository: its config and weights, and its tokenizer where it has one. */
@@ -365,53 +316,6 @@ function statusError(response: Response, name: string, repoId: string, revision:
   if (status === 404) return new HubError(`${name}: no repository ${repoId} on the Hub (404)`);
   if (status >= 500) return new HubError(`${name}: the Hub answered ${status}; try again later`);
   return new HubError(`${name}: the Hub answered ${status} ${response.statusText}`.trim());
-}
-
-/** Whether the file matches its ETag; a message when it does not. ETags of other forms are not checked. */
-async function etagProblem(path: string, etag: string): Promise<string | null> {
-  if (SHA256.test(etag)) {
-    const actual = await digest(path, createHash('sha256'));
-    return actual === etag ? null : `sha256 is ${actual}, the Hub says ${etag}`;
-  }
-  if (COMMIT.test(etag)) {
-    // git's object id of a file: sha1 of "blob <size>\0" followed by the bytes.
-    const hash = createHash('sha1').update(`blob ${(await stat(path)).size}\0`);
-    const actual = await digest(path, hash);
-    return actual === etag ? null : `git blob id is ${actual}, the Hub says ${etag}`;
-  }
-  return null;
-}
-
-async function digest(path: string, hash: ReturnType<typeof createHash>): Promise<string> {
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/** snapshots/<commit>/<file> → ../../blobs/<etag>, relative as huggingface_hub makes it (a copy if links fail). */
-async function linkPointer(pointer: string, blob: string): Promise<void> {
-  const target = relative(dirname(pointer), blob);
-  const current = await readlink(pointer).catch(() => null);
-  if (current === target) return;
-  await mkdir(dirname(pointer), { recursive: true });
-  await rm(pointer, { force: true });
-  try {
-    await symlink(target, pointer);
-  } catch {
-    await writeAtomic(pointer, await readFile(blob));
-  }
-}
-
-async function markMissing(path: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, '');
-}
-
-/** Whether a path leads to a file (a link whose blob is gone does not). */
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 function sameHost(url: string, target: string): boolean {

@@ -4,14 +4,16 @@ export {
   downloadModel,
   type HubDownloadOptions,
   type HubDownloadProgress,
+  resolveModelReference,
+} from './hf-hub.js';
+export {
   HubError,
   type HubReference,
   type HubSettings,
   hubSettings,
   parseHubReference,
   repoCacheFolder,
-  resolveModelReference,
-} from './hf-hub.js';
+} from './hf-hub-settings.js';
 export {
   defaultStorageDtype,
   type ReadWeightOptions,

@@ -1,13 +1,8 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { LlamaConfig } from '../config.js';
-import {
-  configFromHfJson,
-  hfJsonFromConfig,
-  hfTensorsFromStateDict,
-  parseShardIndex,
-  stateDictFromHfTensors,
-} from '../hf-llama.js';
+import { configFromHfJson, hfJsonFromConfig } from '../hf-config.js';
+import { hfTensorsFromStateDict, parseShardIndex, stateDictFromHfTensors } from '../hf-llama.js';
 import { parseLlama2c, serializeLlama2c } from '../llama2c.js';
 import { parseSafetensors, serializeSafetensors } from '../safetensors.js';
 import {
