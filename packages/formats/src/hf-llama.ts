@@ -7,6 +7,7 @@
 import type { LlamaConfig } from './config.js';
 import { validateConfig } from './config.js';
 import { expectedTensorShapes, findTensorShapeProblem } from './expected-tensor-shapes.js';
+import { isRecord } from './json-record.js';
 import { type NamedTensor, type StateDict, WeightFileError } from './state-dict.js';
 
 const EMBED_TOKENS = 'model.embed_tokens.weight';
@@ -176,8 +177,4 @@ function sameValues(a: Float32Array, b: Float32Array): boolean {
   const bBits = new Uint32Array(b.buffer, b.byteOffset, b.length);
   for (let i = 0; i < aBits.length; i++) if (aBits[i] !== bBits[i]) return false;
   return true;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
