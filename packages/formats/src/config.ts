@@ -47,7 +47,10 @@ export type RopeScaling =
 export type LlamaConfigInput = Pick<LlamaConfig, 'dim' | 'nLayers' | 'nHeads' | 'vocabSize' | 'maxSeqLen'> &
   Partial<LlamaConfig>;
 
-/** llama2.c "tinyllamas" shapes (Karpathy, trained on TinyStories). */
+/**
+ * llama2.c "tinyllamas" shapes (Karpathy, trained on TinyStories), then the shapes of SmolLM2-135M and
+ * TinyLlama-1.1B (their widths, depths, vocabularies and contexts; the weights come from a file or a seed).
+ */
 export const LLAMA_PRESETS = {
   stories260K: {
     dim: 64,
@@ -84,6 +87,28 @@ export const LLAMA_PRESETS = {
     vocabSize: 32000,
     maxSeqLen: 1024,
     multipleOf: 32,
+  },
+  // Shapes of models people fine-tune, from their config.json on the Hub (random weights when made here).
+  'SmolLM2-135M': {
+    dim: 576,
+    nLayers: 30,
+    nHeads: 9,
+    nKvHeads: 3,
+    hiddenDim: 1536,
+    vocabSize: 49152,
+    maxSeqLen: 8192,
+    ropeTheta: 100000,
+    tieEmbeddings: true,
+  },
+  'TinyLlama-1.1B': {
+    dim: 2048,
+    nLayers: 22,
+    nHeads: 32,
+    nKvHeads: 4,
+    hiddenDim: 5632,
+    vocabSize: 32000,
+    maxSeqLen: 2048,
+    tieEmbeddings: false,
   },
 } as const satisfies Record<string, LlamaConfigInput>;
 
@@ -158,8 +183,11 @@ export function presetConfig(name: string, overrides: Partial<LlamaConfig> = {})
     );
   }
   const preset = LLAMA_PRESETS[name as LlamaPresetName];
-  // An explicit hiddenDim in the overrides wins; otherwise recompute from the (possibly overridden) dim.
-  return resolveConfig({ ...preset, ...overrides });
+  // An explicit hiddenDim wins (the overrides', then the preset's); otherwise it follows the (possibly
+  // overridden) dim by llama2.c's rule. A preset's hiddenDim is dropped when the overrides change dim.
+  const { hiddenDim, ...shape } = preset as LlamaConfigInput;
+  const keepHidden = overrides.dim === undefined || overrides.dim === preset.dim;
+  return resolveConfig({ ...shape, ...(keepHidden && hiddenDim ? { hiddenDim } : {}), ...overrides });
 }
 
 /**
