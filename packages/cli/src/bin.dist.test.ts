@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { saveTinyModel, temporaryDirectory } from './testing.js';
+import { saveTinyModel, temporaryDirectory } from '../test/cli-harness.js';
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const built = existsSync(bin);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import packageJson from '../package.json' with { type: 'json' };
-import { cli } from './testing.js';
+import { cli } from '../test/cli-harness.js';
 
 describe('mini-llama', () => {
   it('--help lists every command and exits 0', async () => {

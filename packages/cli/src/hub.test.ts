@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LoopbackHub, startLoopbackHub } from '@mini-llama/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, cliWithEnv, saveTinyModel, temporaryDirectory } from './testing.js';
+import { cli, cliWithEnv, saveTinyModel, temporaryDirectory } from '../test/cli-harness.js';
 
 // `--model hf:ORG/NAME[@REV]` end to end: a loopback server answers like the Hub, the cache is a fresh HF_HOME.
 let hub: LoopbackHub;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseNpy } from '@mini-llama/formats';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, saveTinyModel, temporaryDirectory } from '../testing.js';
+import { cli, saveTinyModel, temporaryDirectory } from '../../test/cli-harness.js';
 
 let directory: string;
 let model: string;

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, temporaryDirectory, tinyTokenizerBytes } from '../testing.js';
+import { cli, temporaryDirectory, tinyTokenizerBytes } from '../../test/cli-harness.js';
 
 let directory: string;
 let tokenizer: string;

@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { cli, temporaryDirectory } from '../../test/cli-harness.js';
 import { runCli } from '../cli.js';
 import { bufferIo } from '../io.js';
-import { cli, temporaryDirectory } from '../testing.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);

@@ -5,7 +5,7 @@ import { evaluateZeroShot, genericPrompt } from '@mini-llama/eval';
 import { loadModel } from '@mini-llama/model/node';
 import { ByteTokenizer } from '@mini-llama/tokenizer';
 import { describe, expect, it } from 'vitest';
-import { cli, saveTinyModel, TINY_CONFIG, temporaryDirectory } from '../testing.js';
+import { cli, saveTinyModel, TINY_CONFIG, temporaryDirectory } from '../../test/cli-harness.js';
 
 const BYTE_MODEL = { ...TINY_CONFIG, vocabSize: 259, maxSeqLen: 48 };
 

@@ -14,7 +14,7 @@ import {
   TINY_CONFIG,
   temporaryDirectory,
   tinyTokenizerBytes,
-} from '../testing.js';
+} from '../../test/cli-harness.js';
 
 const BYTE_MODEL = { ...TINY_CONFIG, vocabSize: 259 };
 const text = 'the cat sat on the mat. the dog ran in the park. '.repeat(3);

@@ -4,7 +4,7 @@ import { promptCompletionBatch } from '@mini-llama/data';
 import { parseSafetensors } from '@mini-llama/formats';
 import { ByteTokenizer } from '@mini-llama/tokenizer';
 import { describe, expect, it } from 'vitest';
-import { cli, saveTinyModel, TINY_CONFIG, temporaryDirectory } from '../testing.js';
+import { cli, saveTinyModel, TINY_CONFIG, temporaryDirectory } from '../../test/cli-harness.js';
 
 /** A base model to fine-tune: a short byte-level pretraining run. */
 async function baseModel(): Promise<string> {

@@ -6,7 +6,7 @@ import { loadModel } from '@mini-llama/model/node';
 import { loadAdapter } from '@mini-llama/peft-lora/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, saveTinyAdapter, saveTinyModel, temporaryDirectory } from '../testing.js';
+import { cli, saveTinyAdapter, saveTinyModel, temporaryDirectory } from '../../test/cli-harness.js';
 
 let directory: string;
 let model: string;

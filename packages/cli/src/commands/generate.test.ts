@@ -7,7 +7,13 @@ import { argmax } from '@mini-llama/model';
 import type { HfTokenizer } from '@mini-llama/tokenizer';
 import { loadTokenizer } from '@mini-llama/tokenizer/node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, saveTinyAdapter, saveTinyModel, temporaryDirectory, tinyTokenizerBytes } from '../testing.js';
+import {
+  cli,
+  saveTinyAdapter,
+  saveTinyModel,
+  temporaryDirectory,
+  tinyTokenizerBytes,
+} from '../../test/cli-harness.js';
 
 interface GenerateJson {
   tokens: number[];

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, saveTinyModel, temporaryDirectory } from '../testing.js';
+import { cli, saveTinyModel, temporaryDirectory } from '../../test/cli-harness.js';
 
 // TINY_CONFIG by hand: hidden = 8·ceil((2·4·16/3 → 42) / 8) = 48, kv width = 8.
 // Per layer: q, o 16·16 each; k, v 16·8 each; three 16·48 feed-forward matrices; two norms of 16.

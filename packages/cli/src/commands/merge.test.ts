@@ -3,7 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseNpy, parseSafetensors } from '@mini-llama/formats';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, saveTinyAdapter, saveTinyModel, TINY_CONFIG, temporaryDirectory } from '../testing.js';
+import {
+  cli,
+  saveTinyAdapter,
+  saveTinyModel,
+  TINY_CONFIG,
+  temporaryDirectory,
+} from '../../test/cli-harness.js';
 
 let directory: string;
 let model: string;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, temporaryDirectory, tinyTokenizerBytes } from '../testing.js';
+import { cli, temporaryDirectory, tinyTokenizerBytes } from '../../test/cli-harness.js';
 
 const story = (i: number) =>
   `Once upon a time there was a little fox number ${i}. The fox liked to run in the green forest and eat berries. ` +

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readWeightModel } from '@mini-llama/wise-ft/node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, saveTinyModel, TINY_CONFIG, temporaryDirectory } from '../testing.js';
+import { cli, saveTinyModel, TINY_CONFIG, temporaryDirectory } from '../../test/cli-harness.js';
 
 const BYTE_MODEL = { ...TINY_CONFIG, vocabSize: 259, maxSeqLen: 48 };
 

@@ -1,7 +1,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, temporaryDirectory } from '../testing.js';
+import { cli, temporaryDirectory } from '../../test/cli-harness.js';
 
 let directory: string;
 

@@ -9,8 +9,8 @@ import { loadModel, saveModel } from '@mini-llama/model/node';
 import { type LoraConfig, LoraModel } from '@mini-llama/peft-lora';
 import { saveAdapter } from '@mini-llama/peft-lora/node';
 import * as tf from '@tensorflow/tfjs-core';
-import { runCli } from './cli.js';
-import { bufferIo } from './io.js';
+import { runCli } from '../src/cli.js';
+import { bufferIo } from '../src/io.js';
 
 export interface CliRun {
   code: number;

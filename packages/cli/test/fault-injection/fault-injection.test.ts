@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seededRandom } from '@mini-llama/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { temporaryDirectory } from '../testing.js';
+import { temporaryDirectory } from '../cli-harness.js';
 import {
   BIN,
   corruptNewestCheckpoint,
