@@ -1,10 +1,14 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, cliWithEnv, temporaryDirectory } from '../testing.js';
+import { cli, cliWithEnv, temporaryDirectory } from '../../test/cli-harness.js';
 import type { BenchRow } from './bench.js';
 
-/** A stand-in for python3 + torch_llama.py: it logs its arguments to calls.txt and prints fixed measurements. */
+/**
+ * A stand-in for a Python with torch, transformers and peft running torch_bench.py: it logs its arguments after
+ * the script (the model folder's temporary path as MODEL) to calls.txt and prints fixed measurements.
+ */
 async function fakeTorch() {
   const directory = await temporaryDirectory();
   const calls = join(directory, 'calls.txt');
@@ -13,18 +17,17 @@ async function fakeTorch() {
     python,
     [
       '#!/bin/sh',
-      'if [ "$1" = "-c" ]; then exit 0; fi', // `import torch` succeeds
+      'if [ "$1" = "-c" ]; then exit 0; fi', // the imports succeed
       'shift', // the script path
-      `echo "$@" >> '${calls}'`,
+      'mode="$1"; shift; shift; shift', // the mode, --model-dir and its folder
+      `echo "$mode $@" >> '${calls}'`,
       'echo "loading..."',
-      'if [ "$1" = train ]; then echo \'{"mode": "train", "tokens_per_second": 1000.0}\';',
-      'else echo \'{"mode": "generate", "tokens_per_second": 50.0}\'; fi',
+      'if [ "$mode" = generate ]; then echo \'{"tokens_per_second": 50.0, "peak_rss_bytes": 1048576}\';',
+      'else echo \'{"tokens_per_second": 1000.0, "peak_rss_bytes": 2097152}\'; fi',
     ].join('\n'),
   );
   await chmod(python, 0o755);
-  const script = join(directory, 'torch_llama.py');
-  await writeFile(script, '');
-  return { python, script, calls };
+  return { python, calls };
 }
 
 describe('mini-llama bench', () => {
@@ -61,8 +64,21 @@ describe('mini-llama bench', () => {
     }
   });
 
+  it('--modes lora trains a rank-8 adapter on q and v and leaves no tensor behind', async () => {
+    const run = await cli(
+      'bench',
+      ...['--presets', 'stories260K', '--modes', 'lora', '--backends', 'wasm'],
+      ...['--batch', '2', '--seq', '64', '--seconds', '0.1', '--json', '--no-torch'],
+    );
+    expect(run.stderr).not.toMatch(/^mini-llama bench:/m);
+    expect(run.stderr).toContain('stories260K: LoRA r=8 on 10 modules, batch 2 × 64 tokens');
+    const [row] = JSON.parse(run.stdout) as BenchRow[];
+    expect([row!.mode, row!.batch, row!.seqLen, row!.tokens % 128]).toEqual(['lora', 2, 64, 0]);
+    expect(row!.tensorsAfter).toBe(row!.tensorsBefore);
+  });
+
   it('runs the PyTorch peer with the same shapes and prints the ratio table', async () => {
-    const { python, script, calls } = await fakeTorch();
+    const { python, calls } = await fakeTorch();
     const env = { MINI_LLAMA_PYTHON: python };
     const args = [
       'bench',
@@ -74,24 +90,24 @@ describe('mini-llama bench', () => {
       '1',
       '--seconds',
       '0.1',
-      '--torch-script',
-      script,
+      '--torch-threads',
+      '2',
     ];
     const run = await cliWithEnv(env, ...args);
     expect(run.stderr).not.toMatch(/^mini-llama bench:/m);
     expect(run.code).toBe(0);
     expect((await readFile(calls, 'utf8')).trim().split('\n')).toEqual([
-      'train --config stories260K --batch 1 --seconds 0.1',
-      'generate --config stories260K --tokens 255',
+      'train --batch 1 --seq 512 --seconds 0.1 --threads 2',
+      'generate --tokens 255 --threads 2',
     ]);
     const lines = run.stdout.trim().split('\n');
     expect(lines[0]).toMatch(
-      /^preset +mode +backend +ours tokens\/s +torch tokens\/s +ratio +peak RSS +tensors$/,
+      /^preset +mode +backend +shape +ours tokens\/s +torch tokens\/s +ratio +peak RSS +torch RSS +tensors$/,
     );
     expect(lines[1]).toMatch(
-      /^stories260K +train +wasm ×\d +[\d.]+ +1000\.0 +[\d.]+x +[\d.]+ [KMG]iB +(\d+) → \1$/,
+      /^stories260K +train +wasm ×\d +1 × 512 +[\d.]+ +1000\.0 +[\d.]+x +[\d.]+ [KMG]iB +2\.00 MiB +(\d+) → \1$/,
     );
-    expect(lines[2]).toMatch(/^stories260K +generate +wasm ×\d +[\d.]+ +50\.0 +[\d.]+x/);
+    expect(lines[2]).toMatch(/^stories260K +generate +wasm ×\d +255 new +[\d.]+ +50\.0 +[\d.]+x/);
 
     const json = await cliWithEnv(env, ...args, '--json');
     const rows = JSON.parse(json.stdout) as BenchRow[];
@@ -99,9 +115,10 @@ describe('mini-llama bench', () => {
       expect(row.ratio).toBeCloseTo(row.tokensPerSecond / row.torchTokensPerSecond!, 10);
   });
 
-  it('skips PyTorch with a message when the script is missing', async () => {
-    const missing = join(await temporaryDirectory(), 'torch_llama.py');
-    const run = await cli(
+  it('skips PyTorch with a message when no Python imports torch, transformers and peft', async () => {
+    const missing = join(await temporaryDirectory(), 'python3');
+    const run = await cliWithEnv(
+      { MINI_LLAMA_PYTHON: missing },
       'bench',
       '--presets',
       'stories260K',
@@ -109,12 +126,12 @@ describe('mini-llama bench', () => {
       '1',
       '--seconds',
       '0.1',
-      '--torch-script',
-      missing,
       '--json',
     );
     expect(run.code).toBe(0);
-    expect(run.stderr).toContain(`torch: skipped, ${missing} not found`);
+    expect(run.stderr).toContain(
+      `torch: skipped, no Python imports torch, transformers, peft (tried ${missing}; run scripts/peft-venv.sh or set MINI_LLAMA_PYTHON)`,
+    );
     // no --backends: every backend available here but cpu, wasm among them
     expect(run.stderr).toMatch(/^backends: (.+, )?wasm(;.*)?; cpu only with --backends cpu$/m);
     expect((JSON.parse(run.stdout) as BenchRow[])[0]!.torchTokensPerSecond).toBeNull();
@@ -143,7 +160,7 @@ describe('mini-llama bench', () => {
   });
 
   it('--backends measures each backend named, with one PyTorch run per preset and mode for all of them', async () => {
-    const { python, script, calls } = await fakeTorch();
+    const { python, calls } = await fakeTorch();
     const run = await cliWithEnv(
       { MINI_LLAMA_PYTHON: python },
       'bench',
@@ -153,8 +170,6 @@ describe('mini-llama bench', () => {
       'generate',
       '--backends',
       'wasm,cpu',
-      '--torch-script',
-      script,
       '--json',
     );
     expect(run.stderr).not.toMatch(/^mini-llama bench:/m);
@@ -165,7 +180,7 @@ describe('mini-llama bench', () => {
       ['generate', 'cpu', 50],
     ]);
     expect((await readFile(calls, 'utf8')).trim().split('\n')).toEqual([
-      'generate --config stories260K --tokens 255',
+      `generate --tokens 255 --threads ${cpus().length}`,
     ]);
     for (const row of rows) expect(row.tensorsAfter).toBe(row.tensorsBefore);
   });
@@ -175,7 +190,7 @@ describe('mini-llama bench', () => {
       /^mini-llama bench: --threads must be an integer from 1 to 8, got '0'/m,
     );
     expect((await cli('bench', '--modes', 'train,infer', '--no-torch')).stderr).toMatch(
-      /^mini-llama bench: --modes: unknown mode 'infer', expected train, generate/m,
+      /^mini-llama bench: --modes: unknown mode 'infer', expected train, lora, generate/m,
     );
   });
 

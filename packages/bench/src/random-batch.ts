@@ -1,5 +1,3 @@
-// The benchmark's batches: random tokens of exactly the model's shape.
-
 import type { TokenBatch } from '@mini-llama/data';
 import type { Random } from '@mini-llama/model';
 

@@ -1,0 +1,32 @@
+/** What a benchmark measures: full training steps, LoRA training steps, or greedy decoding with the KV cache. */
+export type BenchMode = 'train' | 'lora' | 'generate';
+
+export const BENCH_MODES: readonly BenchMode[] = ['train', 'lora', 'generate'];
+
+/** One measurement of ours, on one shape, mode and backend. */
+export interface Measurement {
+  preset: string;
+  mode: BenchMode;
+  backend: string;
+  /** wasm's thread count; null for other backends. */
+  threads: number | null;
+  /** Training: sequences per step; generation: 1. */
+  batch: number;
+  /** Training: tokens per sequence; generation: the prompt's length (1). */
+  seqLen: number;
+  /** Training: steps × batch × seqLen; generation: the new tokens. */
+  tokens: number;
+  tokensPerSecond: number;
+  /** The process's highest resident set size during this mode (0 where it cannot be read). */
+  peakRssBytes: number;
+  tensorsBefore: number;
+  tensorsAfter: number;
+}
+
+/** A measurement of ours beside the PyTorch yardstick's on the same shape, mode, batch and length. */
+export interface BenchRow extends Measurement {
+  torchTokensPerSecond: number | null;
+  torchPeakRssBytes: number | null;
+  /** ours / torch, in tokens per second */
+  ratio: number | null;
+}

@@ -1,0 +1,12 @@
+// Node: the process's peak RSS and the PyTorch yardstick (python/torch_bench.py on transformers + peft).
+export { PeakRss } from './peak-rss.js';
+export {
+  findTorchPython,
+  measureTorch,
+  pythonCandidates,
+  TORCH_MODULES,
+  type TorchRequest,
+  type TorchResult,
+  torchArguments,
+  torchBenchScript,
+} from './torch-yardstick.js';

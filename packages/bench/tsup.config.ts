@@ -1,0 +1,5 @@
+import { packageBuild } from '../../tsup.base';
+
+// The main entry measures on whatever backend is running (browser-safe); ./node adds peak RSS and the PyTorch
+// yardstick (a Python process).
+export default packageBuild({ index: 'src/index.ts', 'node/index': 'src/node/index.ts' });
