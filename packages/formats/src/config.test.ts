@@ -23,14 +23,21 @@ describe('LlamaConfig', () => {
 
   it('has the shapes of SmolLM2-135M and TinyLlama-1.1B, with their parameter counts', () => {
     const smol = presetConfig('SmolLM2-135M');
-    expect([smol.headDim, smol.hiddenDim, smol.tieEmbeddings, smol.ropeTheta]).toEqual([64, 1536, true, 100000]);
+    expect([smol.headDim, smol.hiddenDim, smol.tieEmbeddings, smol.ropeTheta]).toEqual([
+      64,
+      1536,
+      true,
+      100000,
+    ]);
     // 49152·576 tied embedding + 30 × (576·(576 + 2·192 + 576) + 3·576·1536 + 2·576) + 576: the model card's 134.5M
     expect(parameterCount(smol)).toBe(134_515_008);
     const tiny = presetConfig('TinyLlama-1.1B');
     expect([tiny.headDim, tiny.hiddenDim, tiny.tieEmbeddings]).toEqual([64, 5632, false]);
     expect(parameterCount(tiny)).toBe(1_100_048_384);
     // Changing the width drops the preset's explicit hidden width for llama2.c's rule.
-    expect(presetConfig('SmolLM2-135M', { dim: 64, nHeads: 4, nKvHeads: 2 }).hiddenDim).toBe(swiGluHiddenDim(64));
+    expect(presetConfig('SmolLM2-135M', { dim: 64, nHeads: 4, nKvHeads: 2 }).hiddenDim).toBe(
+      swiGluHiddenDim(64),
+    );
     expect(presetConfig('SmolLM2-135M', { nLayers: 2 }).hiddenDim).toBe(1536);
   });
 
