@@ -3,7 +3,6 @@
  * weight format is read into and written from (see ../state-dict.ts).
  */
 import { type LlamaConfig, swiGluHiddenDim } from './config.js';
-import type { NamedTensor } from './state-dict.js';
 
 /** Name → shape of every weight, in HF's module order; `lm_head.weight` only when the head is untied. */
 export function expectedTensorShapes(config: LlamaConfig): Map<string, number[]> {
@@ -31,13 +30,19 @@ export function expectedTensorShapes(config: LlamaConfig): Map<string, number[]>
   return shapes;
 }
 
+/** A tensor's shape, and its values where they are known (a file's header gives the shape alone). */
+export interface TensorShape {
+  shape: readonly number[];
+  data?: { length: number };
+}
+
 /**
  * What is wrong with a set of tensors for this config, or undefined when each expected tensor is there with
  * its shape and as many values as the shape needs, and nothing else is (except names `isHarmlessExtra` allows).
  * Callers wrap the answer in their own error: a WeightFileError for a file, a plain Error for a writer.
  */
 export function findTensorShapeProblem(
-  tensors: ReadonlyMap<string, NamedTensor>,
+  tensors: ReadonlyMap<string, TensorShape>,
   config: LlamaConfig,
   isHarmlessExtra: (name: string) => boolean = () => false,
 ): string | undefined {
@@ -56,7 +61,7 @@ export function findTensorShapeProblem(
       return `tensor "${name}" has shape ${formatShape(tensor.shape)}, expected ${formatShape(shape)}`;
     }
     const count = shape.reduce((product, size) => product * size, 1);
-    if (tensor.data.length !== count) {
+    if (tensor.data !== undefined && tensor.data.length !== count) {
       return `tensor "${name}" has ${tensor.data.length} values, its shape ${formatShape(shape)} needs ${count}`;
     }
   }

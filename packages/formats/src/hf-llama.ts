@@ -6,7 +6,7 @@
 
 import type { LlamaConfig } from './config.js';
 import { validateConfig } from './config.js';
-import { expectedTensorShapes, findTensorShapeProblem } from './expected-tensor-shapes.js';
+import { expectedTensorShapes, findTensorShapeProblem, type TensorShape } from './expected-tensor-shapes.js';
 import { isRecord } from './json-record.js';
 import { type NamedTensor, type StateDict, WeightFileError } from './state-dict.js';
 
@@ -52,36 +52,63 @@ export function stateDictFromHfTensors(
   config: LlamaConfig,
   fileName: string,
 ): StateDict {
-  let source = tensors;
   const head = tensors.get(LM_HEAD);
-  if (config.tieEmbeddings && head) {
-    // A checkpoint written from a plain PyTorch state_dict keeps the tied head as its own copy: fine when it is
-    // the embedding, a contradiction of the config when it is not.
-    const embedding = tensors.get(EMBED_TOKENS);
-    if (embedding && !sameValues(head.data, embedding.data)) {
-      throw new WeightFileError(
-        fileName,
-        `${LM_HEAD} differs from ${EMBED_TOKENS}, but tie_word_embeddings is true in the config`,
-      );
-    }
+  const embedding = tensors.get(EMBED_TOKENS);
+  if (config.tieEmbeddings && head && embedding) checkTiedHead(head.data, embedding.data, fileName);
+  checkHfTensorShapes(tensors, config, fileName);
+  const stateDict: StateDict = new Map();
+  for (const name of expectedTensorShapes(config).keys()) {
+    stateDict.set(name, tensorFromHf(name, tensors.get(name)!, config)!);
+  }
+  return stateDict;
+}
+
+/**
+ * The checks a HF checkpoint's tensors pass before any value is used (a header's shapes suffice): each expected
+ * tensor there with its shape, nothing unknown (rotary inv_freq buffers excepted). With tied embeddings an
+ * `lm_head.weight` copy may be there too; `checkTiedHead` compares its values.
+ */
+export function checkHfTensorShapes(
+  tensors: ReadonlyMap<string, TensorShape>,
+  config: LlamaConfig,
+  fileName: string,
+): void {
+  let source = tensors;
+  if (config.tieEmbeddings && tensors.has(LM_HEAD)) {
     const withoutHead = new Map(tensors);
     withoutHead.delete(LM_HEAD);
     source = withoutHead;
   }
   const problem = findTensorShapeProblem(source, config, (name) => HARMLESS_EXTRA.test(name));
   if (problem) throw new WeightFileError(fileName, problem);
+}
 
-  const stateDict: StateDict = new Map();
-  for (const [name, shape] of expectedTensorShapes(config)) {
-    const { data } = source.get(name)!;
-    const heads = rotaryHeads(name, config);
-    const [rows, cols = 1] = shape as [number, number?];
-    stateDict.set(name, {
-      shape: [...shape],
-      data: heads === undefined ? data : unpermuteFromHf(data, heads, rows, cols),
-    });
+/**
+ * A checkpoint written from a plain PyTorch state_dict keeps a tied head as its own copy: fine when it is the
+ * embedding, a contradiction of the config when it is not.
+ */
+export function checkTiedHead(head: Float32Array, embedding: Float32Array, fileName: string): void {
+  if (!sameValues(head, embedding)) {
+    throw new WeightFileError(
+      fileName,
+      `${LM_HEAD} differs from ${EMBED_TOKENS}, but tie_word_embeddings is true in the config`,
+    );
   }
-  return stateDict;
+}
+
+/** Names of the tensors a tied head is compared between, for readers that stream tensors one at a time. */
+export const TIED_HEAD = { head: LM_HEAD, embedding: EMBED_TOKENS } as const;
+
+/**
+ * One HF tensor as ours (shapes already checked): q_proj / k_proj rows unpermuted, others as they are; null for
+ * a tensor the model does not keep (a rotary inv_freq buffer, a tied head's copy).
+ */
+export function tensorFromHf(name: string, tensor: NamedTensor, config: LlamaConfig): NamedTensor | null {
+  if (HARMLESS_EXTRA.test(name) || (name === LM_HEAD && config.tieEmbeddings)) return null;
+  const heads = rotaryHeads(name, config);
+  if (heads === undefined) return tensor;
+  const [rows, cols = 1] = tensor.shape as [number, number?];
+  return { shape: [...tensor.shape], data: unpermuteFromHf(tensor.data, heads, rows, cols) };
 }
 
 /** HF checkpoint tensors from our StateDict: q_proj / k_proj permuted; no lm_head.weight when tied. */

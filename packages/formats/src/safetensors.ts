@@ -67,8 +67,15 @@ export interface SerializeSafetensorsOptions {
   metadata?: Record<string, string>; // HF writes {format: 'pt'}
 }
 
-/** Reads and validates the header only: names, dtypes, shapes and where each tensor's bytes lie. */
-export function readSafetensorsHeader(bytes: Uint8Array, fileName: string): SafetensorsHeader {
+/**
+ * Reads and validates the header only: names, dtypes, shapes and where each tensor's bytes lie. `bytes` is the
+ * file or its beginning (at least the header); `fileSize` is the whole file's, to check the data offsets.
+ */
+export function readSafetensorsHeader(
+  bytes: Uint8Array,
+  fileName: string,
+  fileSize: number = bytes.length,
+): SafetensorsHeader {
   if (bytes.length < HEADER_LENGTH_BYTES) {
     throw new WeightFileError(
       fileName,
@@ -103,7 +110,7 @@ export function readSafetensorsHeader(bytes: Uint8Array, fileName: string): Safe
     throw new WeightFileError(fileName, `header is not a JSON object (got ${describeJson(header)})`);
   }
 
-  const dataLength = bytes.length - dataStart;
+  const dataLength = fileSize - dataStart;
   let metadata: Record<string, string> = {};
   const tensors: SafetensorsTensorInfo[] = [];
   for (const [name, entry] of Object.entries(header)) {
@@ -148,14 +155,21 @@ export function parseSafetensors(bytes: Uint8Array, fileName: string): Safetenso
   for (const { name, dtype, shape, dataOffsets } of infos) {
     // slice() copies into a fresh, aligned buffer that the returned tensor owns.
     const raw = bytes.slice(dataStart + dataOffsets[0], dataStart + dataOffsets[1]);
-    let data: Float32Array;
-    if (dtype === 'F32') data = new Float32Array(raw.buffer);
-    else if (dtype === 'F16') data = float16ToFloat32(new Uint16Array(raw.buffer));
-    else data = bfloat16ToFloat32(new Uint16Array(raw.buffer));
-    tensors.set(name, { shape: [...shape], data });
+    tensors.set(name, { shape: [...shape], data: decodeTensorBytes(raw, dtype) });
     dtypes.add(dtype);
   }
   return { tensors, metadata, dtypes };
+}
+
+/**
+ * One tensor's bytes as float32. `raw` must own an aligned buffer from its first byte (a `slice()` or a fresh
+ * read); F32 data is viewed, not copied.
+ */
+export function decodeTensorBytes(raw: Uint8Array, dtype: StorageDtype): Float32Array {
+  if (raw.byteOffset !== 0) throw new Error('decodeTensorBytes: raw must start its own buffer');
+  if (dtype === 'F32') return new Float32Array(raw.buffer, 0, raw.byteLength / 4);
+  const halves = new Uint16Array(raw.buffer, 0, raw.byteLength / 2);
+  return dtype === 'F16' ? float16ToFloat32(halves) : bfloat16ToFloat32(halves);
 }
 
 /**

@@ -279,16 +279,23 @@ export class LlamaModel {
         `${source}: unexpected tensor(s) for this config: ${unexpected.slice(0, 5).join(', ')}`,
       );
     }
-    for (const [name, variable] of Object.entries(parameters)) {
-      const tensor = stateDict.get(name) as NamedTensor;
-      const linear = isLinearWeight(name, variable.rank);
-      const expected = linear ? [variable.shape[1], variable.shape[0]] : variable.shape;
-      if (tensor.shape.length !== expected.length || tensor.shape.some((size, i) => size !== expected[i])) {
-        throw new Error(`${source}: ${name} has shape [${tensor.shape}], the config needs [${expected}]`);
-      }
-      const values = linear ? transpose2d(tensor.data, tensor.shape[0]!, tensor.shape[1]!) : tensor.data;
-      tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));
+    for (const name of Object.keys(parameters)) this.loadParameter(name, stateDict.get(name)!, source);
+  }
+
+  /**
+   * Sets one parameter from a tensor in PyTorch's layout (HF name; Linear weights [out, in]): what loading a
+   * checkpoint a tensor at a time calls, so only one tensor's values are held outside the model at once.
+   */
+  loadParameter(name: string, tensor: NamedTensor, source = 'state dict'): void {
+    const variable = this.parameters()[name];
+    if (!variable) throw new Error(`${source}: unexpected tensor ${name} for this config`);
+    const linear = isLinearWeight(name, variable.rank);
+    const expected = linear ? [variable.shape[1], variable.shape[0]] : variable.shape;
+    if (tensor.shape.length !== expected.length || tensor.shape.some((size, i) => size !== expected[i])) {
+      throw new Error(`${source}: ${name} has shape [${tensor.shape}], the config needs [${expected}]`);
     }
+    const values = linear ? transpose2d(tensor.data, tensor.shape[0]!, tensor.shape[1]!) : tensor.data;
+    tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));
   }
 
   dispose(): void {

@@ -16,10 +16,12 @@ export {
 } from './hf-hub-settings.js';
 export {
   defaultStorageDtype,
+  openWeightFile,
   type ReadWeightOptions,
   readWeightFile,
   type WeightFile,
   type WeightFormat,
+  type WeightStream,
   type WriteWeightOptions,
   writeWeightFile,
 } from './weight-files.js';

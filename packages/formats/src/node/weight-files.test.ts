@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { temporaryDirectory } from '@mini-llama/test-utils';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,8 @@ import { hfJsonFromConfig } from '../hf-config.js';
 import { hfTensorsFromStateDict } from '../hf-llama.js';
 import { serializeSafetensors } from '../safetensors.js';
 import type { StateDict } from '../state-dict.js';
-import { readWeightFile, writeWeightFile } from './index.js';
+import { formulaStateDict, tinyConfig } from '../test-helpers.js';
+import { openWeightFile, readWeightFile, writeWeightFile } from './index.js';
 
 const config: LlamaConfig = resolveConfig({ dim: 8, nLayers: 2, nHeads: 2, vocabSize: 16, maxSeqLen: 8 });
 
@@ -79,5 +80,94 @@ describe('readWeightFile', () => {
       `${out}: tensor model.norm.weight holds 2 of 8 values`,
     );
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('openWeightFile', () => {
+  /** A sharded checkpoint of distinct values: the layers' tensors in shard 1, the rest in shard 2. */
+  async function shardedCheckpoint(): Promise<{ directory: string; state: StateDict }> {
+    const small = tinyConfig();
+    const state = formulaStateDict(small);
+    const directory = join(await temporaryDirectory(), 'sharded');
+    await mkdir(directory, { recursive: true });
+    const tensors = hfTensorsFromStateDict(state, small);
+    const inLayers = (name: string) => name.startsWith('model.layers.');
+    const shards = [
+      new Map([...tensors].filter(([name]) => inLayers(name))),
+      new Map([...tensors].filter(([name]) => !inLayers(name))),
+    ];
+    const files = ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'];
+    const weightMap: Record<string, string> = {};
+    for (const [i, shard] of shards.entries()) {
+      await writeFile(join(directory, files[i]!), serializeSafetensors(shard, { dtype: 'F32' }));
+      for (const name of shard.keys()) weightMap[name] = files[i]!;
+    }
+    const index = { metadata: { total_size: 0 }, weight_map: weightMap };
+    await writeFile(join(directory, 'model.safetensors.index.json'), JSON.stringify(index));
+    await writeFile(join(directory, 'config.json'), JSON.stringify(hfJsonFromConfig(small)));
+    return { directory, state };
+  }
+
+  it('yields every tensor of every shard once, in our layout, equal to what readWeightFile returns', async () => {
+    const { directory, state } = await shardedCheckpoint();
+    const stream = await openWeightFile(directory);
+    expect(stream.files.map((file) => file.split('/').at(-1))).toEqual([
+      'config.json',
+      'model.safetensors.index.json',
+      'model-00001-of-00002.safetensors',
+      'model-00002-of-00002.safetensors',
+    ]);
+    const names: string[] = [];
+    for await (const [name, tensor] of stream.tensors()) {
+      names.push(name);
+      expect(tensor.data).toEqual(state.get(name)!.data); // q/k unpermuted back to ours
+    }
+    expect(names.sort()).toEqual([...state.keys()].sort());
+    const whole = await readWeightFile(directory);
+    expect([...whole.stateDict.keys()]).toEqual([...state.keys()]); // the model's order
+  });
+
+  it('refuses a wrong name when opened, from the headers, and a broken value when it is read', async () => {
+    const { directory } = await shardedCheckpoint();
+    const second = join(directory, 'model-00002-of-00002.safetensors');
+    const bytes = new Uint8Array(await readFile(second));
+    // Rename model.norm.weight in the header (same length, so the offsets hold): refused when opened.
+    const at = Buffer.from(bytes).indexOf('model.norm.weight');
+    const renamed = bytes.slice();
+    renamed.set(new TextEncoder().encode('model.norn.weight'), at);
+    await writeFile(second, renamed);
+    await expect(openWeightFile(directory)).rejects.toThrow(
+      /model\.safetensors\.index\.json: missing tensor "model\.norm\.weight" \[8\]; found unexpected "model\.norn\.weight"/,
+    );
+    // A NaN in the last tensor is found only when that tensor is read: the stream yields the others first.
+    const { directory: other, state } = await shardedCheckpoint();
+    state.get('model.norm.weight')!.data[3] = Number.NaN;
+    const tensors = hfTensorsFromStateDict(state, tinyConfig());
+    const outside = new Map([...tensors].filter(([name]) => !name.startsWith('model.layers.')));
+    await writeFile(
+      join(other, 'model-00002-of-00002.safetensors'),
+      serializeSafetensors(outside, { dtype: 'F32' }),
+    );
+    const stream = await openWeightFile(other);
+    const seen: string[] = [];
+    await expect(
+      (async () => {
+        for await (const [name] of stream.tensors()) seen.push(name);
+      })(),
+    ).rejects.toThrow(/model-00002-of-00002\.safetensors: tensor model\.norm\.weight holds 1 of 8 values/);
+    expect(seen.length).toBeGreaterThan(10);
+  });
+
+  it('names the file and the byte where a shard ends early', async () => {
+    const { directory } = await shardedCheckpoint();
+    const first = join(directory, 'model-00001-of-00002.safetensors');
+    const bytes = new Uint8Array(await readFile(first));
+    const stream = await openWeightFile(directory); // headers checked against the whole file
+    await writeFile(first, bytes.subarray(0, bytes.length - 4)); // truncated after opening
+    await expect(
+      (async () => {
+        for await (const _ of stream.tensors());
+      })(),
+    ).rejects.toThrow(/model-00001-of-00002\.safetensors: cannot read: the file ended at byte \d+/);
   });
 });

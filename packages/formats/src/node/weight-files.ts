@@ -1,10 +1,18 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { LlamaConfig } from '../config.js';
+import { expectedTensorShapes, type TensorShape } from '../expected-tensor-shapes.js';
 import { configFromHfJson, hfJsonFromConfig } from '../hf-config.js';
-import { hfTensorsFromStateDict, parseShardIndex, stateDictFromHfTensors } from '../hf-llama.js';
+import {
+  checkHfTensorShapes,
+  checkTiedHead,
+  hfTensorsFromStateDict,
+  parseShardIndex,
+  TIED_HEAD,
+  tensorFromHf,
+} from '../hf-llama.js';
 import { parseLlama2c, serializeLlama2c } from '../llama2c.js';
-import { parseSafetensors, serializeSafetensors } from '../safetensors.js';
+import { serializeSafetensors } from '../safetensors.js';
 import {
   assertFiniteTensors,
   type NamedTensor,
@@ -14,6 +22,7 @@ import {
 } from '../state-dict.js';
 import { writeAtomic } from './atomic-files.js';
 import { describeFileError } from './file-errors.js';
+import { readShardHeader, readShardTensors, type SafetensorsShard } from './safetensors-stream.js';
 
 /**
  * The storage dtype a converted file gets unless asked: an HF file keeps the source's (half precision stays
@@ -36,11 +45,6 @@ export interface WeightFile {
   files: string[];
 }
 
-/**
- * Reads weights from a path, picking the format from it: a directory holding config.json (and
- * model.safetensors or a sharded model.safetensors.index.json), a `.safetensors` file with config.json beside
- * it, or a llama2.c `.bin` (v0 or v1, told apart by the magic number).
- */
 export interface ReadWeightOptions {
   /**
    * Called with the model's config once it is known and before the weights are read (a safetensors checkpoint's
@@ -49,22 +53,50 @@ export interface ReadWeightOptions {
   beforeWeights?: (config: LlamaConfig) => void;
 }
 
+/**
+ * Reads weights from a path, picking the format from it: a directory holding config.json (and
+ * model.safetensors or a sharded model.safetensors.index.json), a `.safetensors` file with config.json beside
+ * it, or a llama2.c `.bin` (v0 or v1, told apart by the magic number).
+ */
 export async function readWeightFile(path: string, options: ReadWeightOptions = {}): Promise<WeightFile> {
+  const { tensors, ...file } = await openWeightFile(path, options);
+  const read = new Map<string, NamedTensor>();
+  for await (const [name, tensor] of tensors()) read.set(name, tensor);
+  // In the model's order (a file's order is its writer's), every expected tensor being there.
+  const stateDict: StateDict = new Map();
+  for (const name of expectedTensorShapes(file.config).keys()) stateDict.set(name, read.get(name)!);
+  return { ...file, stateDict };
+}
+
+/** A weight file opened for reading a tensor at a time: what `readWeightFile` returns but the tensors. */
+export interface WeightStream extends Omit<WeightFile, 'stateDict'> {
+  /**
+   * Every tensor of the model, in our layout, read from the file as it is asked for (in the file's order): a
+   * safetensors checkpoint holds one tensor in memory at a time. Names and shapes were checked when the file
+   * was opened; values (NaN, a tied head's copy) are checked as they are read.
+   */
+  tensors(): AsyncGenerator<[name: string, tensor: NamedTensor]>;
+}
+
+/** `readWeightFile`, streaming: the config and every check of names and shapes first, the values on demand. */
+export async function openWeightFile(path: string, options: ReadWeightOptions = {}): Promise<WeightStream> {
   const info = await stat(path).catch(() => {
     throw new WeightFileError(path, 'no such file or directory');
   });
-  if (info.isDirectory()) return readHfDirectory(path, options);
+  if (info.isDirectory()) return openHfDirectory(path, options);
   const extension = extname(path).toLowerCase();
-  if (extension === '.safetensors') return readHfSafetensors(dirname(path), [path], options);
+  if (extension === '.safetensors') return openHfSafetensors(dirname(path), [path], options);
   if (extension === '.json' && basename(path) === 'model.safetensors.index.json')
-    return readHfDirectory(dirname(path), options);
+    return openHfDirectory(dirname(path), options);
   if (extension === '.bin') {
     const { config, stateDict, version } = parseLlama2c(await readBytes(path), path);
     options.beforeWeights?.(config);
     assertFiniteTensors(stateDict, path);
     return {
       config,
-      stateDict,
+      tensors: async function* () {
+        yield* stateDict;
+      },
       format: version === 1 ? 'llama2c-v1' : 'llama2c',
       dtype: 'F32',
       files: [path],
@@ -76,13 +108,13 @@ export async function readWeightFile(path: string, options: ReadWeightOptions = 
   );
 }
 
-async function readHfDirectory(directory: string, options: ReadWeightOptions): Promise<WeightFile> {
+async function openHfDirectory(directory: string, options: ReadWeightOptions): Promise<WeightStream> {
   const single = join(directory, 'model.safetensors');
   const index = join(directory, 'model.safetensors.index.json');
-  if (await exists(single)) return readHfSafetensors(directory, [single], options);
+  if (await exists(single)) return openHfSafetensors(directory, [single], options);
   if (await exists(index)) {
     const { shardFiles } = parseShardIndex(await readJson(index), index);
-    return readHfSafetensors(
+    return openHfSafetensors(
       directory,
       shardFiles.map((file) => join(directory, file)),
       options,
@@ -95,12 +127,12 @@ async function readHfDirectory(directory: string, options: ReadWeightOptions): P
   );
 }
 
-async function readHfSafetensors(
+async function openHfSafetensors(
   directory: string,
-  shards: string[],
+  shardFiles: string[],
   options: ReadWeightOptions,
   indexFile?: string,
-): Promise<WeightFile> {
+): Promise<WeightStream> {
   const configPath = join(directory, 'config.json');
   if (!(await exists(configPath))) {
     throw new WeightFileError(
@@ -110,27 +142,43 @@ async function readHfSafetensors(
   }
   const config = configFromHfJson(await readJson(configPath), configPath);
   options.beforeWeights?.(config);
-  const tensors = new Map<string, NamedTensor>();
+  // Every shard's header before any data: a missing, misshapen or unknown tensor is refused at once.
+  const shards: SafetensorsShard[] = [];
+  const shapes = new Map<string, TensorShape>();
   const dtypes = new Set<StorageDtype>();
-  for (const shard of shards) {
-    const parsed = parseSafetensors(await readBytes(shard), shard);
-    assertFiniteTensors(parsed.tensors, shard);
-    for (const [name, tensor] of parsed.tensors) {
-      if (tensors.has(name)) throw new WeightFileError(shard, `tensor ${name} also appears in another shard`);
-      tensors.set(name, tensor);
+  for (const file of shardFiles) {
+    const shard = await readShardHeader(file);
+    for (const { name, shape, dtype } of shard.header.tensors) {
+      if (shapes.has(name)) throw new WeightFileError(file, `tensor ${name} also appears in another shard`);
+      shapes.set(name, { shape });
+      dtypes.add(dtype);
     }
-    for (const dtype of parsed.dtypes) dtypes.add(dtype);
+    shards.push(shard);
   }
-  // Memory so far is bounded by the files' size; the config's shapes are bounded by CONFIG_LIMITS, and a
-  // config that does not fit the files fails at its first missing or misshapen tensor.
-  const stateDict = stateDictFromHfTensors(tensors, config, indexFile ?? shards[0]!);
-  const dtype: StorageDtype = dtypes.size === 1 ? [...dtypes][0]! : 'F32';
+  checkHfTensorShapes(shapes, config, indexFile ?? shardFiles[0]!);
+  const tiedCopy = config.tieEmbeddings && shapes.has(TIED_HEAD.head);
   return {
     config,
-    stateDict,
+    tensors: async function* () {
+      // A tied head's copy is compared with the embedding once both are read; only the first is kept meanwhile.
+      const tied = new Map<string, Float32Array>();
+      for (const shard of shards) {
+        for await (const [name, tensor] of readShardTensors(shard)) {
+          if (tiedCopy && (name === TIED_HEAD.head || name === TIED_HEAD.embedding)) {
+            tied.set(name, tensor.data);
+            if (tied.size === 2) {
+              checkTiedHead(tied.get(TIED_HEAD.head)!, tied.get(TIED_HEAD.embedding)!, shard.file);
+              tied.clear();
+            }
+          }
+          const ours = tensorFromHf(name, tensor, config);
+          if (ours) yield [name, ours];
+        }
+      }
+    },
     format: 'hf',
-    dtype,
-    files: [configPath, ...(indexFile ? [indexFile] : []), ...shards],
+    dtype: dtypes.size === 1 ? [...dtypes][0]! : 'F32',
+    files: [configPath, ...(indexFile ? [indexFile] : []), ...shardFiles],
   };
 }
 

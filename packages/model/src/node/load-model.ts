@@ -1,7 +1,7 @@
 import { type LlamaConfig, parameterCount } from '@mini-llama/formats';
 import {
   type HubDownloadOptions,
-  readWeightFile,
+  openWeightFile,
   resolveModelReference,
   type WeightFile,
   type WeightFormat,
@@ -24,10 +24,12 @@ export interface LoadModelOptions extends Omit<LlamaModelOptions, 'init' | 'seed
 /**
  * Reads a weight file in any supported format and builds the model it describes. `hf:ORG/NAME[@REVISION]` is
  * downloaded into (or found in) the huggingface_hub cache first; `file.files` then name the snapshot's files.
+ * Safetensors checkpoints stream: names and shapes are checked from the headers, then each tensor is read,
+ * converted and placed in the model before the next, so memory holds the model plus one tensor.
  */
 export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const { hub, ...modelOptions } = options;
-  const { stateDict, ...file } = await readWeightFile(await resolveModelReference(path, hub), {
+  const { tensors, ...file } = await openWeightFile(await resolveModelReference(path, hub), {
     beforeWeights: (config) => {
       const problem = backendCapacityProblem(config, tf.getBackend());
       if (problem) throw new Error(`${path}: ${problem}`);
@@ -35,7 +37,13 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   });
   const model = new LlamaModel(file.config, { ...modelOptions, init: 'none' });
   try {
-    model.loadStateDict(stateDict, path);
+    const loaded = new Set<string>();
+    for await (const [name, tensor] of tensors()) {
+      model.loadParameter(name, tensor, path);
+      loaded.add(name);
+    }
+    const missing = Object.keys(model.parameters()).filter((name) => !loaded.has(name));
+    if (missing.length > 0) throw new Error(`${path}: missing tensor(s): ${missing.slice(0, 5).join(', ')}`);
   } catch (error) {
     model.dispose();
     throw error;
