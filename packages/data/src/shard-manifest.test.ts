@@ -88,8 +88,11 @@ describe('vocabulary checks', () => {
     };
     expect(() => checkTokenizerMatchesModel(qwenLike, 151_936)).not.toThrow();
     expect(() => checkTokenizerMatchesModel(qwenLike, 160_000)).toThrow(VocabularyMismatchError);
-    expect(() => checkTokenizerMatchesModel({ ...qwenLike, eosId: -1 }, 151_936)).toThrow(
-      /EOS id -1 is outside/,
+    expect(() => checkTokenizerMatchesModel({ ...qwenLike, eosId: -1 }, 151_936, 'tokenizer.json')).toThrow(
+      /^tokenizer\.json: no EOS token, which fine-tuning and padding need \(a tokenizer\.json takes it from the eos_token of tokenizer_config\.json beside it\)$/,
+    );
+    expect(() => checkTokenizerMatchesModel({ ...qwenLike, eosId: 151_936 }, 151_936)).toThrow(
+      /EOS id 151936 is outside the vocabulary \[0, 151936\)/,
     );
   });
 });

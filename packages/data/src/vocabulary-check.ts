@@ -29,6 +29,11 @@ export function checkTokenizerMatchesModel(
     ['EOS', tokenizer.eosId],
   ] as const) {
     if (name === 'BOS' && id === -1) continue; // no BOS: encode({bos: true}) adds nothing
+    if (id === -1) {
+      throw new VocabularyMismatchError(
+        `${tokenizerName}: no EOS token, which fine-tuning and padding need (a tokenizer.json takes it from the eos_token of tokenizer_config.json beside it)`,
+      );
+    }
     if (!(Number.isInteger(id) && id >= 0 && id < vocabSize)) {
       throw new VocabularyMismatchError(
         `${tokenizerName}: ${name} id ${id} is outside the vocabulary [0, ${vocabSize})`,
