@@ -30,6 +30,11 @@ export interface MeasureOptions {
   /** The name the rows carry (a preset's). */
   name: string;
   config: LlamaConfig;
+  /**
+   * A model to measure (a loaded checkpoint, of `config`), which stays the caller's: full training changes its
+   * weights, LoRA leaves them as they were. Default: a model of `config` with random weights, disposed after.
+   */
+  model?: LlamaModel;
   modes: readonly BenchMode[];
   /** Training: sequences per step. */
   batch: number;
@@ -65,8 +70,8 @@ export async function measureShape(options: MeasureOptions): Promise<Measurement
   }
   const tensorsBefore = tf.memory().numTensors;
   const seed = options.seed ?? 0;
-  say(`${options.name}: building the model (random weights)…`);
-  const model = new LlamaModel(config, { seed });
+  if (!options.model) say(`${options.name}: building the model (random weights)…`);
+  const model = options.model ?? new LlamaModel(config, { seed });
   const shared = {
     preset: options.name,
     backend: options.backend.name,
@@ -101,7 +106,7 @@ export async function measureShape(options: MeasureOptions): Promise<Measurement
     }
   } finally {
     try {
-      model.dispose();
+      if (!options.model) model.dispose();
     } catch {
       // Disposal after a failed step (an aborted wasm module) must not hide the step's own error.
     }
