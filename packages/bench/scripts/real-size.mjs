@@ -2,9 +2,10 @@
 // A real-size check: a checkpoint of a real model's shape (random weights, transformers' bf16 files) loads with
 // a bounded peak RSS, generates, and LoRA-fine-tunes a few steps, on the tensorflow backend by default.
 //
-//   node scripts/real-size.mjs [--preset TinyLlama-1.1B] [--dir DIR] [--backend tensorflow] [--tokens 16]
+//   node scripts/real-size.mjs [--preset TinyLlama-1.1B] [--checkpoint DIR] [--backend tensorflow] [--tokens 16]
 //                              [--batch 1] [--seq 128] [--seconds 30] [--limit 1.5]
 //
+// (Not --dir: node-pre-gyp, which loads tfjs-node's addon, reads process.argv and takes --dir for its own.)
 // Needs the packages built (pnpm build) and, to make the checkpoint the first time, a Python with torch and
 // transformers (MINI_LLAMA_PYTHON, the repository's .venv-peft, or python3). Prints one JSON object; exits 1
 // when the peak RSS while loading exceeds --limit × the model's float32 size.
@@ -23,7 +24,7 @@ import { findTorchPython, PeakRss } from '../dist/node/index.js';
 const { values: flags } = parseArgs({
   options: {
     preset: { type: 'string', default: 'TinyLlama-1.1B' },
-    dir: { type: 'string' },
+    checkpoint: { type: 'string' },
     backend: { type: 'string', default: 'tensorflow' },
     tokens: { type: 'string', default: '16' },
     batch: { type: 'string', default: '1' },
@@ -33,7 +34,7 @@ const { values: flags } = parseArgs({
   },
 });
 const config = presetConfig(flags.preset);
-const directory = flags.dir ?? join(tmpdir(), 'mini-llama-real-size', flags.preset);
+const directory = flags.checkpoint ?? join(tmpdir(), 'mini-llama-real-size', flags.preset);
 const gib = (bytes) => Number((bytes / 1024 ** 3).toFixed(2));
 
 if (!existsSync(join(directory, 'config.json'))) {

@@ -1,5 +1,5 @@
 import { useBackend } from '@mini-llama/backends';
-import { resolveConfig } from '@mini-llama/model';
+import { presetConfig, resolveConfig } from '@mini-llama/model';
 import { describe, expect, it } from 'vitest';
 import { measureShape } from './index.js';
 
@@ -46,5 +46,26 @@ describe('measureShape', () => {
     await expect(
       measureShape({ ...options, seqLen: 17, backend: { name: 'cpu', threads: null } }),
     ).rejects.toThrow('measureShape: seqLen must be from 1 to 16, got 17');
+  });
+});
+
+describe('measureShape on a backend that cannot hold the shape', () => {
+  it('says so before building the model', async () => {
+    await useBackend('wasm');
+    const started = performance.now();
+    await expect(
+      measureShape({
+        name: 'TinyLlama-1.1B',
+        config: presetConfig('TinyLlama-1.1B', { nLayers: 40 }),
+        modes: ['generate'],
+        batch: 1,
+        seqLen: 8,
+        seconds: 1,
+        backend: { name: 'wasm', threads: 1 },
+      }),
+    ).rejects.toThrow(
+      /^TinyLlama-1\.1B: 1,\d{3},\d{3},\d{3} parameters need \d+\.\d GiB in float32, more than the 4\.0 GiB the wasm backend can address/,
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });

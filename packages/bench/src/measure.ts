@@ -1,5 +1,12 @@
 import type { TokenBatch } from '@mini-llama/data';
-import { contextLength, generate, type LlamaConfig, LlamaModel, Random } from '@mini-llama/model';
+import {
+  backendCapacityProblem,
+  contextLength,
+  generate,
+  type LlamaConfig,
+  LlamaModel,
+  Random,
+} from '@mini-llama/model';
 import { type LoraConfig, LoraModel } from '@mini-llama/peft-lora';
 import { languageModelObjective, type Objective, type TrainableModel, Trainer } from '@mini-llama/trainer';
 import * as tf from '@tensorflow/tfjs-core';
@@ -68,6 +75,8 @@ export async function measureShape(options: MeasureOptions): Promise<Measurement
   if (!Number.isInteger(T) || T < 1 || T > contextLength(config)) {
     throw new RangeError(`measureShape: seqLen must be from 1 to ${contextLength(config)}, got ${T}`);
   }
+  const capacity = options.model ? null : backendCapacityProblem(config, tf.getBackend());
+  if (capacity) throw new RangeError(`${options.name}: ${capacity}`);
   const tensorsBefore = tf.memory().numTensors;
   const seed = options.seed ?? 0;
   if (!options.model) say(`${options.name}: building the model (random weights)…`);

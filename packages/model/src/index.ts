@@ -19,6 +19,7 @@ export {
 } from '@mini-llama/formats';
 // The fused inference kernels for wasm and cpu (see @mini-llama/layers/kernels): call once to decode faster.
 export { registerFusedKernels, unregisterFusedKernels } from '@mini-llama/layers/kernels';
+export { backendCapacityProblem, WASM_HEAP_BYTES } from './backend-capacity.js';
 export { DecoderLayer, type DecoderLayerCall } from './decoder-layer.js';
 export {
   type FinishReason,

@@ -1,8 +1,8 @@
+// The capacity check lives in the main entry (it reads no file); re-exported where loadModel uses it.
+export { backendCapacityProblem, WASM_HEAP_BYTES } from '../backend-capacity.js';
 export {
-  backendCapacityProblem,
   type LoadedModel,
   type LoadModelOptions,
   loadModel,
   saveModel,
-  WASM_HEAP_BYTES,
 } from './load-model.js';
