@@ -24,6 +24,7 @@ export {
   float32ToBfloat16,
   float32ToFloat16,
 } from './half-precision.js';
+export { checkpointFromHfFiles, type HfCheckpoint } from './hf-checkpoint-files.js';
 export {
   configFromHfJson,
   HF_CONFIG_KEYS_SAFE_TO_IGNORE,
@@ -39,6 +40,16 @@ export {
   stateDictFromHfTensors,
   unpermuteFromHf,
 } from './hf-llama.js';
+export { fetchHubFiles, type HubFetchOptions, type HubFiles } from './hub-fetch.js';
+export {
+  DEFAULT_HUB_ENDPOINT,
+  HUB_MODEL_FILES,
+  type HubDownloadProgress,
+  HubError,
+  type HubReference,
+  hubFileUrl,
+  parseHubReference,
+} from './hub-reference.js';
 export { type Llama2cFile, type Llama2cVersion, parseLlama2c, serializeLlama2c } from './llama2c.js';
 export { type NpyArray, parseNpy, serializeNpy } from './npy.js';
 export { ropeInverseFrequencies } from './rope-frequencies.js';

@@ -41,6 +41,8 @@ export interface LoopbackHub {
 }
 
 const isLfs = (path: string) => path.endsWith('.safetensors');
+const EXPOSED_HEADERS =
+  'x-repo-commit, x-error-code, x-linked-etag, x-linked-size, etag, content-length, content-range, location';
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -67,6 +69,15 @@ export async function startLoopbackHub(repos: Record<string, HubRepo>): Promise<
       range: request.headers.range ?? null,
       authorization: request.headers.authorization ?? null,
     });
+    // CORS, as the Hub and its CDN answer browsers: any origin, the headers clients read exposed.
+    response.setHeader('access-control-allow-origin', '*');
+    response.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
+    if (request.method === 'OPTIONS') {
+      return end(response, 204, {
+        'access-control-allow-methods': 'GET, HEAD',
+        'access-control-allow-headers': 'authorization, range, user-agent',
+      });
+    }
     answer(hub, cdnOrigin, request, response);
   };
   const listen = async (host: string, port = 0): Promise<Server | null> => {

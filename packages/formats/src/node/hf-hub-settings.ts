@@ -3,6 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_HUB_ENDPOINT } from '../hub-reference.js';
+
+export { HubError, type HubReference, parseHubReference } from '../hub-reference.js';
 
 /** Where and how to reach the Hub, from the environment variables huggingface_hub reads. */
 export interface HubSettings {
@@ -11,20 +14,6 @@ export interface HubSettings {
   token: string | null; // HF_TOKEN, else the token file $HF_HOME/token (what `huggingface-cli login` writes)
   offline: boolean; // HF_HUB_OFFLINE=1: never touch the network, use the cache only
 }
-
-/** A model on the Hub: `hf:ORG/NAME` or `hf:ORG/NAME@REVISION` (a branch, tag or commit). */
-export interface HubReference {
-  repoId: string;
-  revision: string;
-}
-
-/** A failed Hub operation; the message names the repository and file, and says what to do. */
-export class HubError extends Error {
-  override name = 'HubError';
-}
-
-const HUB_PREFIX = 'hf:';
-const REPO_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
 
 /** The settings huggingface_hub would use with this environment. */
 export async function hubSettings(env: NodeJS.ProcessEnv = process.env): Promise<HubSettings> {
@@ -35,21 +24,11 @@ export async function hubSettings(env: NodeJS.ProcessEnv = process.env): Promise
     token = (await readFile(file, 'utf8').catch(() => '')).trim() || null;
   }
   return {
-    endpoint: (env.HF_ENDPOINT || 'https://huggingface.co').replace(/\/+$/, ''),
+    endpoint: (env.HF_ENDPOINT || DEFAULT_HUB_ENDPOINT).replace(/\/+$/, ''),
     cacheDir: env.HF_HUB_CACHE || join(home, 'hub'),
     token,
     offline: ['1', 'on', 'yes', 'true'].includes((env.HF_HUB_OFFLINE ?? '').toLowerCase()),
   };
-}
-
-/** `hf:ORG/NAME[@REVISION]` → its parts; null for anything that does not start with `hf:`. */
-export function parseHubReference(value: string): HubReference | null {
-  if (!value.startsWith(HUB_PREFIX)) return null;
-  const [repoId = '', revision = 'main', ...rest] = value.slice(HUB_PREFIX.length).split('@');
-  if (!REPO_ID.test(repoId) || repoId.includes('..') || rest.length > 0 || revision === '') {
-    throw new HubError(`${value}: expected hf:ORG/NAME or hf:ORG/NAME@REVISION (a branch, tag or commit)`);
-  }
-  return { repoId, revision };
 }
 
 /** The repository's folder in the cache: models--ORG--NAME. */

@@ -15,23 +15,20 @@
 // offline mode.
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeAtomic } from './atomic-files.js';
-import { COMMIT, etagProblem, exists, linkPointer, markMissing } from './hf-cache-files.js';
 import {
+  HUB_MODEL_FILES,
+  type HubDownloadProgress,
   HubError,
   type HubReference,
-  type HubSettings,
-  hubSettings,
+  hubFileUrl,
+  hubStatusError,
   parseHubReference,
-  repoCacheFolder,
-} from './hf-hub-settings.js';
+} from '../hub-reference.js';
+import { writeAtomic } from './atomic-files.js';
+import { COMMIT, etagProblem, exists, linkPointer, markMissing } from './hf-cache-files.js';
+import { type HubSettings, hubSettings, repoCacheFolder } from './hf-hub-settings.js';
 
-/** Progress of one file's download, in bytes (`total` null when the server did not say). */
-export interface HubDownloadProgress {
-  file: string;
-  received: number;
-  total: number | null;
-}
+export type { HubDownloadProgress };
 
 export interface HubDownloadOptions {
   settings?: HubSettings;
@@ -41,17 +38,10 @@ export interface HubDownloadOptions {
   fetch?: typeof fetch;
 }
 
-/** What a model needs from its repository: its config and weights, and its tokenizer where it has one. */
-const REQUIRED = ['config.json'];
-const OPTIONAL = [
-  'generation_config.json',
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'special_tokens_map.json',
-  'tokenizer.model',
-];
-const INDEX = 'model.safetensors.index.json';
-const SINGLE = 'model.safetensors';
+const REQUIRED = HUB_MODEL_FILES.required;
+const OPTIONAL = HUB_MODEL_FILES.optional;
+const INDEX = HUB_MODEL_FILES.index;
+const SINGLE = HUB_MODEL_FILES.single;
 
 /**
  * Downloads (or finds in the cache) the files of a model repository that mini-llama reads, and returns the
@@ -185,10 +175,7 @@ class HubFiles {
   /** HEAD on the resolve URL: commit, ETag and size, as huggingface_hub's get_hf_file_metadata reads them. */
   private async metadata(file: string, name: string): Promise<FileMetadata | 'missing'> {
     const { repoId, revision } = this.reference;
-    let url = `${this.settings.endpoint}/${repoId}/resolve/${encodeURIComponent(revision)}/${file
-      .split('/')
-      .map(encodeURIComponent)
-      .join('/')}`;
+    let url = hubFileUrl(this.settings.endpoint, { repoId, revision }, file);
     for (let hop = 0; hop < 5; hop++) {
       const response = await this.request(url, { method: 'HEAD', redirect: 'manual' });
       const location = response.headers.get('location');
@@ -201,7 +188,7 @@ class HubFiles {
       }
       if (response.status === 404 && response.headers.get('x-error-code') === 'EntryNotFound')
         return 'missing';
-      if (response.status >= 400) throw statusError(response, name, repoId, revision);
+      if (response.status >= 400) throw hubStatusError(response, name, repoId, revision);
       const commit = response.headers.get('x-repo-commit');
       const etag = normalizeEtag(response.headers.get('x-linked-etag') ?? response.headers.get('etag'));
       if (!commit || !COMMIT.test(commit) || !etag) {
@@ -240,7 +227,7 @@ class HubFiles {
       return this.download(metadata, blob, file, name);
     }
     if (response.status >= 400)
-      throw statusError(response, name, this.reference.repoId, this.reference.revision);
+      throw hubStatusError(response, name, this.reference.repoId, this.reference.revision);
     const resumed = already > 0 && response.status === 206;
     if (resumed)
       this.options.onMessage?.(`${name}: resuming the download at ${already.toLocaleString('en-US')} bytes`);
@@ -296,27 +283,6 @@ class HubFiles {
 }
 
 class NetworkError extends Error {}
-
-function statusError(response: Response, name: string, repoId: string, revision: string): HubError {
-  const code = response.headers.get('x-error-code');
-  const status = response.status;
-  if (status === 401) {
-    return new HubError(
-      `${name}: the Hub refused access (401): ${repoId} is private or gated, or does not exist; set HF_TOKEN to a token that can read it`,
-    );
-  }
-  if (status === 403) {
-    return new HubError(
-      `${name}: access denied (403)${code === 'GatedRepo' ? `: ${repoId} is gated; accept its terms on its page, with the account of HF_TOKEN` : ''}`,
-    );
-  }
-  if (status === 404 && code === 'RevisionNotFound') {
-    return new HubError(`${name}: ${repoId} has no revision ${revision} (404)`);
-  }
-  if (status === 404) return new HubError(`${name}: no repository ${repoId} on the Hub (404)`);
-  if (status >= 500) return new HubError(`${name}: the Hub answered ${status}; try again later`);
-  return new HubError(`${name}: the Hub answered ${status} ${response.statusText}`.trim());
-}
 
 function sameHost(url: string, target: string): boolean {
   return new URL(target, url).hostname.toLowerCase() === new URL(url).hostname.toLowerCase();
