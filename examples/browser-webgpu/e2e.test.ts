@@ -1,13 +1,17 @@
 // End to end: builds the page with Vite, serves it on loopback, and drives Debian's Chromium (WebGPU on the
 // SwiftShader software adapter) through a first visit and a reload, reading the state the page exposes as
 // window.__miniLlama.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { useBackend } from '@mini-llama/backends';
+import { LlamaModel, parameterCount, presetConfig } from '@mini-llama/model';
+import { saveModel } from '@mini-llama/model/node';
+import { type LoopbackHub, smolLm2LikeTokenizerFiles, startLoopbackHub } from '@mini-llama/test-utils';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -235,8 +239,65 @@ describe.skipIf(!available)(
       // the same seed and the same first batch: WebGPU's first loss is wasm's, to float32 rounding
       if (firstVisit) expect(firstVisit.losses[0]!.loss).toBeCloseTo(losses[0]!, 3);
     });
+
+    it('fine-tunes a SmolLM2-shaped checkpoint from the Hub (?model=hf:…) with its BPE tokenizer, on wasm', async () => {
+      const layers = 2;
+      const hub = await hubWithSmolLm2(layers);
+      try {
+        const tab = await openPage(await launch(WITHOUT_GPU_FLAGS));
+        const query = `?model=hf:${HUB_REPO}&hub=${encodeURIComponent(hub.endpoint)}&loraSteps=${LORA_STEPS}&sampleTokens=6`;
+        await tab.page.goto(baseUrl + query);
+        const state = await finished(tab, 'a model from the Hub');
+        expect(state.backend).toBe('wasm');
+        expect(state.model).toBe(
+          `${HUB_REPO}@main (BF16): dim 576, ${layers} layers, 9 heads (3 KV), hidden 1536, vocab 49152`,
+        );
+        expect(state.parameters).toBe(parameterCount(presetConfig('SmolLM2-135M', { nLayers: layers })));
+        expect(state.losses).toEqual([]); // nothing pretrained here
+        expect(state.sample.length).toBeGreaterThan(0); // the checkpoint's own continuation, before the adapter
+        const lora = state.lora!;
+        expect(lora.modules).toBe(2 * layers);
+        // rank 4: q_proj 576 → 576, v_proj 576 → 192 (3 KV heads of 64)
+        expect(lora.trainable).toBe(layers * (4 * (576 + 576) + 4 * (576 + 192)));
+        expect(lora.losses.map((point) => point.step)).toEqual(range(1, LORA_STEPS));
+        // a random model of 49,152 tokens starts near ln 49152 ≈ 10.8 nats per token
+        expect(lora.losses[0]!.loss).toBeGreaterThan(9);
+        expect(lora.sample.length).toBeGreaterThan(0);
+        expect(state.sweep.map((point) => point.alpha)).toEqual([0, 0.25, 0.5, 0.75, 1]);
+        expect(state.tensors.lora!.afterLastStep).toBe(state.tensors.lora!.afterFirstStep);
+        // the page fetched the files from the Hub itself, the weights through the CDN the Hub redirects to
+        expect(
+          hub.requests.some((request) => request.url.startsWith(`/${HUB_REPO}/resolve/main/config.json`)),
+        ).toBe(true);
+        expect(hub.requests.some((request) => request.url.startsWith('/cdn/'))).toBe(true);
+      } finally {
+        await hub.close();
+      }
+    });
   },
 );
+
+const HUB_REPO = 'HuggingFaceTB/SmolLM2-135M';
+
+/**
+ * A loopback Hub serving a checkpoint of SmolLM2-135M's shape cut to `layers` layers (random weights, bf16,
+ * the HF layout) with a byte-level BPE tokenizer of its vocabulary size.
+ */
+async function hubWithSmolLm2(layers: number): Promise<LoopbackHub> {
+  await useBackend('cpu');
+  const model = new LlamaModel(presetConfig('SmolLM2-135M', { nLayers: layers }), { seed: 0 });
+  const directory = mkdtempSync(join(tmpdir(), 'mini-llama-smollm2-'));
+  try {
+    await saveModel(model, directory, { format: 'hf', dtype: 'BF16' });
+    const files: Record<string, Uint8Array | string> = { ...(await smolLm2LikeTokenizerFiles()) };
+    for (const name of readdirSync(directory))
+      files[name] = new Uint8Array(readFileSync(join(directory, name)));
+    return await startLoopbackHub({ [HUB_REPO]: { commit: 'a'.repeat(40), files } });
+  } finally {
+    model.dispose();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
 
 /** [first, first + 1, …, last] */
 function range(first: number, last: number): number[] {

@@ -1,4 +1,5 @@
 import type { BackendChoice, BackendRequest } from '@mini-llama/backends';
+import { DEFAULT_HUB_ENDPOINT, parseHubReference } from '@mini-llama/formats';
 import type { LossPoint } from './checkpoint-files.js';
 
 /** What one visit of the page does; every field can be set in the page's URL (`?steps=30&loraSteps=10`). */
@@ -9,7 +10,10 @@ export interface RunOptions {
   steps: number; // pretraining steps in this visit (a reload continues from the last checkpoint)
   checkpointEvery: number; // steps between checkpoints (one is always written at the end of the visit)
   loraSteps: number; // steps of the LoRA fine-tune after pretraining (0: none)
-  sampleTokens: number; // bytes generated for each sample
+  sampleTokens: number; // tokens generated for each sample (bytes for the model trained here)
+  /** `hf:ORG/NAME[@REVISION]`: LoRA-fine-tune that checkpoint from the Hub instead of pretraining one here. */
+  model: string | null;
+  hub: string; // the Hub's endpoint for `model`
 }
 
 // The requests that make sense in a browser (tfjs-node is Node only). A type-only import of the backends
@@ -24,6 +28,8 @@ export const DEFAULT_OPTIONS: RunOptions = {
   checkpointEvery: 20,
   loraSteps: 40,
   sampleTokens: 48, // the prompts are 13 and 16 bytes: samples stay within the 64 bytes of context
+  model: null,
+  hub: DEFAULT_HUB_ENDPOINT,
 };
 
 /** Reads RunOptions from URL search parameters; an invalid value is an error naming the parameter. */
@@ -52,6 +58,17 @@ export function parseRunOptions(search: string): RunOptions {
       throw new Error(`?${key}=${text}: expected an integer ≥ ${minimum}`);
     }
     options[key] = value;
+  }
+  const model = params.get('model');
+  if (model !== null) {
+    if (parseHubReference(model) === null)
+      throw new Error(`?model=${model}: expected hf:ORG/NAME[@REVISION]`);
+    options.model = model;
+  }
+  const hub = params.get('hub');
+  if (hub !== null) {
+    if (!/^https?:\/\/[^/]+/.test(hub)) throw new Error(`?hub=${hub}: expected an http(s) URL`);
+    options.hub = hub;
   }
   if (options.dim % 8 !== 0)
     throw new Error(`?dim=${options.dim}: expected a multiple of 8 (4 heads of an even width)`);

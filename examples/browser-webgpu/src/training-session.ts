@@ -8,7 +8,7 @@ import {
 } from '@mini-llama/model';
 import { LoraModel, parameterReport } from '@mini-llama/peft-lora';
 import { adapterAlphaSweep } from '@mini-llama/study';
-import { ByteTokenizer } from '@mini-llama/tokenizer';
+import { ByteTokenizer, type Tokenizer } from '@mini-llama/tokenizer';
 import { type BatchSource, languageModelObjective, type TrainableModel, Trainer } from '@mini-llama/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -119,9 +119,9 @@ export async function runSession(options: RunOptions, environment: SessionEnviro
  * LoRA (rank 4) on the query and value projections, as the LoRA paper adapts GPT-3 (Hu et al. 2021, 7.1).
  * The base model stays frozen, so the checkpoint saved before stays the pretrained model's.
  */
-async function fineTune(
+export async function fineTune(
   model: LlamaModel,
-  tokenizer: ByteTokenizer,
+  tokenizer: Tokenizer,
   options: RunOptions,
   post: (message: WorkerMessage) => void,
 ): Promise<void> {
@@ -182,10 +182,10 @@ async function trainLoop<M extends TrainableModel>(
   }
 }
 
-async function sample(
+export async function sample(
   phase: Phase,
   model: LlamaModel,
-  tokenizer: ByteTokenizer,
+  tokenizer: Tokenizer,
   prompt: string,
   options: RunOptions,
   post: (message: WorkerMessage) => void,
@@ -205,7 +205,7 @@ async function sample(
   post({ type: 'sample', phase, prompt, text: tokenizer.decode(rows[0]!), done: true });
 }
 
-/** Random windows of SEQ_LEN + 1 bytes of a text (targets are the inputs shifted by one). */
-function windows(tokenizer: ByteTokenizer, text: string, seed: number): RandomWindows {
+/** Random windows of SEQ_LEN + 1 tokens of a text (targets are the inputs shifted by one). */
+function windows(tokenizer: Tokenizer, text: string, seed: number): RandomWindows {
   return new RandomWindows(Int32Array.from(tokenizer.encode(text)), SEQ_LEN, seed);
 }

@@ -5,6 +5,7 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint-store.js';
+import { runHubSession } from './hub-session.js';
 import type { PageMessage, WorkerMessage } from './protocol.js';
 import { runSession } from './training-session.js';
 
@@ -68,7 +69,9 @@ scope.addEventListener('unhandledrejection', (event) => {
 
 scope.addEventListener('message', (event) => {
   if (event.data.type !== 'start') return;
-  runSession(event.data.options, { post, startBackend, loadCheckpoint, saveCheckpoint }).catch(
+  // ?model=hf:ORG/NAME fine-tunes that checkpoint; otherwise a small model is pretrained here first.
+  const session = event.data.options.model ? runHubSession : runSession;
+  session(event.data.options, { post, startBackend, loadCheckpoint, saveCheckpoint }).catch(
     (error: unknown) => post({ type: 'error', message: messageOf(error) }),
   );
 });

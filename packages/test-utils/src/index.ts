@@ -19,3 +19,4 @@ export {
 } from './hub-server.js';
 export { expectNoLeaks } from './leaks.js';
 export { findPython, pythonSkipReason } from './python.js';
+export { SMOLLM2_END_OF_TEXT, SMOLLM2_VOCAB, smolLm2LikeTokenizerFiles } from './smollm2-tokenizer.js';
