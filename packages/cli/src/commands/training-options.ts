@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { LLAMA_PRESETS } from '@mini-llama/formats';
 import { describeFileError } from '@mini-llama/formats/node';
 import { mergeRunConfig, type RunConfigInput, type RunConfigOverrides } from '@mini-llama/trainer';
 import { type Command, Option } from 'commander';
@@ -54,7 +55,7 @@ export interface TrainingFlags {
 
 export function addTrainingOptions(command: Command): Command {
   return command
-    .option('--config <preset>', 'model preset: stories260K, stories15M, stories42M, stories110M')
+    .option('--config <preset>', `model preset: ${Object.keys(LLAMA_PRESETS).join(', ')}`)
     .option(
       '--config-file <file>',
       'JSON run configuration {model, data, training, backend}; flags override it',
