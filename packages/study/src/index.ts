@@ -8,6 +8,7 @@ export {
   CONTINUATION_PROMPTS,
   STUDY_PLANS,
   STUDY_STAGES,
+  type StudyBase,
   type StudyPlan,
   type StudyStage,
   type StudyState,

@@ -66,4 +66,14 @@ export type StudyStage = (typeof STUDY_STAGES)[number];
 /** What the study has done so far: each finished stage's result (JSON), so a second run reuses it. */
 export interface StudyState {
   done: Partial<Record<StudyStage, unknown>>;
+  /** The base model studied (`--base`), or null when the study pretrains its own; absent in older runs. */
+  base?: string | null;
+}
+
+/** What a study of a given base model records as its pretraining stage: the model and its shape. */
+export interface StudyBase {
+  base: string;
+  path: string;
+  shape: StudyPlan['shape'];
+  vocabSize: number;
 }

@@ -1,6 +1,6 @@
 import type { LossPoint } from '@mini-llama/eval';
 import { alphaSweepPoints, type Report, type ReportSection } from '@mini-llama/eval/report';
-import type { StudyPlan, StudyState } from './plan.js';
+import type { StudyBase, StudyPlan, StudyState } from './plan.js';
 import type {
   Continuation,
   Evaluation,
@@ -36,6 +36,8 @@ export function studyReport({ directory, state, plan, elapsedMs, curves }: Study
     shares: TrainableShares;
   };
   const sweep = done['wise-ft'] as SweepResult;
+  // A study of a given base records it as its pretraining stage's result (see runStudy's `base`).
+  const base = state.base ? (done.pretrain as StudyBase) : null;
   const ood = (evaluation: Evaluation) => evaluation.idOod?.oodMean?.accuracy ?? null;
   const chosen = sweep.results.find((result) => result.alpha === sweep.chosenAlpha)!;
   const rows = [
@@ -51,6 +53,7 @@ export function studyReport({ directory, state, plan, elapsedMs, curves }: Study
     ],
   ] as [string, number, number | null, number, number][];
   const json = {
+    base: state.base ?? null,
     task: data.task,
     labelNames: full.labelNames, // as the classifiers order them
     sizes: data.sizes,
@@ -81,10 +84,14 @@ export function studyReport({ directory, state, plan, elapsedMs, curves }: Study
   }));
   const percent = (share: number) => `${(100 * share).toFixed(2)}%`;
   const count = (n: number) => n.toLocaleString('en-US');
+  const parameters = count(shares.full - shares.head);
+  const model = base
+    ? `The ${parameters}-parameter Llama \`${base.base}\` (dim ${base.shape.dim}, ${base.shape.layers} layers, ${base.shape.heads} heads / ${base.shape.kvHeads} KV heads, its own ${count(base.vocabSize)}-token vocabulary), not trained here`
+    : `A ${parameters}-parameter Llama (dim ${plan.shape.dim}, ${plan.shape.layers} layers, ${plan.shape.heads} heads / ${plan.shape.kvHeads} KV heads, a ${plan.vocabSize}-piece BPE vocabulary trained here) pretrained on ${count(data.corpusDocuments)} documents of the Brown corpus (its in-domain training files)`;
   const sections: ReportSection[] = [
     {
       type: 'markdown',
-      markdown: `A ${count(shares.full - shares.head)}-parameter Llama (dim ${plan.shape.dim}, ${plan.shape.layers} layers, ${plan.shape.heads} heads / ${plan.shape.kvHeads} KV heads, a ${plan.vocabSize}-piece BPE vocabulary trained here) pretrained on ${count(data.corpusDocuments)} documents of the Brown corpus (its in-domain training files), then taught **${data.task}**: zero-shot by label words, fine-tuned in full and with LoRA from the zero-shot head, and interpolated in weight space (WiSE-FT). In-domain: ${data.sizes.test} test examples; out of domain: ${data.ood.map((set) => set.name).join(', ')}. Run directory: \`${directory}\`.`,
+      markdown: `${model}, then taught **${data.task}**: zero-shot by label words, fine-tuned in full and with LoRA from the zero-shot head, and interpolated in weight space (WiSE-FT). In-domain: ${data.sizes.test} test examples; out of domain: ${data.ood.map((set) => set.name).join(', ')}. Run directory: \`${directory}\`.`,
     },
     { type: 'lossCurve', title: 'Training loss', points: curves },
     {

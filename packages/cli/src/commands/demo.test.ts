@@ -201,4 +201,51 @@ describe('mini-llama demo', () => {
     expect((await cli('demo', '--data', 'x')).stderr).toMatch(/--data needs --task sst2 or ag_news/);
     expect((await cli('demo', '--task', 'imdb')).stderr).toMatch(/--task must be one of sst2, ag_news/);
   });
+
+  it('--base studies a given pretrained model with its own tokenizer: nothing is pretrained, the report says so', async () => {
+    const directory = await temporaryDirectory();
+    const root = join(import.meta.dirname, '..', '..', '..', '..');
+    const text = join(root, 'docs', 'architecture.md');
+    const tokenizer = await cli(
+      'tokenizer',
+      'train',
+      '--input',
+      text,
+      '--vocab-size',
+      '320',
+      '--out',
+      join(directory, 'tok'),
+    );
+    expect(tokenizer.code, tokenizer.stderr).toBe(0);
+    const pretrain = await cli(
+      ...['pretrain', '--dim', '32', '--layers', '2', '--heads', '4', '--kv-heads', '2', '--seq-len', '64'],
+      ...['--tokenizer', join(directory, 'tok', 'tokenizer.model'), '--data', text, '--steps', '4'],
+      ...['--batch-size', '4', '--out', join(directory, 'base')],
+    );
+    expect(pretrain.code, pretrain.stderr).toBe(0);
+    const base = join(directory, 'base', 'model');
+
+    const out = join(directory, 'study');
+    const run = await cli('demo', ...SMALL, '--base', base, '--out', out);
+    expect(run.stderr).not.toMatch(/^mini-llama demo:/m);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(new RegExp(`^demo ▸ pretrain: none, the base is ${base}`, 'm'));
+    expect(existsSync(join(out, 'pretrain'))).toBe(false);
+    expect(existsSync(join(out, 'tokenizer'))).toBe(false);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.base).toBe(base);
+    expect(report.classification).toHaveLength(4);
+    expect(report.continuations).toHaveLength(3);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain(
+      'dim 32, 2 layers, 4 heads / 2 KV heads, its own 320-token vocabulary), not trained here',
+    );
+
+    // the same directory refuses a study of another model, rather than mixing stages of two
+    const other = await cli('demo', ...SMALL, '--out', out);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain(
+      `holds a study of the base ${base}, not of one pretrained here: start it over with --fresh`,
+    );
+  });
 });

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { startBackend } from '../backend.js';
 import { CountProgress } from '../count-progress.js';
 import { CliError, CliExit } from '../errors.js';
+import { modelArgument } from '../hub.js';
 import type { CliIo } from '../io.js';
 import { backendOption, collect, oneOf, positiveInteger } from '../options.js';
 import { exitCodeOf, trainingProgress, withStopSignals } from '../training-run.js';
@@ -26,6 +27,7 @@ interface DemoFlags {
   alphas?: string;
   backend: BackendRequest;
   fresh?: boolean;
+  base?: string;
 }
 
 export function addDemoCommand(program: Command, io: CliIo): void {
@@ -57,6 +59,10 @@ export function addDemoCommand(program: Command, io: CliIo): void {
       'out-of-domain set for --task (repeatable), e.g. uci:DIR/imdb_labelled.txt',
       collect,
       [],
+    )
+    .option(
+      '--base <model>',
+      'study this pretrained model instead of pretraining one: an HF directory, a .safetensors or llama2.c file, or hf:ORG/NAME[@REVISION]; its tokenizer comes with it',
     )
     .option('--alphas <list>', 'WiSE-FT α grid (default 0,0.1,…,1)')
     .option('--fresh', 'start over: ignore what earlier runs of this name left')
@@ -94,6 +100,8 @@ async function demoCommand(flags: DemoFlags, io: CliIo): Promise<void> {
       }
     : null;
   const choice = await startBackend(flags.backend, io); // chosen once; every stage runs on it
+  // an hf: base is downloaded (or found in the Hub cache) here, with progress bars
+  const base = flags.base ? await modelArgument(flags.base, io, '--base') : null;
   const training = trainingProgress(io, 'demo');
   let counting: CountProgress | null = null;
   try {
@@ -107,6 +115,8 @@ async function demoCommand(flags: DemoFlags, io: CliIo): Promise<void> {
           task,
           alphas,
           fresh: flags.fresh,
+          base,
+          baseName: flags.base ?? null, // the study records the name the user gave
           backend: choice.name,
           signal,
         },

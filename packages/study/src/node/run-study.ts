@@ -7,8 +7,10 @@ import { type EvalSet, loadSet, parseTaskSpecAt } from '@mini-llama/data/node';
 import { lossCurvePoints, parseMetricsJsonl } from '@mini-llama/eval';
 import { classificationJson, classifySets, dataPerplexity } from '@mini-llama/eval/node';
 import { renderReport } from '@mini-llama/eval/report';
+import { contextLength } from '@mini-llama/formats';
+import { openWeightFile, resolveModelReference } from '@mini-llama/formats/node';
 import { trainBpe } from '@mini-llama/tokenizer';
-import { loadTokenizer, saveTokenizer } from '@mini-llama/tokenizer/node';
+import { findTokenizerFor, loadTokenizer, saveTokenizer } from '@mini-llama/tokenizer/node';
 import { finetune, latestCheckpoint, pretrain, type RunEvents } from '@mini-llama/trainer/node';
 import { wiseFtSweep } from '@mini-llama/wise-ft/node';
 import { STUDY_PLANS, STUDY_STAGES, type StudyPlan, type StudyStage, type StudyState } from '../plan.js';
@@ -27,6 +29,13 @@ export interface StudyOptions {
   finetuneSteps?: number;
   /** SST-2 or AG News instead of the Brown topics. */
   task?: StudyTask | null;
+  /**
+   * A pretrained model to study instead of pretraining one here: an HF folder, a .safetensors or llama2.c file,
+   * or `hf:ORG/NAME[@REVISION]`. Its tokenizer (beside it) replaces the one trained here.
+   */
+  base?: string | null;
+  /** How the report and stages.json name the base (default: `base`), e.g. the hf: reference a path came from. */
+  baseName?: string | null;
   alphas?: readonly number[];
   /** Start over instead of reusing finished stages. */
   fresh?: boolean;
@@ -71,6 +80,14 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
   const state: StudyState = options.fresh
     ? { done: {} }
     : ((await readJson<StudyState>(statePath)) ?? { done: {} });
+  const given = options.base ?? null;
+  const baseName = given ? (options.baseName ?? given) : null;
+  if (state.base !== undefined && (state.base ?? null) !== baseName && Object.keys(state.done).length > 0) {
+    throw new Error(
+      `${run} holds a study of ${state.base ? `the base ${state.base}` : 'a model pretrained here'}, not of ${baseName ? `the base ${baseName}` : 'one pretrained here'}: start it over with --fresh, or use another --name`,
+    );
+  }
+  state.base = baseName;
   const started = performance.now();
   const reused = STUDY_STAGES.filter((stage) => stage !== 'report' && state.done[stage]);
   if (reused.length > 0) {
@@ -90,8 +107,15 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
     lora: join(run, 'finetune-lora'),
     wiseFt: join(run, 'wise-ft'),
   };
-  const base = join(paths.pretrain, 'model');
-  const tokenizerFile = join(paths.tokenizer, 'tokenizer.model');
+  // The model studied: pretrained here, or the given base (a Hub reference resolved to its cached snapshot).
+  const base = given ? await resolveModelReference(given) : join(paths.pretrain, 'model');
+  const baseTokenizer = given ? await findTokenizerFor(base) : null;
+  if (given && !baseTokenizer) {
+    throw new Error(
+      `--base ${given}: no tokenizer beside the model (${base}); the study needs the base's tokenizer`,
+    );
+  }
+  const tokenizerFile = baseTokenizer ?? join(paths.tokenizer, 'tokenizer.model');
   const progress = (what: string) => (done: number, total: number) => events.onProgress?.(what, done, total);
 
   // 1. data: the pretraining text and the classification sets
@@ -105,6 +129,24 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
   const id = await loadSet(parseTaskSpecAt(`tsv:${join(paths.data, 'test.tsv')}`, run), undefined);
   const ood: EvalSet[] = [];
   for (const set of data.ood) ood.push(await loadSet(parseTaskSpecAt(set.spec, run), undefined));
+
+  // 2–3. with a base model: its own tokenizer and weights, nothing trained here
+  const baseConfig = given ? (await openWeightFile(base)).config : null; // the config alone: no weight is read
+  // Fine-tuning sequences: the plan's length, or the base's context when that is shorter.
+  const maxLength = baseConfig ? Math.min(plan.seqLen, contextLength(baseConfig)) : plan.seqLen;
+  if (baseConfig) {
+    const config = baseConfig;
+    await stage('tokenizer', `tokenizer: the base model's (${tokenizerFile})`, async () => ({
+      base: baseName,
+      file: tokenizerFile,
+    }));
+    await stage('pretrain', `pretrain: none, the base is ${baseName}`, async () => ({
+      base: baseName,
+      path: base,
+      shape: { dim: config.dim, layers: config.nLayers, heads: config.nHeads, kvHeads: config.nKvHeads },
+      vocabSize: config.vocabSize,
+    }));
+  }
 
   // 2. tokenizer
   await stage(
@@ -229,7 +271,7 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
                     task: `tsv:${join(paths.data, 'train.tsv')}`,
                     evalTask: `tsv:${join(paths.data, 'test.tsv')}`,
                     head: 'zero-shot',
-                    maxLength: plan.seqLen,
+                    maxLength,
                     lora: lora
                       ? {
                           r: plan.loraRank,
@@ -292,7 +334,7 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
   events.onStage?.('report', 'report');
   const curves = [];
   for (const [label, directory] of [
-    ['pretrain', paths.pretrain],
+    ...(given ? [] : [['pretrain', paths.pretrain] as const]),
     ['fine-tune (full)', paths.full],
     ['fine-tune (LoRA)', paths.lora],
   ] as const) {
