@@ -1,4 +1,6 @@
 // Node: the process's peak RSS and the PyTorch yardstick (python/torch_bench.py on transformers + peft).
+
+export { describeMachine, formatMachine, type Machine } from './machine.js';
 export { PeakRss } from './peak-rss.js';
 export {
   findTorchPython,

@@ -108,6 +108,7 @@ describe('mini-llama bench', () => {
       /^stories260K +train +wasm ×\d +1 × 512 +[\d.]+ +1000\.0 +[\d.]+x +[\d.]+ [KMG]iB +2\.00 MiB +(\d+) → \1$/,
     );
     expect(lines[2]).toMatch(/^stories260K +generate +wasm ×\d +255 new +[\d.]+ +50\.0 +[\d.]+x/);
+    expect(lines.at(-1)).toMatch(/^machine: .+, \d+ cores \(\w+\), [\d.]+ GiB; CPU features: /);
 
     const json = await cliWithEnv(env, ...args, '--json');
     const rows = JSON.parse(json.stdout) as BenchRow[];

@@ -9,7 +9,14 @@ import {
   type Measurement,
   measureShape,
 } from '@mini-llama/bench';
-import { findTorchPython, measureTorch, PeakRss, type TorchResult } from '@mini-llama/bench/node';
+import {
+  describeMachine,
+  findTorchPython,
+  formatMachine,
+  measureTorch,
+  PeakRss,
+  type TorchResult,
+} from '@mini-llama/bench/node';
 import { contextLength, LLAMA_PRESETS, type LlamaPresetName, presetConfig } from '@mini-llama/model';
 import type { Command } from 'commander';
 import { startBackend } from '../backend.js';
@@ -176,7 +183,15 @@ async function runBench(flags: BenchFlags, io: CliIo): Promise<void> {
       ratio: torch ? row.tokensPerSecond / torch.tokensPerSecond : null,
     });
   }
-  io.stdout.write(flags.json ? `${JSON.stringify(rows)}\n` : formatTable(rows));
+  // The ratios depend on the CPU's extensions (AVX-512 or not changed the tensorflow backend's 2–4x): every
+  // table says which machine made it.
+  const machine = formatMachine(describeMachine());
+  if (flags.json) {
+    io.stdout.write(`${JSON.stringify(rows)}\n`);
+    io.stderr.write(`machine: ${machine}\n`);
+  } else {
+    io.stdout.write(`${formatTable(rows)}machine: ${machine}\n`);
+  }
   const leaks = rows
     .filter((row) => row.tensorsAfter !== row.tensorsBefore)
     .map(
