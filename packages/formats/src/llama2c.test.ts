@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { type LlamaConfig, resolveConfig } from './config.js';
-import { expectedTensorShapes } from './expected-tensor-shapes.js';
 import { parseLlama2c, serializeLlama2c } from './llama2c.js';
-import { type StateDict, WeightFileError } from './state-dict.js';
+import { WeightFileError } from './state-dict.js';
+import { formulaStateDict } from './test-helpers.js';
 
 const FILE = 'stories.bin';
 
@@ -20,19 +20,6 @@ function tinyConfig(tieEmbeddings: boolean): LlamaConfig {
     multipleOf: 4,
     tieEmbeddings,
   });
-}
-
-/** Element j of tensor k (HF module order) = ((37 j + 11 k) % 101 - 50) / 64, as in the Python reference. */
-function formulaStateDict(config: LlamaConfig): StateDict {
-  const stateDict: StateDict = new Map();
-  let k = 0;
-  for (const [name, shape] of expectedTensorShapes(config)) {
-    const size = shape.reduce((product, n) => product * n, 1);
-    const data = Float32Array.from({ length: size }, (_, j) => (((37 * j + 11 * k) % 101) - 50) / 64);
-    stateDict.set(name, { shape, data });
-    k++;
-  }
-  return stateDict;
 }
 
 function sha256(bytes: Uint8Array): string {
