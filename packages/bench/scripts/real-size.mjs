@@ -42,7 +42,7 @@ if (!existsSync(join(directory, 'config.json'))) {
   if (!found.python) throw new Error(`cannot make ${directory}: ${found.reason}`);
   mkdirSync(directory, { recursive: true });
   const configFile = join(tmpdir(), `mini-llama-${flags.preset}-config.json`);
-  writeFileSync(configFile, JSON.stringify({ ...hfJsonFromConfig(config, 'BF16') }));
+  writeFileSync(configFile, JSON.stringify(hfJsonFromConfig(config, 'BF16')));
   const script = new URL('../python/random_checkpoint.py', import.meta.url).pathname;
   execFileSync(found.python, [script, configFile, directory], { stdio: 'inherit' });
 }
