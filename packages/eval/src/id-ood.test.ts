@@ -4,7 +4,13 @@ import { ByteTokenizer } from '@mini-llama/tokenizer';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { evaluateClassifier } from './evaluate-classifier.js';
-import { classifierPredictor, evaluateIdOod, type Predictor, zeroShotPredictor } from './id-ood.js';
+import {
+  classifierPredictor,
+  evaluateIdOod,
+  type Predictor,
+  predictIdOod,
+  zeroShotPredictor,
+} from './id-ood.js';
 import { SST2_PROMPT } from './prompt-template.js';
 import { TINY } from './test-helpers.js';
 import { zeroShotClassify } from './zero-shot.js';
@@ -44,6 +50,18 @@ describe('evaluateIdOod', () => {
     expect(report.oodMean!.accuracy).toBeCloseTo((0.75 + 0.5) / 2, 12);
     expect(report.oodMean!.macroF1).toBeCloseTo((report.ood[0]!.macroF1 + report.ood[1]!.macroF1) / 2, 12);
     expect((await evaluateIdOod(keyword, { id, ood: [], labelNames })).oodMean).toBeNull();
+  });
+
+  it('keeps the labels and predictions beside the report (predictIdOod)', async () => {
+    const keyword: Predictor = async (texts) => texts.map((text) => (text.includes('good') ? 1 : 0));
+    const result = await predictIdOod(keyword, { id, ood: [amazon, yelp], labelNames });
+    expect(result.report).toEqual(await evaluateIdOod(keyword, { id, ood: [amazon, yelp], labelNames }));
+    expect(result.id).toEqual({ name: 'sst2', labels: [1, 0, 1, 0], predictions: [1, 0, 1, 0] });
+    expect(result.ood.map((entry) => entry.predictions)).toEqual([
+      [1, 0, 0, 0],
+      [1, 0],
+    ]);
+    expect(result.ood[1]!.labels).toEqual([1, 1]);
   });
 
   it('runs classifiers and zero-shot prompts through the same call', async () => {

@@ -30,27 +30,58 @@ export interface IdOodReport {
   oodMean: { accuracy: number; macroF1: number } | null;
 }
 
+/** What a predictor said about each example of a set, beside the labels: what intervals are computed from. */
+export interface SetPredictions {
+  name: string;
+  labels: number[];
+  predictions: number[];
+}
+
+/** An ID/OOD report with every set's predictions. */
+export interface IdOodPredictions {
+  report: IdOodReport;
+  id: SetPredictions;
+  ood: SetPredictions[];
+}
+
+/** The sets an ID/OOD evaluation runs on; they share the label space `labelNames`. */
+export interface IdOodSets {
+  id: NamedExamples;
+  ood: readonly NamedExamples[];
+  labelNames: readonly string[];
+}
+
 /**
  * Evaluates one predictor on an in-domain set and several out-of-domain sets, which must share the label
  * space (`labelNames`): e.g. SST-2 dev in-domain, the UCI Amazon, IMDB and Yelp sentences out of domain.
  */
-export async function evaluateIdOod(
+export async function evaluateIdOod(predict: Predictor, sets: IdOodSets): Promise<IdOodReport> {
+  return (await predictIdOod(predict, sets)).report;
+}
+
+/** `evaluateIdOod` keeping each set's predictions and labels. */
+export async function predictIdOod(
   predict: Predictor,
-  {
-    id,
-    ood,
-    labelNames,
-  }: { id: NamedExamples; ood: readonly NamedExamples[]; labelNames: readonly string[] },
-): Promise<IdOodReport> {
+  { id, ood, labelNames }: IdOodSets,
+): Promise<IdOodPredictions> {
   const evaluate = async ({ name, examples }: NamedExamples) => {
     const predictions = await predict(examples.map((example) => example.text));
     const labels = examples.map((example) => example.label);
-    return { name, metrics: classificationMetrics(labels, predictions, labelNames) };
+    return { name, labels, predictions, metrics: classificationMetrics(labels, predictions, labelNames) };
   };
-  const idMetrics = await evaluate(id);
-  const oodMetrics: { name: string; metrics: ClassificationMetrics }[] = [];
-  for (const set of ood) oodMetrics.push(await evaluate(set));
-  return idOodReport(idMetrics, oodMetrics);
+  const idResult = await evaluate(id);
+  const oodResults: Awaited<ReturnType<typeof evaluate>>[] = [];
+  for (const set of ood) oodResults.push(await evaluate(set));
+  const strip = ({ name, labels, predictions }: SetPredictions): SetPredictions => ({
+    name,
+    labels,
+    predictions,
+  });
+  return {
+    report: idOodReport(idResult, oodResults),
+    id: strip(idResult),
+    ood: oodResults.map(strip),
+  };
 }
 
 /** The ID/OOD summary of metrics computed elsewhere (e.g. with per-class detail kept for a report). */

@@ -16,12 +16,28 @@ export {
   classifierPredictor,
   evaluateIdOod,
   type IdOodEntry,
+  type IdOodPredictions,
   type IdOodReport,
+  type IdOodSets,
   idOodReport,
   type NamedExamples,
   type Predictor,
+  predictIdOod,
+  type SetPredictions,
   zeroShotPredictor,
 } from './id-ood.js';
+export {
+  type BootstrapOptions,
+  type Estimate,
+  estimate,
+  formatEstimate,
+  majorityRate,
+  type Outcomes,
+  outcomes,
+  pairedDifference,
+  type RunOutcomes,
+  singlePrediction,
+} from './intervals.js';
 export { type LossPoint, lossCurvePoints, type MetricsLine, parseMetricsJsonl } from './metrics-jsonl.js';
 export {
   evaluatePerplexity,

@@ -5,9 +5,11 @@ export type VegaLiteSpec = Record<string, unknown>;
 
 const WIDTH = 520;
 const HEIGHT = 280;
+/** Legends below the chart with whole labels (Vega-Lite cuts labels at 160 pixels by default). */
+const LEGEND = { orient: 'bottom', direction: 'vertical', labelLimit: 0 } as const;
 
 /** Loss against step: a line per series (train, validation; per run when there are several), dots on validation. */
-export function lossCurveSpec({ points }: Pick<LossCurveSection, 'points'>): VegaLiteSpec {
+export function lossCurveSpec({ points, yTitle }: Pick<LossCurveSection, 'points' | 'yTitle'>): VegaLiteSpec {
   const runs = new Set(points.map((point) => point.run ?? ''));
   const values = points.map(({ step, loss, split, run }) => ({
     step,
@@ -21,8 +23,13 @@ export function lossCurveSpec({ points }: Pick<LossCurveSection, 'points'>): Veg
     data: { values },
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'step', axis: { tickMinStep: 1, format: 'd' } },
-      y: { field: 'loss', type: 'quantitative', title: 'loss (nats per token)', scale: { zero: false } },
-      color: { field: 'series', type: 'nominal', title: null },
+      y: {
+        field: 'loss',
+        type: 'quantitative',
+        title: yTitle ?? 'loss (nats per token)',
+        scale: { zero: false },
+      },
+      color: { field: 'series', type: 'nominal', title: null, legend: LEGEND },
     },
     layer: [
       { mark: { type: 'line', strokeWidth: 1.5 } },
@@ -34,22 +41,59 @@ export function lossCurveSpec({ points }: Pick<LossCurveSection, 'points'>): Veg
   };
 }
 
-/** A metric against α, a line with dots per evaluation set. */
+/**
+ * A metric against α, a line with dots per evaluation set; a band where points carry an interval, a rule at
+ * the chosen α and dashed lines for references (e.g. the majority-class rate).
+ */
 export function alphaSweepSpec({
   points,
   metric = 'accuracy',
-}: Pick<AlphaSweepSection, 'points' | 'metric'>): VegaLiteSpec {
-  return {
-    width: WIDTH,
-    height: HEIGHT,
-    data: { values: points },
+  chosenAlpha,
+  references = [],
+}: Pick<AlphaSweepSection, 'points' | 'metric' | 'chosenAlpha' | 'references'>): VegaLiteSpec {
+  const x = { field: 'alpha', type: 'quantitative', title: 'α (weight of the fine-tuned model)' };
+  const color = { field: 'set', type: 'nominal', title: null, legend: LEGEND };
+  const layers: Record<string, unknown>[] = [];
+  if (points.some((point) => point.low !== undefined && point.high !== undefined)) {
+    layers.push({
+      mark: { type: 'area', opacity: 0.18 },
+      transform: [{ filter: 'isValid(datum.low) && isValid(datum.high)' }],
+      encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color },
+    });
+  }
+  layers.push({
     mark: { type: 'line', point: { filled: true, size: 40 } },
     encoding: {
-      x: { field: 'alpha', type: 'quantitative', title: 'α (weight of the fine-tuned model)' },
+      x,
       y: { field: 'value', type: 'quantitative', title: metric, scale: { zero: false } },
-      color: { field: 'set', type: 'nominal', title: null },
+      color,
     },
-  };
+  });
+  for (const reference of references) {
+    layers.push({
+      data: { values: [{ value: reference.value, label: reference.label }] },
+      layer: [
+        { mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { y: { field: 'value' } } },
+        {
+          mark: { type: 'text', align: 'left', dx: 4, dy: -6, color: 'gray', x: 0 },
+          encoding: { y: { field: 'value' }, text: { field: 'label' } },
+        },
+      ],
+    });
+  }
+  if (chosenAlpha !== undefined) {
+    layers.push({
+      data: { values: [{ alpha: chosenAlpha, label: `chosen α = ${chosenAlpha}` }] },
+      layer: [
+        { mark: { type: 'rule', color: 'black', strokeWidth: 1 }, encoding: { x: { field: 'alpha' } } },
+        {
+          mark: { type: 'text', align: 'right', dx: -4, y: 8, color: 'black' },
+          encoding: { x: { field: 'alpha' }, text: { field: 'label' } },
+        },
+      ],
+    });
+  }
+  return { width: WIDTH, height: HEIGHT, data: { values: points }, layer: layers };
 }
 
 /** A heatmap of counts, true labels down, predictions across, each cell labelled with its count. */

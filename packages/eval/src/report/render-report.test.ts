@@ -32,6 +32,46 @@ describe('renderReport', () => {
     expect(html).toContain(`<td class="number">${metrics.macroF1.toFixed(4)}</td>`);
   });
 
+  it('draws an α sweep with interval bands, the chosen α, a reference line and whole legend labels', async () => {
+    const long = 'a rather long out-of-domain set name that a default legend would cut (OOD)';
+    const points = [0, 0.5, 1].flatMap((alpha) => [
+      {
+        alpha,
+        set: 'in-domain test (ID)',
+        value: 0.5 + alpha / 4,
+        low: 0.45 + alpha / 4,
+        high: 0.55 + alpha / 4,
+      },
+      { alpha, set: long, value: 0.5 + alpha / 8, low: 0.4 + alpha / 8, high: 0.6 + alpha / 8 },
+    ]);
+    const html = await renderReport({
+      title: 'sweep',
+      sections: [
+        {
+          type: 'alphaSweep',
+          points,
+          chosenAlpha: 0.5,
+          references: [{ label: 'majority class 0.52', value: 0.52 }],
+        },
+        {
+          type: 'lossCurve',
+          yTitle: 'loss (nats per example)',
+          points: [
+            { step: 1, loss: 1, split: 'train', run: 'fine-tune (LoRA), seed 0' },
+            { step: 2, loss: 0.9, split: 'validation', run: 'fine-tune (LoRA), seed 0' },
+            { step: 1, loss: 1.1, split: 'train', run: 'fine-tune (full), seed 0' },
+          ],
+        },
+      ],
+    });
+    expect(html).toContain(`>${long}</text>`);
+    expect(html).toContain('>chosen α = 0.5</text>');
+    expect(html).toContain('>majority class 0.52</text>');
+    expect(html).toContain('>loss (nats per example)</text>');
+    expect(html).toContain('>fine-tune (LoRA), seed 0 validation</text>');
+    expect(html.match(/<path[^>]*opacity="0.18"/g)?.length ?? 0).toBeGreaterThanOrEqual(2); // the bands
+  });
+
   it('says so when a chart has no data', async () => {
     const html = await renderReport({ title: 't', sections: [{ type: 'lossCurve', points: [] }] });
     expect(html).toContain('No data.');
@@ -50,6 +90,11 @@ describe('report sections', () => {
     expect(alphaSweepPoints([{ alpha: 0.5, report: sweepReport(0.5) }], { oodMean: false })).toEqual([
       { alpha: 0.5, set: 'sst2 (ID)', value: 0.7 },
       { alpha: 0.5, set: 'amazon (OOD)', value: 0.65 },
+    ]);
+    // one OOD set is its own mean: no third line that would hide under the second
+    expect(alphaSweepPoints([{ alpha: 0.5, report: sweepReport(0.5) }]).map((point) => point.set)).toEqual([
+      'sst2 (ID)',
+      'amazon (OOD)',
     ]);
     expect([formatCell(3), formatCell(0.123456), formatCell(null), formatCell('<b>')]).toEqual([
       '3',

@@ -28,6 +28,8 @@ export interface LossCurveSection {
   type: 'lossCurve';
   title?: string;
   points: (LossPoint & { run?: string })[];
+  /** The y axis title (default 'loss (nats per token)'). */
+  yTitle?: string;
 }
 
 /** One value of an α sweep: the metric of one evaluation set at one mixing coefficient. */
@@ -35,6 +37,9 @@ export interface AlphaSweepPoint {
   alpha: number;
   set: string;
   value: number;
+  /** A 95% interval around the value, drawn as a band. */
+  low?: number;
+  high?: number;
 }
 
 /** A metric against the mixing coefficient α (WiSE-FT: θ = (1 − α)·θ_zero-shot + α·θ_fine-tuned), a line per set. */
@@ -44,6 +49,10 @@ export interface AlphaSweepSection {
   points: AlphaSweepPoint[];
   /** The y axis title (default 'accuracy'). */
   metric?: string;
+  /** The α a selection chose, marked by a vertical rule. */
+  chosenAlpha?: number;
+  /** Horizontal reference lines, e.g. a majority-class rate. */
+  references?: { label: string; value: number }[];
 }
 
 /** Counts of (true label, prediction) as a heatmap; matrix[true][predicted]. */
@@ -115,8 +124,8 @@ export function idOodTable(report: IdOodReport, title = 'In-domain and out-of-do
 }
 
 /**
- * An α sweep of ID/OOD reports → chart points: the ID set, each OOD set and (unless turned off) the OOD
- * mean, for `metric` (accuracy by default).
+ * An α sweep of ID/OOD reports → chart points: the ID set, each OOD set and (unless turned off, or with a
+ * single OOD set, which is its own mean) the OOD mean, for `metric` (accuracy by default).
  */
 export function alphaSweepPoints(
   sweep: readonly { alpha: number; report: IdOodReport }[],
@@ -125,6 +134,8 @@ export function alphaSweepPoints(
   return sweep.flatMap(({ alpha, report }) => [
     { alpha, set: `${report.id.name} (ID)`, value: report.id[metric] },
     ...report.ood.map((entry) => ({ alpha, set: `${entry.name} (OOD)`, value: entry[metric] })),
-    ...(oodMean && report.oodMean ? [{ alpha, set: 'OOD mean', value: report.oodMean[metric] }] : []),
+    ...(oodMean && report.oodMean && report.ood.length > 1
+      ? [{ alpha, set: 'OOD mean', value: report.oodMean[metric] }]
+      : []),
   ]);
 }

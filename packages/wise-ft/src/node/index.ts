@@ -5,6 +5,7 @@ export {
 } from './soup-models.js';
 export {
   type AlphaLine,
+  type AlphaReport,
   describeEnds,
   type SaveInterpolatedOptions,
   saveInterpolated,

@@ -3,7 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EvalSet } from '@mini-llama/data/node';
-import { evaluateIdOod, type IdOodReport } from '@mini-llama/eval';
+import { type IdOodReport, predictIdOod, type SetPredictions } from '@mini-llama/eval';
 import { saveClassifierHead } from '@mini-llama/eval/node';
 import { alphaSweepPoints, idOodTable, type ReportSection, renderReport } from '@mini-llama/eval/report';
 import type { StateDict } from '@mini-llama/formats';
@@ -50,10 +50,17 @@ export interface WiseFtSummary {
   results: AlphaLine[];
 }
 
+/** One α's report and what it predicted for every example (what intervals are computed from). */
+export interface AlphaReport {
+  alpha: number;
+  report: IdOodReport;
+  predictions: { id: SetPredictions; ood: SetPredictions[] };
+}
+
 export interface WiseFtSweepResult {
   summary: WiseFtSummary;
-  /** The full report of every α (per-set metrics), in α order. */
-  reports: { alpha: number; report: IdOodReport }[];
+  /** The full report of every α (per-set metrics) and each set's predictions, in α order. */
+  reports: AlphaReport[];
   /** What the two ends are, in words. */
   description: string;
 }
@@ -74,14 +81,18 @@ export async function wiseFtSweep(options: WiseFtSweepOptions): Promise<WiseFtSw
       options.batchSize,
     );
     const labelNames = id.dataset.labelNames;
-    const reports: { alpha: number; report: IdOodReport }[] = [];
+    const reports: AlphaReport[] = [];
     const { results, chosen } = await sweepAlphas(
       [...alphas],
       async (alpha) => {
         load(ends.at(alpha));
         const named = (set: EvalSet) => ({ name: set.name, examples: set.dataset.examples });
-        const report = await evaluateIdOod(predict, { id: named(id), ood: ood.map(named), labelNames });
-        reports.push({ alpha, report });
+        const { report, ...predictions } = await predictIdOod(predict, {
+          id: named(id),
+          ood: ood.map(named),
+          labelNames,
+        });
+        reports.push({ alpha, report, predictions });
         return {
           selection: report.id.accuracy,
           scores: Object.fromEntries([report.id, ...report.ood].map((entry) => [entry.name, entry.accuracy])),
