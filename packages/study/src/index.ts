@@ -5,9 +5,18 @@ export {
   type TokenSet,
 } from './adapter-sweep.js';
 export {
+  type AnalysisInput,
+  analyzeStudy,
+  type ModelEstimates,
+  type SetSummary,
+  type StudyAnalysis,
+  type SweepEstimates,
+} from './analysis.js';
+export {
   CONTINUATION_PROMPTS,
   STUDY_PLANS,
   STUDY_STAGES,
+  STUDY_STATE_VERSION,
   type StudyBase,
   type StudyPlan,
   type StudyStage,
@@ -18,7 +27,11 @@ export type {
   Continuation,
   Evaluation,
   PerplexityResult,
+  SeedEvaluations,
+  SetsLabels,
+  SetsPredictions,
   StudyData,
-  SweepResult,
   TrainableShares,
+  WiseFtSeeds,
+  ZeroShotResult,
 } from './results.js';

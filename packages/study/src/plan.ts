@@ -8,7 +8,12 @@ export interface StudyPlan {
   finetuneSteps: number;
   finetuneBatch: number;
   loraRank: number;
-  examples: { train: number; test: number; ood: number };
+  /** Fine-tuning runs per method (seeds 0, 1, …): data order and adapter initialisation. */
+  seeds: number;
+  /** The WiSE-FT α grid. */
+  alphas: readonly number[];
+  /** val: in-domain validation examples (held out of training) that choose α. */
+  examples: { train: number; val: number; test: number; ood: number };
   heldoutBytes: number;
   continuationTokens: number;
 }
@@ -24,7 +29,9 @@ export const STUDY_PLANS = {
     finetuneSteps: 120,
     finetuneBatch: 16,
     loraRank: 8,
-    examples: { train: 1600, test: 300, ood: 300 },
+    seeds: 3,
+    alphas: [0, 0.2, 0.4, 0.6, 0.8, 1],
+    examples: { train: 1600, val: 200, test: 300, ood: 300 },
     heldoutBytes: 160_000,
     continuationTokens: 48,
   },
@@ -37,7 +44,9 @@ export const STUDY_PLANS = {
     finetuneSteps: 40,
     finetuneBatch: 8,
     loraRank: 4,
-    examples: { train: 400, test: 100, ood: 100 },
+    seeds: 3,
+    alphas: [0, 0.2, 0.4, 0.6, 0.8, 1],
+    examples: { train: 400, val: 100, test: 100, ood: 100 },
     heldoutBytes: 40_000,
     continuationTokens: 24,
   },
@@ -63,9 +72,18 @@ export const STUDY_STAGES = [
 
 export type StudyStage = (typeof STUDY_STAGES)[number];
 
+/** The layout of stages.json this version writes (2: fine-tuning over seeds, predictions kept). */
+export const STUDY_STATE_VERSION = 2;
+
 /** What the study has done so far: each finished stage's result (JSON), so a second run reuses it. */
 export interface StudyState {
+  version?: number;
   done: Partial<Record<StudyStage, unknown>>;
+  /**
+   * The finished parts of a stage that runs several (e.g. 'finetune-full/seed-1', 'wise-ft/seed-0') with their
+   * results, so a stage interrupted between them resumes where it stopped.
+   */
+  parts?: Record<string, unknown>;
   /** The base model studied (`--base`), or null when the study pretrains its own; absent in older runs. */
   base?: string | null;
 }

@@ -1,93 +1,196 @@
+import type { AlphaSweepSection } from '@mini-llama/eval/report';
 import { describe, expect, it } from 'vitest';
-import { STUDY_PLANS, type StudyState, studyReport } from './index.js';
+import { STUDY_PLANS, STUDY_STATE_VERSION, type StudyState, studyReport } from './index.js';
+import type { SetsPredictions, WiseFtSeeds } from './results.js';
 
-const evaluation = (accuracy: number, oodMean: number | null) => ({
-  accuracy,
-  macroF1: accuracy - 0.1,
-  n: 100,
-  confusion: [
-    [40, 10],
-    [20, 30],
-  ],
-  labelNames: ['negative', 'positive'],
-  idOod:
-    oodMean === null
-      ? null
-      : { ood: [{ name: 'tsv:ood.tsv', accuracy: oodMean }], oodMean: { accuracy: oodMean } },
+// Two labels; the in-domain test set is 60% label 0, the OOD set 50/50.
+const idLabels = Array.from({ length: 200 }, (_, i) => (i < 120 ? 0 : 1));
+const oodLabels = Array.from({ length: 160 }, (_, i) => i % 2);
+
+/** The labels with `wrong` of them flipped, starting at `offset` (so seeds err on different examples). */
+function predict(labels: readonly number[], wrong: number, offset = 0): number[] {
+  return labels.map((label, i) => ((i - offset + labels.length) % labels.length < wrong ? 1 - label : label));
+}
+const sets = (idWrong: number, oodWrong: number, offset = 0): SetsPredictions => ({
+  id: predict(idLabels, idWrong, offset),
+  ood: [predict(oodLabels, oodWrong, offset)],
 });
 
-/** A finished study's state, as the stages leave it. */
-const state: StudyState = {
-  done: {
-    data: {
-      task: 'sentiment',
-      corpusDocuments: 1200,
-      corpusBytes: 340_000,
-      labelNames: ['negative', 'positive'],
-      sizes: { train: 400, test: 100 },
-      ood: [{ name: 'ood.tsv', spec: 'tsv:/x/ood.tsv', n: 100 }],
-    },
-    perplexity: { perplexity: 42.5, bitsPerByte: 1.8, tokens: 5000, nll: 3.75 },
-    continuations: [{ prompt: 'The jury said', continuation: ' that it was late.' }],
-    'zero-shot': evaluation(0.55, 0.52),
-    evaluate: {
-      full: evaluation(0.8, 0.6),
-      lora: evaluation(0.75, 0.62),
-      shares: { full: 10_000, lora: 400, loraMatrices: 380, head: 20, loraShare: 0.04 },
-    },
-    'wise-ft': {
-      chosenAlpha: 0.5,
-      id: 'tsv:test.tsv',
-      ood: ['tsv:ood.tsv'],
-      results: [
-        { alpha: 0, accuracy: { 'tsv:test.tsv': 0.55, 'tsv:ood.tsv': 0.52 }, oodMean: 0.52 },
-        { alpha: 0.5, accuracy: { 'tsv:test.tsv': 0.81, 'tsv:ood.tsv': 0.66 }, oodMean: 0.66 },
-        { alpha: 1, accuracy: { 'tsv:test.tsv': 0.8, 'tsv:ood.tsv': 0.6 }, oodMean: 0.6 },
-      ],
-    },
-  },
+// WiSE-FT: α = 0.5 is better out of domain than α = 1 in every seed; α = 0 is the zero-shot head.
+const wiseFt: WiseFtSeeds = {
+  alphas: [0, 0.5, 1],
+  seeds: [0, 1, 2].map((seed) => ({
+    chosenAlpha: 0.5,
+    tie: seed === 2,
+    val: [0.6, 0.8, seed === 2 ? 0.8 : 0.75],
+    predictions: [sets(60, 56), sets(30 + seed, 30 + seed, seed * 7), sets(32 + seed, 60 + seed, seed * 7)],
+  })),
 };
 
-describe('studyReport', () => {
-  const plan = STUDY_PLANS.quick;
-  const curves = [
-    { step: 1, loss: 5, split: 'train' as const, run: 'pretrain' },
-    { step: 2, loss: 4, split: 'train' as const, run: 'pretrain' },
-  ];
-  const report = studyReport({ directory: '/runs/study', state, plan, elapsedMs: 61_400, curves });
+/** A finished study's state, as the stages leave it. */
+function finishedState(loraPredictions: SetsPredictions[]): StudyState {
+  return {
+    version: STUDY_STATE_VERSION,
+    done: {
+      data: {
+        task: 'sentiment',
+        corpusDocuments: 1200,
+        corpusBytes: 340_000,
+        labelNames: ['negative', 'positive'],
+        sizes: { train: 400, val: 100, test: 200 },
+        ood: [{ name: 'reviews.tsv', spec: 'tsv:/x/reviews.tsv', n: 160 }],
+      },
+      perplexity: { perplexity: 42.5, bitsPerByte: 1.8, tokens: 5000, nll: 3.75 },
+      continuations: [{ prompt: 'The jury said', continuation: ' that it was late.' }],
+      'zero-shot': {
+        evaluation: {
+          accuracy: 0.7,
+          macroF1: 0.7,
+          n: 200,
+          confusion: [],
+          labelNames: ['negative', 'positive'],
+          prompt: { template: '{text}\nSentiment:', verbalizers: ['negative', 'positive'] },
+        },
+        labels: { id: idLabels, ood: [oodLabels] },
+        predictions: sets(60, 56),
+      },
+      evaluate: {
+        labels: { id: idLabels, ood: [oodLabels] },
+        lora: loraPredictions,
+        shares: { full: 10_000, lora: 420, loraMatrices: 400, head: 20, loraShare: 420 / 10_420 },
+      },
+      'wise-ft': wiseFt,
+    },
+  };
+}
 
-  it('puts every stage into report.json, the classifiers in one table with their trainable shares', () => {
-    expect(report.json).toMatchObject({
-      task: 'sentiment',
-      labelNames: ['negative', 'positive'],
-      sizes: { train: 400, test: 100 },
-      elapsedSeconds: 61,
-      perplexity: { perplexity: 42.5 },
-      trainable: { loraShare: 0.04 },
-    });
-    expect(report.json.classification).toEqual([
-      { model: 'zero-shot (pretrained, label words)', id: 0.55, oodMean: 0.52, trainable: 0, share: 0 },
-      { model: 'fine-tuned in full', id: 0.8, oodMean: 0.6, trainable: 10_000, share: 1 },
-      { model: `LoRA r ${plan.loraRank} (+ head)`, id: 0.75, oodMean: 0.62, trainable: 400, share: 0.04 },
-      { model: 'WiSE-FT α = 0.5 (chosen in-domain)', id: 0.81, oodMean: 0.66, trainable: 10_000, share: 1 },
-    ]);
+const plan = STUDY_PLANS.quick;
+const curves = [
+  { step: 1, loss: 5, split: 'train' as const, run: 'pretrain' },
+  { step: 2, loss: 4, split: 'train' as const, run: 'pretrain' },
+  { step: 1, loss: 0.7, split: 'train' as const, run: 'full, seed 0' },
+  { step: 1, loss: 0.69, split: 'train' as const, run: 'LoRA, seed 0' },
+];
+const loraSeeds = [0, 1, 2].map((seed) => sets(40, 50, seed * 5));
+
+describe('studyReport', () => {
+  const report = studyReport({
+    directory: '/runs/study',
+    state: finishedState(loraSeeds),
+    plan,
+    elapsedMs: 61_400,
+    curves,
+    finalLosses: { full: [0.3, 0.31, 0.29], lora: [0.4, 0.45, 0.35] },
   });
 
-  it('draws the loss curves, the α curve and both confusion matrices, and sums up in text', () => {
+  it('reports every accuracy as a mean with a 95% interval and its seeds, each set with its majority rate', () => {
+    expect(report.json).toMatchObject({
+      task: 'sentiment',
+      sizes: { train: 400, val: 100, test: 200 },
+      elapsedSeconds: 61,
+      sets: [
+        { name: 'in-domain test', domain: 'ID', n: 200, majorityRate: 0.6 },
+        { name: 'reviews.tsv', domain: 'OOD', n: 160, majorityRate: 0.5 },
+      ],
+    });
+    const rows = report.json.classification as {
+      model: string;
+      id: { mean: number; low: number; high: number; seeds: number };
+      oodMean: { mean: number } | null;
+      share: number;
+    }[];
+    expect(rows.map((row) => row.model)).toEqual([
+      'zero-shot (label words, every token)',
+      'zero-shot head (α = 0)',
+      'fine-tuned in full',
+      `LoRA r ${plan.loraRank} (+ head)`,
+      'WiSE-FT at the chosen α (α = 0.5 in all 3 seeds; a tie on validation in 1 of 3, broken towards the smaller α)',
+    ]);
+    const full = rows[2]!;
+    expect(full.id.mean).toBeCloseTo(1 - 33 / 200, 12); // (32 + 33 + 34) / 3 wrong
+    expect(full.id.seeds).toBe(3);
+    expect(full.id.low).toBeLessThan(full.id.mean);
+    expect(full.id.high).toBeGreaterThan(full.id.mean);
+    expect(rows[0]!.id).toMatchObject({ mean: 0.7, seeds: 1 });
+    // the zero-shot row and α = 0 agree when their predictions do
+    expect(rows[1]!.id).toEqual(rows[0]!.id);
+    expect(rows[3]!.share).toBeCloseTo(420 / 10_420, 12);
+  });
+
+  it('answers both questions from paired differences, whichever way they come out', () => {
+    const { answers } = report.analysis;
+    // α = 0.5 is right on 61–63 OOD examples of 160 more than α = 1 (60+s wrong vs 30+s): a clear gain
+    expect(report.analysis.wiseFtGain.oodMean!.mean).toBeCloseTo(30 / 160, 12);
+    expect(report.analysis.wiseFtGain.oodMean!.low).toBeGreaterThan(0);
+    expect(answers.wiseFt).toMatch(
+      /^WiSE-FT \(α = 0\.5 in all 3 seeds.*\+0\.188 \[\+0\.1\d\d, \+0\.2\d\d\] accuracy out of domain/,
+    );
+    expect(answers.wiseFt).toContain('it buys robustness here');
+    expect(answers.wiseFt).toContain('The best OOD accuracy on the α grid is at α = 0.5');
+    expect(answers.lora).toMatch(/^LoRA against full fine-tuning \(one learning rate each, 3 seeds\)/);
+    expect(answers.lora).toContain('final training loss s.d. 0.050 vs 0.010');
+    expect(report.json.answers).toEqual(answers);
+  });
+
+  it('says so when the zero-shot model is at chance, a classifier predicts one class, or α was a tie', () => {
+    const markdown = (report.html.sections[0] as { markdown: string }).markdown;
+    expect(markdown).toContain('**Does WiSE-FT buy robustness out of domain?**');
+    expect(markdown).toContain('**Does LoRA make fine-tuning more stable?**');
+    // zero-shot: in domain 0.7 against a majority rate of 0.6 (above); OOD 0.65 against 0.5 (above)
+    expect(markdown).toContain('**Zero-shot**: above chance on every set');
+    expect(markdown).toContain('⚠ α was chosen by a tie on validation in 1 of 3 seeds');
+    expect(markdown).not.toContain('predicts one class');
+
+    const oneClass = studyReport({
+      directory: '/runs/study',
+      state: finishedState(
+        [0, 1, 2].map(() => ({ id: idLabels.map(() => 0), ood: [oodLabels.map(() => 0)] })),
+      ),
+      plan,
+      elapsedMs: 1000,
+      curves,
+    });
+    expect((oneClass.html.sections[0] as { markdown: string }).markdown).toContain(
+      `⚠ LoRA r ${plan.loraRank} (+ head) predicts one class (negative) for every in-domain example in seeds 0, 1, 2`,
+    );
+    expect(oneClass.summary).toContain('predicts one class (negative)');
+  });
+
+  it('draws the α curve with bands, the chosen α and the majority rates; loss curves per method', () => {
     const types = report.html.sections.map((section) => section.type);
     expect(types).toEqual([
       'markdown',
+      'markdown',
+      'lossCurve',
+      'lossCurve',
       'lossCurve',
       'table',
       'continuations',
       'table',
+      'table',
       'alphaSweep',
+      'table',
+      'table',
       'confusionMatrix',
       'confusionMatrix',
     ]);
-    expect(report.summary).toContain('perplexity 42.50 (1.800 bits/byte)');
-    expect(report.summary).toContain(
-      'LoRA r 4 (+ head): in-domain 0.7500, OOD 0.6200 (4.00% of the parameters trained)',
+    const sweep = report.html.sections.find((section) => section.type === 'alphaSweep') as AlphaSweepSection;
+    expect(sweep.chosenAlpha).toBe(0.5);
+    expect(sweep.points.map((point) => point.set)).toEqual(
+      [0, 0.5, 1].flatMap(() => ['in-domain test', 'reviews.tsv (OOD)']),
     );
+    for (const point of sweep.points) {
+      expect(point.low!).toBeLessThanOrEqual(point.value);
+      expect(point.high!).toBeGreaterThanOrEqual(point.value);
+    }
+    expect(sweep.references!.map((reference) => reference.value)).toEqual([0.6, 0.5]);
+    const lossTitles = report.html.sections
+      .filter((section) => section.type === 'lossCurve')
+      .map((section) => section.title);
+    expect(lossTitles).toEqual([
+      'Pretraining loss',
+      'Fine-tuning loss, in full (classification cross-entropy)',
+      'Fine-tuning loss, LoRA (classification cross-entropy)',
+    ]);
   });
 });

@@ -1,13 +1,15 @@
-import type { LossPoint } from '@mini-llama/eval';
-import { alphaSweepPoints, type Report, type ReportSection } from '@mini-llama/eval/report';
+import { confusionMatrix, type Estimate, formatEstimate, type LossPoint } from '@mini-llama/eval';
+import type { AlphaSweepPoint, Report, ReportSection, TableCell } from '@mini-llama/eval/report';
+import { type AnalysisInput, analyzeStudy, type ModelEstimates, type StudyAnalysis } from './analysis.js';
 import type { StudyBase, StudyPlan, StudyState } from './plan.js';
 import type {
   Continuation,
-  Evaluation,
   PerplexityResult,
+  SeedEvaluations,
+  SetsPredictions,
   StudyData,
-  SweepResult,
-  TrainableShares,
+  WiseFtSeeds,
+  ZeroShotResult,
 } from './results.js';
 
 /** Everything the report is made of: the state of a finished study and its loss curves. */
@@ -16,84 +18,124 @@ export interface StudyReportInput {
   state: StudyState;
   plan: StudyPlan;
   elapsedMs: number;
-  /** The training loss curves, each point tagged with its run (pretrain, fine-tune (full), fine-tune (LoRA)). */
+  /**
+   * The training loss curves, each point tagged with its run: 'pretrain' (nats per token), or a fine-tune's
+   * ('full, seed 0', 'LoRA, seed 1', …: the classifier's cross-entropy, nats per example), drawn per method.
+   */
   curves: (LossPoint & { run: string })[];
+  /** Each seed's final training loss, full and LoRA (for the spread between seeds). */
+  finalLosses?: AnalysisInput['finalLosses'];
 }
 
 /** The study's report: report.json's contents, the HTML report (as data, for renderReport), a summary. */
-export function studyReport({ directory, state, plan, elapsedMs, curves }: StudyReportInput): {
+export function studyReport({ directory, state, plan, elapsedMs, curves, finalLosses }: StudyReportInput): {
   json: Record<string, unknown>;
   html: Report;
   summary: string;
+  analysis: StudyAnalysis;
 } {
   const done = state.done;
   const data = done.data as StudyData;
   const perplexity = done.perplexity as PerplexityResult;
-  const zeroShot = done['zero-shot'] as Evaluation;
-  const { full, lora, shares } = done.evaluate as {
-    full: Evaluation;
-    lora: Evaluation;
-    shares: TrainableShares;
-  };
-  const sweep = done['wise-ft'] as SweepResult;
-  // A study of a given base records it as its pretraining stage's result (see runStudy's `base`).
+  const zeroShot = done['zero-shot'] as ZeroShotResult;
+  const evaluations = done.evaluate as SeedEvaluations;
+  const wiseFt = done['wise-ft'] as WiseFtSeeds;
   const base = state.base ? (done.pretrain as StudyBase) : null;
-  const ood = (evaluation: Evaluation) => evaluation.idOod?.oodMean?.accuracy ?? null;
-  const chosen = sweep.results.find((result) => result.alpha === sweep.chosenAlpha)!;
-  const rows = [
-    ['zero-shot (pretrained, label words)', zeroShot.accuracy, ood(zeroShot), 0, 0],
-    ['fine-tuned in full', full.accuracy, ood(full), shares.full, 1],
-    [`LoRA r ${plan.loraRank} (+ head)`, lora.accuracy, ood(lora), shares.lora, shares.loraShare],
-    [
-      `WiSE-FT α = ${sweep.chosenAlpha} (chosen in-domain)`,
-      chosen.accuracy[sweep.id]!,
-      chosen.oodMean,
-      shares.full,
-      1,
-    ],
-  ] as [string, number, number | null, number, number][];
+  const analysis = analyzeStudy({
+    data,
+    zeroShot,
+    evaluations,
+    wiseFt,
+    loraRank: plan.loraRank,
+    finalLosses,
+  });
+  const shares = evaluations.shares;
+  const rows: [ModelEstimates, number, number][] = [
+    [analysis.zeroShot, 0, 0],
+    [analysis.zeroShotHead, 0, 0],
+    [analysis.full, shares.full, 1],
+    [analysis.lora, shares.lora, shares.loraShare],
+    [analysis.wiseFt, shares.full, 1],
+  ];
+  const oodNames = analysis.sets.filter((set) => set.domain === 'OOD').map((set) => set.name);
   const json = {
     base: state.base ?? null,
     task: data.task,
-    labelNames: full.labelNames, // as the classifiers order them
+    labelNames: data.labelNames,
     sizes: data.sizes,
     ood: data.ood,
     plan,
     elapsedSeconds: Math.round(elapsedMs / 1000),
+    answers: analysis.answers,
+    sets: analysis.sets,
     perplexity,
     continuations: done.continuations,
-    classification: rows.map(([model, id, oodMean, trainable, share]) => ({
-      model,
-      id,
-      oodMean,
+    classification: rows.map(([estimates, trainable, share]) => ({
+      model: estimates.model,
+      id: estimates.id,
+      oodMean: estimates.oodMean,
+      ood: Object.fromEntries(estimates.ood.map((value, i) => [oodNames[i], value])),
       trainable,
       share,
+      singleClass: estimates.singleClass,
     })),
-    zeroShot,
-    finetuned: { full, lora },
-    trainable: shares,
-    wiseFt: sweep,
-  };
-  const sweepReports = sweep.results.map((result) => ({
-    alpha: result.alpha,
-    report: {
-      id: { name: sweep.id, accuracy: result.accuracy[sweep.id]!, macroF1: 0, n: 0 },
-      ood: sweep.ood.map((name) => ({ name, accuracy: result.accuracy[name]!, macroF1: 0, n: 0 })),
-      oodMean: result.oodMean === null ? null : { accuracy: result.oodMean, macroF1: 0 },
+    zeroShotAboveChance: analysis.zeroShotAboveChance,
+    zeroShot: {
+      prompt: zeroShot.evaluation.prompt ?? null,
+      calibration: zeroShot.evaluation.calibration ?? null,
     },
-  }));
+    trainable: shares,
+    wiseFt: {
+      alphas: wiseFt.alphas,
+      chosen: analysis.chosen,
+      sweep: analysis.sweep.map((point) => ({
+        alpha: point.alpha,
+        id: point.id,
+        oodMean: point.oodMean,
+        ood: Object.fromEntries(point.ood.map((value, i) => [oodNames[i], value])),
+      })),
+      gainOverFinetuned: analysis.wiseFtGain,
+    },
+    loraMinusFull: analysis.loraMinusFull,
+    seedSpread: analysis.seedSpread,
+  };
+
   const percent = (share: number) => `${(100 * share).toFixed(2)}%`;
   const count = (n: number) => n.toLocaleString('en-US');
+  const cell = (value: Estimate | null): TableCell => (value ? formatEstimate(value) : null);
   const parameters = count(shares.full - shares.head);
+  const seeds = analysis.full.id.seeds;
   const model = base
     ? `The ${parameters}-parameter Llama \`${base.base}\` (dim ${base.shape.dim}, ${base.shape.layers} layers, ${base.shape.heads} heads / ${base.shape.kvHeads} KV heads, its own ${count(base.vocabSize)}-token vocabulary), not trained here`
-    : `A ${parameters}-parameter Llama (dim ${plan.shape.dim}, ${plan.shape.layers} layers, ${plan.shape.heads} heads / ${plan.shape.kvHeads} KV heads, a ${plan.vocabSize}-piece BPE vocabulary trained here) pretrained on ${count(data.corpusDocuments)} documents of the Brown corpus (its in-domain training files)`;
+    : `A ${parameters}-parameter Llama (dim ${plan.shape.dim}, ${plan.shape.layers} layers, ${plan.shape.heads} heads / ${plan.shape.kvHeads} KV heads, a ${plan.vocabSize}-piece BPE vocabulary trained here) pretrained on ${count(data.corpusDocuments)} documents of unlabelled text`;
+  const findings = [
+    `**Does WiSE-FT buy robustness out of domain?** ${analysis.answers.wiseFt}`,
+    `**Does LoRA make fine-tuning more stable?** ${analysis.answers.lora}`,
+    zeroShotSentence(analysis),
+    ...warnings(analysis, rows),
+  ];
+  const pretrainCurve = curves.filter((point) => point.run === 'pretrain');
+  const finetuneCurves = curves.filter((point) => point.run !== 'pretrain');
   const sections: ReportSection[] = [
+    { type: 'markdown', title: 'Answers', markdown: findings.join('\n\n') },
     {
       type: 'markdown',
-      markdown: `${model}, then taught **${data.task}**: zero-shot by label words, fine-tuned in full and with LoRA from the zero-shot head, and interpolated in weight space (WiSE-FT). In-domain: ${data.sizes.test} test examples; out of domain: ${data.ood.map((set) => set.name).join(', ')}. Run directory: \`${directory}\`.`,
+      title: 'What was run',
+      markdown: `${model}, then taught **${data.task}**: zero-shot by label words, fine-tuned in full and with LoRA from the zero-shot head (${seeds} seed${seeds === 1 ? '' : 's'} each: initialisation of the adapter and order of the data), and interpolated in weight space (WiSE-FT, α chosen on ${data.sizes.val} in-domain validation examples held out of training). In domain: ${data.sizes.test} test examples; out of domain: ${data.ood.map((set) => `${set.name} (${set.n})`).join(', ')}. Every accuracy is the mean over seeds with a 95% bootstrap interval over examples and seeds; differences are paired on the same examples and seeds. Run directory: \`${directory}\`.`,
     },
-    { type: 'lossCurve', title: 'Training loss', points: curves },
+    ...(pretrainCurve.length > 0
+      ? [{ type: 'lossCurve' as const, title: 'Pretraining loss', points: pretrainCurve }]
+      : []),
+    ...(['full', 'LoRA'] as const).map(
+      (method): ReportSection => ({
+        type: 'lossCurve',
+        title: `Fine-tuning loss, ${method === 'full' ? 'in full' : 'LoRA'} (classification cross-entropy)`,
+        points: finetuneCurves
+          .filter((point) => point.run.startsWith(`${method}, `))
+          .map((point) => ({ ...point, run: point.run.slice(method.length + 2) })),
+        yTitle: 'loss (nats per example)',
+      }),
+    ),
     {
       type: 'table',
       title: 'Pretrained model on held-out text',
@@ -107,41 +149,163 @@ export function studyReport({ directory, state, plan, elapsedMs, curves }: Study
     },
     {
       type: 'table',
-      title: 'Classification: in-domain and out-of-domain accuracy',
-      columns: ['model', 'in-domain', 'OOD mean', 'trainable parameters', 'share'],
-      rows: rows.map(([model, id, oodMean, trainable, share]) => [
-        model,
-        id,
-        oodMean,
+      title: 'Evaluation sets',
+      columns: ['set', 'domain', 'examples', 'majority-class rate'],
+      rows: analysis.sets.map((set) => [set.name, set.domain, set.n, set.majorityRate]),
+      caption:
+        'The majority-class rate is the accuracy of always predicting the most frequent label: chance.',
+    },
+    {
+      type: 'table',
+      title: 'Classification accuracy, mean [95% interval]',
+      columns: [
+        'model',
+        'in-domain',
+        ...(oodNames.length > 1 ? ['OOD mean'] : []),
+        ...oodNames,
+        'trainable parameters',
+        'share',
+      ],
+      rows: rows.map(([estimates, trainable, share]) => [
+        estimates.model,
+        cell(estimates.id),
+        ...(oodNames.length > 1 ? [cell(estimates.oodMean)] : []),
+        ...estimates.ood.map(cell),
         trainable,
         percent(share),
       ]),
+      caption: `LoRA's share counts as peft does: of the adapted model's parameters (${count(shares.full)} + ${count(shares.lora)}).`,
     },
     {
       type: 'alphaSweep',
-      title: 'WiSE-FT: accuracy over α (0 = zero-shot, 1 = fine-tuned)',
-      points: alphaSweepPoints(sweepReports),
+      title: 'WiSE-FT: accuracy over α (0 = zero-shot head, 1 = fine-tuned), with 95% bands',
+      points: sweepPoints(analysis, oodNames),
       metric: 'accuracy',
+      chosenAlpha: commonAlpha(analysis),
+      references: majorityReferences(analysis),
     },
     {
-      type: 'confusionMatrix',
-      title: 'Fine-tuned in full: in-domain confusion matrix',
-      labelNames: full.labelNames,
-      matrix: full.confusion,
+      type: 'table',
+      title: 'Differences, paired over the same examples and seeds',
+      columns: ['comparison', 'in-domain', 'OOD mean'],
+      rows: [
+        [
+          'WiSE-FT at the chosen α − fine-tuned (α = 1)',
+          cell(analysis.wiseFtGain.id),
+          cell(analysis.wiseFtGain.oodMean),
+        ],
+        ['LoRA − full fine-tuning', cell(analysis.loraMinusFull.id), cell(analysis.loraMinusFull.oodMean)],
+      ],
     },
     {
-      type: 'confusionMatrix',
-      title: 'Zero-shot: in-domain confusion matrix',
-      labelNames: zeroShot.labelNames,
-      matrix: zeroShot.confusion,
+      type: 'table',
+      title: 'Every α',
+      columns: ['α', 'in-domain', ...(oodNames.length > 1 ? ['OOD mean'] : []), ...oodNames],
+      rows: analysis.sweep.map((point) => [
+        point.alpha,
+        cell(point.id),
+        ...(oodNames.length > 1 ? [cell(point.oodMean)] : []),
+        ...point.ood.map(cell),
+      ]),
     },
+    pooledConfusion(
+      'Fine-tuned in full: in-domain confusion matrix (all seeds)',
+      wiseFt.seeds.map((seed) => seed.predictions[wiseFt.alphas.indexOf(1)]!),
+      evaluations,
+      data,
+    ),
+    pooledConfusion(
+      'Zero-shot (label words): in-domain confusion matrix',
+      [zeroShot.predictions],
+      evaluations,
+      data,
+    ),
   ];
   const summary = [
     `perplexity ${perplexity.perplexity.toFixed(2)} (${perplexity.bitsPerByte.toFixed(3)} bits/byte) on held-out text`,
     ...rows.map(
-      ([model, id, oodMean, , share]) =>
-        `${model}: in-domain ${id.toFixed(4)}${oodMean === null ? '' : `, OOD ${oodMean.toFixed(4)}`}${share > 0 && share < 1 ? ` (${percent(share)} of the parameters trained)` : ''}`,
+      ([estimates, , share]) =>
+        `${estimates.model}: in-domain ${formatEstimate(estimates.id)}${estimates.oodMean ? `, OOD ${formatEstimate(estimates.oodMean)}` : ''}${share > 0 && share < 1 ? ` (${percent(share)} of the parameters trained)` : ''}`,
     ),
+    `WiSE-FT: ${analysis.answers.wiseFt}`,
+    `LoRA: ${analysis.answers.lora}`,
+    zeroShotSentence(analysis).replaceAll('**', ''),
+    ...warnings(analysis, rows),
   ].join('\n');
-  return { json, html: { title: 'mini-llama demo', subtitle: data.task, sections }, summary };
+  return { json, html: { title: 'mini-llama demo', subtitle: data.task, sections }, summary, analysis };
+}
+
+function zeroShotSentence(analysis: StudyAnalysis): string {
+  const above = analysis.zeroShotAboveChance.filter((set) => set.above).map((set) => set.name);
+  const below = analysis.zeroShotAboveChance.filter((set) => !set.above).map((set) => set.name);
+  const all = below.length === 0;
+  return `**Zero-shot**: ${all ? 'above chance on every set' : above.length === 0 ? 'not above chance on any set' : `above chance on ${above.join(', ')}; not on ${below.join(', ')}`} (the lower end of its interval against the majority-class rate).${all ? '' : ' Where the zero-shot end is at chance, WiSE-FT has no zero-shot robustness to keep.'}`;
+}
+
+/** Sentences for what a reader would otherwise miss: classifiers that predict one class, ties in choosing α. */
+function warnings(analysis: StudyAnalysis, rows: readonly [ModelEstimates, number, number][]): string[] {
+  const out: string[] = [];
+  for (const [estimates] of rows) {
+    if (estimates.singleClass.length === 0) continue;
+    const seeds = estimates.singleClass.map((entry) => entry.seed);
+    const labels = [...new Set(estimates.singleClass.map((entry) => entry.label))];
+    out.push(
+      `⚠ ${estimates.model} predicts one class (${labels.join(', ')}) for every in-domain example${estimates.id.seeds > 1 ? ` in seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')}` : ''}: its accuracy is the share of that class, not a skill.`,
+    );
+  }
+  const ties = analysis.chosen.filter((entry) => entry.tie).length;
+  if (ties > 0) {
+    out.push(
+      `⚠ α was chosen by a tie on validation in ${ties} of ${analysis.chosen.length} seed${analysis.chosen.length > 1 ? 's' : ''} (the smaller α wins a tie).`,
+    );
+  }
+  return out;
+}
+
+function sweepPoints(analysis: StudyAnalysis, oodNames: readonly string[]): AlphaSweepPoint[] {
+  const point = (alpha: number, set: string, value: Estimate | null): AlphaSweepPoint[] =>
+    value ? [{ alpha, set, value: value.mean, low: value.low, high: value.high }] : [];
+  return analysis.sweep.flatMap((entry) => [
+    ...point(entry.alpha, 'in-domain test', entry.id),
+    ...(oodNames.length > 1
+      ? point(entry.alpha, 'OOD mean', entry.oodMean)
+      : point(entry.alpha, `${oodNames[0]} (OOD)`, entry.ood[0] ?? null)),
+  ]);
+}
+
+/** The α every seed chose, or the one most seeds chose. */
+function commonAlpha(analysis: StudyAnalysis): number | undefined {
+  const counts = new Map<number, number>();
+  for (const { alpha } of analysis.chosen) counts.set(alpha, (counts.get(alpha) ?? 0) + 1);
+  let best: number | undefined;
+  for (const [alpha, n] of counts) if (best === undefined || n > counts.get(best)!) best = alpha;
+  return best;
+}
+
+function majorityReferences(analysis: StudyAnalysis): { label: string; value: number }[] {
+  const id = analysis.sets[0]!;
+  const ood = analysis.sets.filter((set) => set.domain === 'OOD');
+  const oodRate = ood.length > 0 ? ood.reduce((sum, set) => sum + set.majorityRate, 0) / ood.length : null;
+  const references = [
+    { label: `majority class, in domain (${id.majorityRate.toFixed(3)})`, value: id.majorityRate },
+  ];
+  if (oodRate !== null && Math.abs(oodRate - id.majorityRate) > 1e-9) {
+    references.push({ label: `majority class, OOD (${oodRate.toFixed(3)})`, value: oodRate });
+  }
+  return references;
+}
+
+function pooledConfusion(
+  title: string,
+  runs: readonly SetsPredictions[],
+  evaluations: SeedEvaluations,
+  data: StudyData,
+): ReportSection {
+  const n = data.labelNames.length;
+  const matrix = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (const run of runs) {
+    const counts = confusionMatrix(evaluations.labels.id, run.id, n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) matrix[i]![j]! += counts[i]![j]!;
+  }
+  return { type: 'confusionMatrix', title, labelNames: [...data.labelNames], matrix };
 }

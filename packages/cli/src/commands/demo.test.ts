@@ -18,6 +18,8 @@ const SMALL = [
   '6',
   '--alphas',
   '0,0.5,1',
+  '--seeds',
+  '2',
   '--backend',
   'wasm',
 ];
@@ -44,8 +46,15 @@ describe('mini-llama demo', () => {
 
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.labelNames).toEqual(['fiction', 'learned', 'nonfiction', 'press']);
-    expect(report.finetuned.full.labelNames).toEqual(report.labelNames);
-    expect(report.sizes).toEqual({ train: 400, test: 100 });
+    expect(report.sizes).toEqual({ train: 400, val: 100, test: 100 });
+    expect(report.sets.map((set: { name: string }) => set.name)).toEqual([
+      'in-domain test',
+      'ood.tsv (held-out genres)',
+    ]);
+    for (const set of report.sets) {
+      expect(set.majorityRate).toBeGreaterThanOrEqual(0.25); // four labels
+      expect(set.majorityRate).toBeLessThan(1);
+    }
     expect(report.perplexity.perplexity).toBeGreaterThan(1);
     expect(report.perplexity.bitsPerByte).toBeGreaterThan(0);
     expect(report.continuations).toHaveLength(3);
@@ -53,28 +62,49 @@ describe('mini-llama demo', () => {
       expect(run.stdout).toContain(`> ${prompt}${continuation}\n`);
       expect(continuation.length).toBeGreaterThan(0);
     }
-    expect(report.classification.map((row: { model: string }) => row.model)).toEqual([
-      'zero-shot (pretrained, label words)',
+    const rows = report.classification as {
+      model: string;
+      id: { mean: number; low: number; high: number; seeds: number };
+      oodMean: { mean: number } | null;
+    }[];
+    expect(rows.map((row) => row.model)).toEqual([
+      'zero-shot (label words, every token)',
+      'zero-shot head (α = 0)',
       'fine-tuned in full',
       'LoRA r 4 (+ head)',
-      `WiSE-FT α = ${report.wiseFt.chosenAlpha} (chosen in-domain)`,
+      expect.stringMatching(/^WiSE-FT at the chosen α \(α = /),
     ]);
-    for (const row of report.classification) {
-      expect(row.id).toBeGreaterThanOrEqual(0);
-      expect(row.id).toBeLessThanOrEqual(1);
-      expect(row.oodMean).toBeGreaterThanOrEqual(0);
+    // every accuracy is { mean, low, high, seeds }; the fine-tunes pool both seeds
+    for (const row of rows) {
+      expect(row.id.low).toBeLessThanOrEqual(row.id.mean);
+      expect(row.id.high).toBeGreaterThanOrEqual(row.id.mean);
+      expect(row.id.mean).toBeGreaterThanOrEqual(0);
+      expect(row.id.mean).toBeLessThanOrEqual(1);
     }
+    expect(rows.map((row) => row.id.seeds)).toEqual([1, 1, 2, 2, 2]);
     expect(report.trainable.loraShare).toBeGreaterThan(0);
     expect(report.trainable.loraShare).toBeLessThan(0.05);
-    expect(report.wiseFt.results.map((line: { alpha: number }) => line.alpha)).toEqual([0, 0.5, 1]);
-    // α = 1 is the fully fine-tuned classifier, evaluated on the same sets
-    expect(report.wiseFt.results[2].accuracy['tsv:test.tsv']).toBe(report.finetuned.full.accuracy);
+    expect(report.wiseFt.sweep.map((point: { alpha: number }) => point.alpha)).toEqual([0, 0.5, 1]);
+    expect(report.wiseFt.chosen).toHaveLength(2);
+    // α = 1 is the fully fine-tuned classifier and α = 0 the zero-shot head, on the same sets
+    expect(report.wiseFt.sweep[2].id).toEqual(rows[2]!.id);
+    expect(report.wiseFt.sweep[0].id.mean).toBe(rows[1]!.id.mean);
+    expect(report.answers.wiseFt).toMatch(/^WiSE-FT \(α = /);
+    expect(report.answers.lora).toMatch(/^LoRA against full fine-tuning \(one learning rate each, 2 seeds\)/);
+    // the LoRA share is the one the fine-tune printed (peft's count)
+    const printed = /trainable%: ([\d.]+)/.exec(run.stderr)?.[1];
+    expect(printed).toBeDefined();
+    expect(100 * report.trainable.loraShare).toBeCloseTo(Number(printed), 3);
 
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     for (const title of [
-      'Training loss',
+      'Answers',
+      'Does WiSE-FT buy robustness out of domain?',
+      'Pretraining loss',
+      'Fine-tuning loss, in full',
       'Pretrained model on held-out text',
       'Continuations',
+      'majority-class rate',
       'WiSE-FT: accuracy over α',
     ]) {
       expect(html).toContain(title);
@@ -99,12 +129,14 @@ describe('mini-llama demo', () => {
           rects: svg.querySelectorAll('.mark-rect.role-mark path').length,
         })),
       );
-      // loss curves, the α sweep, two confusion matrices
-      expect(charts).toHaveLength(4);
+      // pretraining loss, fine-tuning loss (full, LoRA), the α sweep, two confusion matrices
+      expect(charts).toHaveLength(6);
       for (const chart of charts) expect(chart.width).toBeGreaterThan(100);
-      expect(charts[0]!.lines).toBeGreaterThanOrEqual(3);
-      expect(charts[1]!.lines).toBeGreaterThanOrEqual(2);
-      expect(charts[2]!.rects).toBe(16);
+      expect(charts[0]!.lines).toBe(2); // train, validation
+      expect(charts[1]!.lines).toBe(4); // 2 seeds × (train, validation)
+      expect(charts[2]!.lines).toBe(4);
+      expect(charts[3]!.lines).toBe(2); // in domain, the OOD set
+      expect(charts[4]!.rects).toBe(16);
     } finally {
       await browser.close();
     }
@@ -134,6 +166,8 @@ describe('mini-llama demo', () => {
       '4',
       '--alphas',
       '0,1',
+      '--seeds',
+      '1',
       '--backend',
       'wasm',
       '--out',
@@ -175,6 +209,8 @@ describe('mini-llama demo', () => {
         '2',
         '--alphas',
         '0,1',
+        '--seeds',
+        '1',
         '--backend',
         'wasm',
         '--task',
@@ -191,7 +227,10 @@ describe('mini-llama demo', () => {
       expect(run.stderr).toMatch(/train 800, in-domain test 200, out-of-domain imdb_labelled\.txt 1000/);
       const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
       expect(report.labelNames).toEqual(['negative', 'positive']);
-      expect(report.wiseFt.ood).toEqual(['uci:imdb_labelled.txt']);
+      expect(report.sets).toEqual([
+        expect.objectContaining({ name: 'in-domain test', domain: 'ID', n: 200 }),
+        { name: 'imdb_labelled.txt', domain: 'OOD', n: 1000, majorityRate: 0.5 },
+      ]);
     },
     600_000,
   );
@@ -234,7 +273,7 @@ describe('mini-llama demo', () => {
     expect(existsSync(join(out, 'tokenizer'))).toBe(false);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.base).toBe(base);
-    expect(report.classification).toHaveLength(4);
+    expect(report.classification).toHaveLength(5);
     expect(report.continuations).toHaveLength(3);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain(

@@ -21,6 +21,7 @@ interface DemoFlags {
   out?: string;
   steps?: number;
   finetuneSteps?: number;
+  seeds?: number;
   task?: 'sst2' | 'ag_news';
   data?: string;
   ood: string[];
@@ -46,6 +47,11 @@ export function addDemoCommand(program: Command, io: CliIo): void {
       positiveInteger('--finetune-steps'),
     )
     .option(
+      '--seeds <n>',
+      'fine-tuning runs per method (seeds 0, 1, …): every accuracy is their mean with a 95% interval (default 3)',
+      positiveInteger('--seeds'),
+    )
+    .option(
       '--task <task>',
       'classification task instead of the Brown topics: sst2 or ag_news, with --data DIR (as mini-llama data get writes it)',
       oneOf('--task', ['sst2', 'ag_news'] as const),
@@ -64,7 +70,7 @@ export function addDemoCommand(program: Command, io: CliIo): void {
       '--base <model>',
       'study this pretrained model instead of pretraining one: an HF directory, a .safetensors or llama2.c file, or hf:ORG/NAME[@REVISION]; its tokenizer comes with it',
     )
-    .option('--alphas <list>', 'WiSE-FT α grid (default 0,0.1,…,1)')
+    .option('--alphas <list>', 'WiSE-FT α grid, holding 0 and 1 (default 0,0.2,0.4,0.6,0.8,1)')
     .option('--fresh', 'start over: ignore what earlier runs of this name left')
     .addHelpText(
       'after',
@@ -104,6 +110,7 @@ async function demoCommand(flags: DemoFlags, io: CliIo): Promise<void> {
   const base = flags.base ? await modelArgument(flags.base, io, '--base') : null;
   const training = trainingProgress(io, 'demo');
   let counting: CountProgress | null = null;
+  let countingWhat = '';
   try {
     const { result } = await withStopSignals(io, (signal) =>
       runStudy(
@@ -112,6 +119,7 @@ async function demoCommand(flags: DemoFlags, io: CliIo): Promise<void> {
           quick: flags.quick,
           steps: flags.steps,
           finetuneSteps: flags.finetuneSteps,
+          seeds: flags.seeds,
           task,
           alphas,
           fresh: flags.fresh,
@@ -130,6 +138,11 @@ async function demoCommand(flags: DemoFlags, io: CliIo): Promise<void> {
           onMessage: (message) => io.stderr.write(`${message}\n`),
           training: training.events,
           onProgress: (what, done, total) => {
+            if (counting && countingWhat !== what) {
+              counting.stop();
+              counting = null;
+            }
+            countingWhat = what;
             counting ??= new CountProgress(io, what, what === 'perplexity' ? 'tokens' : 'examples');
             counting.update(done, total);
           },

@@ -8,15 +8,17 @@ const HEIGHT = 280;
 /** Legends below the chart with whole labels (Vega-Lite cuts labels at 160 pixels by default). */
 const LEGEND = { orient: 'bottom', direction: 'vertical', labelLimit: 0 } as const;
 
-/** Loss against step: a line per series (train, validation; per run when there are several), dots on validation. */
+/**
+ * Loss against step: a line per series, dots on validation. With several runs, colour tells the runs apart and
+ * the dash the split (train solid, validation dashed), so a legend of n runs needs n colours, not 2n.
+ */
 export function lossCurveSpec({ points, yTitle }: Pick<LossCurveSection, 'points' | 'yTitle'>): VegaLiteSpec {
   const runs = new Set(points.map((point) => point.run ?? ''));
-  const values = points.map(({ step, loss, split, run }) => ({
-    step,
-    loss,
-    series: runs.size > 1 ? `${run ?? ''} ${split}`.trim() : split,
-    split,
-  }));
+  const values = points.map(({ step, loss, split, run }) => ({ step, loss, split, run: run ?? '' }));
+  const color =
+    runs.size > 1
+      ? { field: 'run', type: 'nominal', title: null, legend: LEGEND }
+      : { field: 'split', type: 'nominal', title: null, legend: LEGEND };
   return {
     width: WIDTH,
     height: HEIGHT,
@@ -29,7 +31,25 @@ export function lossCurveSpec({ points, yTitle }: Pick<LossCurveSection, 'points
         title: yTitle ?? 'loss (nats per token)',
         scale: { zero: false },
       },
-      color: { field: 'series', type: 'nominal', title: null, legend: LEGEND },
+      color,
+      ...(runs.size > 1
+        ? {
+            strokeDash: {
+              field: 'split',
+              type: 'nominal',
+              title: null,
+              legend: LEGEND,
+              scale: {
+                domain: ['train', 'validation'],
+                range: [
+                  [1, 0],
+                  [4, 3],
+                ],
+              },
+            },
+            detail: { field: 'split' },
+          }
+        : {}),
     },
     layer: [
       { mark: { type: 'line', strokeWidth: 1.5 } },

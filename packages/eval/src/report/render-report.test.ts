@@ -68,7 +68,10 @@ describe('renderReport', () => {
     expect(html).toContain('>chosen α = 0.5</text>');
     expect(html).toContain('>majority class 0.52</text>');
     expect(html).toContain('>loss (nats per example)</text>');
-    expect(html).toContain('>fine-tune (LoRA), seed 0 validation</text>');
+    // runs by colour, splits by dash: a legend entry per run and per split
+    expect(html).toContain('>fine-tune (LoRA), seed 0</text>');
+    expect(html).toContain('>fine-tune (full), seed 0</text>');
+    expect(html).toContain('>validation</text>');
     expect(html.match(/<path[^>]*opacity="0.18"/g)?.length ?? 0).toBeGreaterThanOrEqual(2); // the bands
   });
 

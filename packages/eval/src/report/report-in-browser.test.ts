@@ -57,8 +57,8 @@ describe.skipIf(!available)(
         }
         expect(loss!.lines).toBe(2); // train and validation series
         expect(loss!.axisTitles).toEqual(expect.arrayContaining(['step', 'loss (nats per token)']));
-        expect(sweep!.lines).toBe(3); // ID, one OOD set, OOD mean
-        expect(sweep!.points).toBe(9); // 3 α × 3 sets
+        expect(sweep!.lines).toBe(2); // ID and the one OOD set (which is its own mean)
+        expect(sweep!.points).toBe(6); // 3 α × 2 sets
         expect(sweep!.axisTitles).toEqual(
           expect.arrayContaining(['α (weight of the fine-tuned model)', 'accuracy']),
         );

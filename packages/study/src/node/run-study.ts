@@ -4,7 +4,6 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type EvalSet, loadSet, parseTaskSpecAt } from '@mini-llama/data/node';
-import { lossCurvePoints, parseMetricsJsonl } from '@mini-llama/eval';
 import { classificationJson, classifySets, dataPerplexity } from '@mini-llama/eval/node';
 import { renderReport } from '@mini-llama/eval/report';
 import { contextLength } from '@mini-llama/formats';
@@ -12,13 +11,16 @@ import { openWeightFile, resolveModelReference } from '@mini-llama/formats/node'
 import { trainBpe } from '@mini-llama/tokenizer';
 import { findTokenizerFor, loadTokenizer, saveTokenizer } from '@mini-llama/tokenizer/node';
 import { finetune, latestCheckpoint, pretrain, type RunEvents } from '@mini-llama/trainer/node';
-import { wiseFtSweep } from '@mini-llama/wise-ft/node';
 import { STUDY_PLANS, STUDY_STAGES, type StudyPlan, type StudyStage, type StudyState } from '../plan.js';
 import { studyReport } from '../report.js';
-import type { StudyData } from '../results.js';
+import type { SeedEvaluations, SetsPredictions, StudyData, WiseFtSeeds, ZeroShotResult } from '../results.js';
 import { continuations } from './continuations.js';
+import { studyFinetuneConfig } from './finetune-config.js';
+import { setsLabels, studyCurves } from './study-curves.js';
 import { type StudyTask, writeStudyData } from './study-data.js';
+import { openStudyState } from './study-state.js';
 import { trainableShares } from './trainable-shares.js';
+import { wiseFtSeed } from './wise-ft-seed.js';
 
 export interface StudyOptions {
   /** The study's directory (absolute): every stage's files, stages.json, report.json, report.html. */
@@ -36,7 +38,10 @@ export interface StudyOptions {
   base?: string | null;
   /** How the report and stages.json name the base (default: `base`), e.g. the hf: reference a path came from. */
   baseName?: string | null;
+  /** The WiSE-FT α grid (default: the plan's); it must hold 0 and 1. */
   alphas?: readonly number[];
+  /** Fine-tuning runs per method (default: the plan's, 3). */
+  seeds?: number;
   /** Start over instead of reusing finished stages. */
   fresh?: boolean;
   /** The tfjs backend the study runs on (already started by the caller); recorded in the runs. */
@@ -77,27 +82,28 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
   const run = options.directory;
   const say = events.onMessage ?? (() => {});
   const statePath = join(run, 'stages.json');
-  const state: StudyState = options.fresh
-    ? { done: {} }
-    : ((await readJson<StudyState>(statePath)) ?? { done: {} });
   const given = options.base ?? null;
   const baseName = given ? (options.baseName ?? given) : null;
-  if (state.base !== undefined && (state.base ?? null) !== baseName && Object.keys(state.done).length > 0) {
-    throw new Error(
-      `${run} holds a study of ${state.base ? `the base ${state.base}` : 'a model pretrained here'}, not of ${baseName ? `the base ${baseName}` : 'one pretrained here'}: start it over with --fresh, or use another --name`,
-    );
-  }
-  state.base = baseName;
+  const state = await openStudyState(statePath, { fresh: options.fresh ?? false, baseName, directory: run });
   const started = performance.now();
   const reused = STUDY_STAGES.filter((stage) => stage !== 'report' && state.done[stage]);
   if (reused.length > 0) {
     say(`demo: reusing the finished stages of ${run}: ${reused.join(', ')} (--fresh starts over)`);
   }
+  const saveState = () => writeFile(statePath, `${JSON.stringify(state, null, 2)}\n`);
   const stage = async (name: StudyStage, description: string, work: () => Promise<unknown>) => {
     if (state.done[name]) return;
     events.onStage?.(name, description);
     state.done[name] = (await work()) ?? true;
-    await writeFile(statePath, `${JSON.stringify(state, null, 2)}\n`);
+    await saveState();
+  };
+  // one run of a stage that runs several (a seed): its result is kept, so the stage resumes after it
+  const part = async (key: string, work: () => Promise<unknown>): Promise<unknown> => {
+    state.parts ??= {};
+    if (key in state.parts) return state.parts[key];
+    state.parts[key] = await work();
+    await saveState();
+    return state.parts[key];
   };
   const paths = {
     data: join(run, 'data'),
@@ -127,6 +133,7 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
     `demo: ${data.corpusDocuments} pretraining documents (${data.corpusBytes.toLocaleString('en-US')} bytes); ${data.task}: train ${data.sizes.train}, in-domain test ${data.sizes.test}${data.ood.length ? `, out-of-domain ${data.ood.map((set) => `${set.name} ${set.n}`).join(', ')}` : ''}`,
   );
   const id = await loadSet(parseTaskSpecAt(`tsv:${join(paths.data, 'test.tsv')}`, run), undefined);
+  const val = await loadSet(parseTaskSpecAt(`tsv:${join(paths.data, 'val.tsv')}`, run), undefined);
   const ood: EvalSet[] = [];
   for (const set of data.ood) ood.push(await loadSet(parseTaskSpecAt(set.spec, run), undefined));
 
@@ -223,126 +230,147 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
     continuations(base, tokenizerFile, plan.continuationTokens),
   );
 
-  // 6. zero-shot classification by label words
-  await stage('zero-shot', 'zero-shot classification: label words scored by the pretrained model', async () =>
-    classificationJson(
-      await classifySets({
+  // 6. zero-shot classification by label words (every token of each label's words)
+  await stage(
+    'zero-shot',
+    'zero-shot classification: label words scored by the pretrained model',
+    async () => {
+      const result = await classifySets({
         model: base,
         id,
         ood,
         zeroShot: {},
         onProgress: ({ done, total }) => progress('classify')(done, total),
-      }),
-    ),
+      });
+      return {
+        evaluation: classificationJson(result),
+        labels: setsLabels(id, ood),
+        predictions: { id: result.id.predictions, ood: result.ood.map((set) => set.predictions) },
+      } satisfies ZeroShotResult;
+    },
   );
 
-  // 7–8. fine-tuning, in full and with LoRA, both from the zero-shot head
+  // 7–8. fine-tuning, in full and with LoRA, both from the zero-shot head, once per seed
   const finetuneSteps = options.finetuneSteps ?? plan.finetuneSteps;
+  const seeds = Array.from({ length: options.seeds ?? plan.seeds }, (_, seed) => seed);
+  const seedDirectory = (root: string, seed: number) => join(root, `seed-${seed}`);
   const fineTune = async (
     name: 'finetune-full' | 'finetune-lora',
-    directory: string,
+    root: string,
     lr: number,
     lora: boolean,
   ) => {
-    const resume = await hasCheckpoint(directory);
     await stage(
       name,
-      resume ? `${name}: resuming ${directory}` : `${name}: ${finetuneSteps} steps of ${plan.finetuneBatch}`,
+      `${name}: ${seeds.length} seed${seeds.length > 1 ? 's' : ''} of ${finetuneSteps} steps of ${plan.finetuneBatch}`,
       async () => {
-        const result = await finetune(
-          resume
-            ? { resume: directory, signal: options.signal }
-            : {
-                out: directory,
-                signal: options.signal,
-                config: {
-                  model: { init: base },
-                  data: { train: [] },
-                  training: {
-                    steps: finetuneSteps,
-                    batchSize: plan.finetuneBatch,
-                    lr,
-                    warmup: Math.ceil(finetuneSteps / 10),
-                    evalEvery: Math.max(1, Math.floor(finetuneSteps / 4)),
-                    evalBatches: 4,
-                    checkpointEvery: Math.max(1, Math.floor(finetuneSteps / 4)),
+        for (const seed of seeds) {
+          await part(`${name}/seed-${seed}`, async () => {
+            const directory = seedDirectory(root, seed);
+            const resume = await hasCheckpoint(directory);
+            say(`demo: ${name}, seed ${seed}${resume ? ` (resuming ${directory})` : ''}`);
+            const result = await finetune(
+              resume
+                ? { resume: directory, signal: options.signal }
+                : {
+                    out: directory,
+                    signal: options.signal,
+                    config: studyFinetuneConfig({
+                      plan,
+                      base,
+                      data: paths.data,
+                      maxLength,
+                      seed,
+                      lr,
+                      lora,
+                      steps: finetuneSteps,
+                      backend: options.backend,
+                    }),
                   },
-                  finetune: {
-                    task: `tsv:${join(paths.data, 'train.tsv')}`,
-                    evalTask: `tsv:${join(paths.data, 'test.tsv')}`,
-                    head: 'zero-shot',
-                    maxLength,
-                    lora: lora
-                      ? {
-                          r: plan.loraRank,
-                          alpha: 2 * plan.loraRank,
-                          dropout: 0,
-                          targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj'],
-                          seed: 0,
-                        }
-                      : null,
-                  },
-                  backend: options.backend,
-                },
-              },
-          events.training,
-        );
-        if (result.stopped) throw new StudyInterrupted(name);
-        return true;
+              events.training,
+            );
+            if (result.stopped) throw new StudyInterrupted(name);
+            return true;
+          });
+        }
+        return { seeds: seeds.length };
       },
     );
   };
   await fineTune('finetune-full', paths.full, 1e-3, false);
   await fineTune('finetune-lora', paths.lora, 3e-3, true);
 
-  // 9. the fine-tuned classifiers in and out of domain, with their trainable shares
-  await stage('evaluate', 'evaluating the fine-tuned classifiers in and out of domain', async () => {
-    const evaluate = async (model: string, adapters: string[]) =>
-      classificationJson(
-        await classifySets({
-          model,
-          adapters,
-          id,
-          ood,
-          onProgress: ({ done, total }) => progress('classify')(done, total),
-          onMessage: say,
-        }),
+  // 9. the LoRA classifiers in and out of domain, with their trainable shares (the full fine-tunes are θ(1) of
+  // the WiSE-FT stage, which evaluates them on the same sets)
+  await stage('evaluate', 'evaluating the LoRA classifiers in and out of domain', async () => {
+    const lora: SetsPredictions[] = [];
+    for (const seed of seeds) {
+      lora.push(
+        (await part(`evaluate/seed-${seed}`, async () => {
+          const result = await classifySets({
+            model: base,
+            adapters: [seedDirectory(paths.lora, seed)],
+            id,
+            ood,
+            onProgress: ({ done, total }) => progress(`classify (LoRA, seed ${seed})`)(done, total),
+            onMessage: say,
+          });
+          return { id: result.id.predictions, ood: result.ood.map((set) => set.predictions) };
+        })) as SetsPredictions,
       );
+    }
     return {
-      full: await evaluate(join(paths.full, 'model'), []),
-      lora: await evaluate(base, [paths.lora]),
-      shares: await trainableShares(base, paths.lora),
-    };
+      labels: setsLabels(id, ood),
+      lora,
+      shares: await trainableShares(base, seedDirectory(paths.lora, 0)),
+    } satisfies SeedEvaluations;
   });
 
-  // 10. WiSE-FT over α
+  // 10. WiSE-FT over α, for each seed's full fine-tune: α chosen on the validation split
+  const alphas = options.alphas ?? plan.alphas;
+  if (!alphas.includes(0) || !alphas.includes(1)) {
+    throw new Error(`--alphas must include 0 and 1 (the study's two ends), got ${alphas.join(',')}`);
+  }
   await stage('wise-ft', 'WiSE-FT: θ(α) = (1 − α)·θ_zero-shot + α·θ_fine-tuned over the α grid', async () => {
-    const { summary } = await wiseFtSweep({
-      pretrained: base,
-      finetuned: join(paths.full, 'model'),
-      backboneOnly: false,
-      tokenizer: await loadTokenizer(tokenizerFile),
-      alphas: options.alphas ?? [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
-      id,
-      ood,
-      out: paths.wiseFt,
-    });
-    return summary;
+    const tokenizer = await loadTokenizer(tokenizerFile);
+    const result: WiseFtSeeds = { alphas: [...alphas], seeds: [] };
+    for (const seed of seeds) {
+      result.seeds.push(
+        (await part(`wise-ft/seed-${seed}`, async () => {
+          say(`demo: WiSE-FT of the full fine-tune of seed ${seed} over α = ${alphas.join(', ')}`);
+          return wiseFtSeed({
+            base,
+            finetuned: join(seedDirectory(paths.full, seed), 'model'),
+            tokenizer,
+            alphas,
+            val,
+            id,
+            ood,
+            out: seedDirectory(paths.wiseFt, seed),
+          });
+        })) as WiseFtSeeds['seeds'][number],
+      );
+    }
+    return result;
   });
 
   // 11. the report
   events.onStage?.('report', 'report');
-  const curves = [];
-  for (const [label, directory] of [
-    ...(given ? [] : [['pretrain', paths.pretrain] as const]),
-    ['fine-tune (full)', paths.full],
-    ['fine-tune (LoRA)', paths.lora],
-  ] as const) {
-    const path = join(directory, 'metrics.jsonl');
-    for (const point of lossCurvePoints(parseMetricsJsonl(await readFile(path, 'utf8'), path)))
-      curves.push({ ...point, run: label });
-  }
-  const report = studyReport({ directory: run, state, plan, elapsedMs: performance.now() - started, curves });
+  const { curves, finalLosses } = await studyCurves([
+    ...(given ? [] : [{ label: 'pretrain', directory: paths.pretrain, method: null }]),
+    ...seeds.flatMap((seed) => [
+      { label: `full, seed ${seed}`, directory: seedDirectory(paths.full, seed), method: 'full' as const },
+      { label: `LoRA, seed ${seed}`, directory: seedDirectory(paths.lora, seed), method: 'lora' as const },
+    ]),
+  ]);
+  const report = studyReport({
+    directory: run,
+    state,
+    plan,
+    elapsedMs: performance.now() - started,
+    curves,
+    finalLosses,
+  });
   await writeFile(join(run, 'report.json'), `${JSON.stringify(report.json, null, 2)}\n`);
   await writeFile(join(run, 'report.html'), await renderReport(report.html));
   state.done.report = true;
@@ -352,9 +380,4 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
 
 async function hasCheckpoint(directory: string): Promise<boolean> {
   return (await stat(directory).catch(() => null)) !== null && (await latestCheckpoint(directory)) !== null;
-}
-
-async function readJson<T>(path: string): Promise<T | null> {
-  const text = await readFile(path, 'utf8').catch(() => null);
-  return text === null ? null : (JSON.parse(text) as T);
 }

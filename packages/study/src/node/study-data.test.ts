@@ -11,7 +11,11 @@ describe('writeStudyData', () => {
     const directory = await temporaryDirectory();
     const plan = STUDY_PLANS.quick;
     const data = await writeStudyData(directory, plan, null);
-    expect(data.sizes).toEqual({ train: plan.examples.train, test: plan.examples.test });
+    expect(data.sizes).toEqual({
+      train: plan.examples.train,
+      val: plan.examples.val,
+      test: plan.examples.test,
+    });
     expect(data.labelNames).toEqual(['fiction', 'learned', 'nonfiction', 'press']);
     expect(data.ood).toEqual([
       { name: 'ood.tsv (held-out genres)', spec: `tsv:${join(directory, 'ood.tsv')}`, n: plan.examples.ood },
@@ -27,6 +31,11 @@ describe('writeStudyData', () => {
     const train = await loadTask({ task: 'tsv', path: join(directory, 'train.tsv') });
     expect(train.examples).toHaveLength(plan.examples.train);
     expect(train.labelNames).toEqual(data.labelNames);
+    // the validation examples that choose α are held out of training
+    const val = await loadTask({ task: 'tsv', path: join(directory, 'val.tsv') });
+    expect(val.examples).toHaveLength(plan.examples.val);
+    const trained = new Set(train.examples.map((example) => example.text));
+    expect(val.examples.filter((example) => trained.has(example.text))).toEqual([]);
     // seeded: the same files again
     const again = await temporaryDirectory();
     await writeStudyData(again, plan, null);

@@ -26,7 +26,7 @@ export interface StudyTask {
 
 /**
  * Writes DIR/corpus.txt (pretraining text, one document per line) and corpus.jsonl, DIR/heldout.txt (for
- * perplexity), DIR/train.tsv and DIR/test.tsv (+ DIR/ood.tsv for Brown): seeded samples of the task's splits.
+ * perplexity), DIR/train.tsv, DIR/val.tsv (choosing α) and DIR/test.tsv (+ DIR/ood.tsv for Brown): seeded samples of the task's splits.
  */
 export async function writeStudyData(
   directory: string,
@@ -59,6 +59,16 @@ export async function writeStudyData(
 
   const sample = (examples: readonly ClassificationExample[], n: number, seed: number) =>
     shuffle(examples, seed).slice(0, n);
+  // training and validation examples: disjoint parts of one shuffle of the training split
+  const trainAndVal = (examples: readonly ClassificationExample[], train: number, val: number) => {
+    const shuffled = shuffle(examples, 1);
+    if (shuffled.length < train + val) {
+      throw new Error(
+        `the training split has ${shuffled.length} examples, fewer than ${train} to train on and ${val} to choose α with`,
+      );
+    }
+    return { train: shuffled.slice(0, train), val: shuffled.slice(train, train + val) };
+  };
   const tsv = async (file: string, examples: readonly ClassificationExample[], names: readonly string[]) => {
     const clean = (value: string) => value.replace(/[\t\n\r]+/g, ' ').trim();
     await writeFile(
@@ -72,11 +82,12 @@ export async function writeStudyData(
       (['id-train', 'id-test', 'ood'] as const).map((split) => loadTask({ task: 'brown', path: split })),
     );
     const picked = {
-      train: sample(train!.examples, plan.examples.train, 1),
+      ...trainAndVal(train!.examples, plan.examples.train, plan.examples.val),
       test: sample(test!.examples, plan.examples.test, 2),
       ood: sample(ood!.examples, plan.examples.ood, 3),
     };
     await tsv('train.tsv', picked.train, names);
+    await tsv('val.tsv', picked.val, names);
     await tsv('test.tsv', picked.test, names);
     await tsv('ood.tsv', picked.ood, names);
     return {
@@ -84,7 +95,7 @@ export async function writeStudyData(
       corpusDocuments: corpus.length,
       corpusBytes,
       labelNames: [...names].sort(), // the order the TSV files give the classifiers (label names sorted)
-      sizes: { train: picked.train.length, test: picked.test.length },
+      sizes: { train: picked.train.length, val: picked.val.length, test: picked.test.length },
       ood: [
         {
           name: 'ood.tsv (held-out genres)',
@@ -98,10 +109,11 @@ export async function writeStudyData(
   const train = await loadTask({ task: task.task as ClassificationTask, path: files.train });
   const test = await loadTask({ task: task.task as ClassificationTask, path: files.test });
   const picked = {
-    train: sample(train.examples, plan.examples.train * 2, 1),
+    ...trainAndVal(train.examples, plan.examples.train * 2, plan.examples.val * 2),
     test: sample(test.examples, plan.examples.test * 2, 2),
   };
   await tsv('train.tsv', picked.train, train.labelNames);
+  await tsv('val.tsv', picked.val, train.labelNames);
   await tsv('test.tsv', picked.test, train.labelNames);
   const ood = [];
   for (const spec of task.ood) {
@@ -113,7 +125,7 @@ export async function writeStudyData(
     corpusDocuments: corpus.length,
     corpusBytes,
     labelNames: train.labelNames,
-    sizes: { train: picked.train.length, test: picked.test.length },
+    sizes: { train: picked.train.length, val: picked.val.length, test: picked.test.length },
     ood,
   };
 }

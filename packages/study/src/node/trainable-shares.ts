@@ -19,5 +19,8 @@ export async function trainableShares(base: string, adapter: string): Promise<Tr
     else loraMatrices += tensor.data.length;
   }
   const full = backbone + head;
-  return { full, lora: loraMatrices + head, loraMatrices, head, loraShare: (loraMatrices + head) / full };
+  const lora = loraMatrices + head;
+  // as peft's print_trainable_parameters (and finetune's console line): of the adapted model's parameters,
+  // the base's (with its head) and the adapter's (with its trained copy of the head)
+  return { full, lora, loraMatrices, head, loraShare: lora / (full + lora) };
 }

@@ -1,0 +1,250 @@
+// The study's numbers as estimates with intervals, and its two answers in words: does WiSE-FT buy robustness
+// out of domain, and does LoRA make fine-tuning more stable? Pure: from the stages' predictions and labels.
+import {
+  type Estimate,
+  estimate,
+  formatEstimate,
+  majorityRate,
+  outcomes,
+  pairedDifference,
+  type RunOutcomes,
+  singlePrediction,
+} from '@mini-llama/eval';
+import type {
+  SeedEvaluations,
+  SetsLabels,
+  SetsPredictions,
+  StudyData,
+  WiseFtSeeds,
+  ZeroShotResult,
+} from './results.js';
+
+/** One evaluation set: its name, domain, size and the accuracy of always predicting its most frequent label. */
+export interface SetSummary {
+  name: string;
+  domain: 'ID' | 'OOD';
+  n: number;
+  majorityRate: number;
+}
+
+/** A classifier's accuracies (pooled over its seeds) in domain, on each OOD set and their mean. */
+export interface ModelEstimates {
+  model: string;
+  id: Estimate;
+  ood: Estimate[];
+  oodMean: Estimate | null;
+  /** Runs (seeds) in which it gave every in-domain example the same label, with that label. */
+  singleClass: { seed: number; label: string }[];
+}
+
+/** The α curve: accuracies pooled over the seeds' θ(α). */
+export interface SweepEstimates {
+  alpha: number;
+  id: Estimate;
+  ood: Estimate[];
+  oodMean: Estimate | null;
+}
+
+/** What the study found, as the report shows it and report.json keeps it. */
+export interface StudyAnalysis {
+  sets: SetSummary[];
+  zeroShot: ModelEstimates;
+  /** θ(0): the zero-shot head (the LM head's rows of each label's first token) on the pretrained model. */
+  zeroShotHead: ModelEstimates;
+  full: ModelEstimates;
+  lora: ModelEstimates;
+  wiseFt: ModelEstimates;
+  sweep: SweepEstimates[];
+  /** Each seed's α, chosen on the in-domain validation split, and whether it was a tie. */
+  chosen: { alpha: number; tie: boolean }[];
+  /** WiSE-FT at the chosen α minus the fine-tuned model (α = 1), paired over examples and seeds. */
+  wiseFtGain: { id: Estimate; oodMean: Estimate | null };
+  /** LoRA minus full fine-tuning, paired over examples and seeds (seed i of both share data order). */
+  loraMinusFull: { id: Estimate; oodMean: Estimate | null };
+  /** The standard deviation over seeds of each method's in-domain accuracy and final training loss. */
+  seedSpread: {
+    full: { accuracy: number; loss: number | null };
+    lora: { accuracy: number; loss: number | null };
+  };
+  /** Whether the zero-shot model is above chance: its interval's lower end above the majority rate, per set. */
+  zeroShotAboveChance: { name: string; above: boolean }[];
+  answers: { wiseFt: string; lora: string };
+}
+
+export interface AnalysisInput {
+  data: StudyData;
+  zeroShot: ZeroShotResult;
+  evaluations: SeedEvaluations;
+  wiseFt: WiseFtSeeds;
+  /** The LoRA rank, for the rows' names. */
+  loraRank: number;
+  /** Each seed's final training loss (the mean of its last logged steps), full and LoRA; empty when unknown. */
+  finalLosses?: { full: number[]; lora: number[] };
+}
+
+/** The study's estimates and answers (intervals: 95%, bootstrap over examples and seeds). */
+export function analyzeStudy(input: AnalysisInput): StudyAnalysis {
+  const { data, zeroShot, evaluations, wiseFt, loraRank } = input;
+  const labels = evaluations.labels;
+  const names = { id: 'in-domain test', ood: data.ood.map((set) => set.name) };
+  const sets: SetSummary[] = [
+    { name: names.id, domain: 'ID', n: labels.id.length, majorityRate: majorityRate(labels.id) },
+    ...labels.ood.map((set, i) => ({
+      name: names.ood[i]!,
+      domain: 'OOD' as const,
+      n: set.length,
+      majorityRate: majorityRate(set),
+    })),
+  ];
+  const model = (name: string, runs: readonly SetsPredictions[]) =>
+    modelEstimates(name, runs, labels, data.labelNames);
+  const chosen = wiseFt.seeds.map((seed) => ({ alpha: seed.chosenAlpha, tie: seed.tie }));
+  const atChosen = wiseFt.seeds.map((seed) => seed.predictions[wiseFt.alphas.indexOf(seed.chosenAlpha)]!);
+  const one = wiseFt.alphas.indexOf(1);
+  const zero = wiseFt.alphas.indexOf(0);
+  if (one < 0 || zero < 0)
+    throw new Error(`the study's α grid must hold 0 and 1, got ${wiseFt.alphas.join(', ')}`);
+  // θ(1) is each seed's full fine-tune bit for bit, θ(0) the zero-shot head on the pretrained model
+  const atOne = wiseFt.seeds.map((seed) => seed.predictions[one]!);
+  const alphaText = describeChosen(chosen);
+  const result = {
+    sets,
+    zeroShot: model('zero-shot (label words, every token)', [zeroShot.predictions]),
+    zeroShotHead: model('zero-shot head (α = 0)', [wiseFt.seeds[0]!.predictions[zero]!]),
+    full: model('fine-tuned in full', atOne),
+    lora: model(`LoRA r ${loraRank} (+ head)`, evaluations.lora),
+    wiseFt: model(`WiSE-FT at the chosen α (${alphaText})`, atChosen),
+    sweep: wiseFt.alphas.map((alpha, a) => {
+      const estimates = model(
+        `α = ${alpha}`,
+        wiseFt.seeds.map((seed) => seed.predictions[a]!),
+      );
+      return { alpha, id: estimates.id, ood: estimates.ood, oodMean: estimates.oodMean };
+    }),
+    chosen,
+    wiseFtGain: differences(atChosen, atOne, labels),
+    loraMinusFull: differences(evaluations.lora, atOne, labels),
+    seedSpread: {
+      full: spread(atOne, labels, input.finalLosses?.full),
+      lora: spread(evaluations.lora, labels, input.finalLosses?.lora),
+    },
+    zeroShotAboveChance: [] as { name: string; above: boolean }[],
+  };
+  const zeroShotSets = [result.zeroShot.id, ...result.zeroShot.ood];
+  result.zeroShotAboveChance = sets.map((set, i) => ({
+    name: set.name,
+    above: zeroShotSets[i]!.low > set.majorityRate,
+  }));
+  return { ...result, answers: answers(result, alphaText, input.wiseFt.alphas) };
+}
+
+function modelEstimates(
+  model: string,
+  runs: readonly SetsPredictions[],
+  labels: SetsLabels,
+  labelNames: readonly string[],
+): ModelEstimates {
+  const correct = runOutcomes(runs, labels);
+  const singleClass = runs.flatMap((run, seed) => {
+    const label = singlePrediction(run.id);
+    return label === null ? [] : [{ seed, label: labelNames[label] ?? String(label) }];
+  });
+  return {
+    model,
+    id: estimate(correct.id),
+    ood: correct.ood.map((set) => estimate(set)),
+    oodMean: correct.ood.length > 0 ? estimate(correct.ood) : null,
+    singleClass,
+  };
+}
+
+/** Outcomes [run][example] of each set. */
+function runOutcomes(runs: readonly SetsPredictions[], labels: SetsLabels) {
+  return {
+    id: runs.map((run) => outcomes(labels.id, run.id)) as RunOutcomes,
+    ood: labels.ood.map((set, s) => runs.map((run) => outcomes(set, run.ood[s]!)) as RunOutcomes),
+  };
+}
+
+function differences(
+  a: readonly SetsPredictions[],
+  b: readonly SetsPredictions[],
+  labels: SetsLabels,
+): { id: Estimate; oodMean: Estimate | null } {
+  const ca = runOutcomes(a, labels);
+  const cb = runOutcomes(b, labels);
+  return {
+    id: pairedDifference(ca.id, cb.id),
+    oodMean: ca.ood.length > 0 ? pairedDifference(ca.ood, cb.ood) : null,
+  };
+}
+
+function standardDeviation(values: readonly number[]): number {
+  if (values.length < 2) return 0;
+  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+  return Math.sqrt(values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1));
+}
+
+function spread(runs: readonly SetsPredictions[], labels: SetsLabels, losses: readonly number[] | undefined) {
+  const accuracies = runs.map(
+    (run) => outcomes(labels.id, run.id).reduce((sum, v) => sum + v, 0) / labels.id.length,
+  );
+  return {
+    accuracy: standardDeviation(accuracies),
+    loss: losses && losses.length === runs.length ? standardDeviation(losses) : null,
+  };
+}
+
+function describeChosen(chosen: readonly { alpha: number; tie: boolean }[]): string {
+  const alphas = chosen.map((entry) => entry.alpha);
+  const text = alphas.every((alpha) => alpha === alphas[0])
+    ? `α = ${alphas[0]}${alphas.length > 1 ? ` in all ${alphas.length} seeds` : ''}`
+    : `α = ${alphas.join(', ')} in seeds ${alphas.map((_, i) => i).join(', ')}`;
+  const ties = chosen.filter((entry) => entry.tie).length;
+  return ties > 0
+    ? `${text}; a tie on validation in ${ties} of ${chosen.length}, broken towards the smaller α`
+    : text;
+}
+
+/** "+0.021 [−0.004, 0.046]" */
+function signed(value: Estimate): string {
+  const sign = (x: number) => (x >= 0 ? `+${x.toFixed(3)}` : `−${Math.abs(x).toFixed(3)}`);
+  return `${sign(value.mean)} [${sign(value.low)}, ${sign(value.high)}]`;
+}
+
+/** A difference's verdict: its interval above 0, below 0, or across it. */
+function verdict(value: Estimate, more: string, less: string, same: string): string {
+  if (value.low > 0) return more;
+  if (value.high < 0) return less;
+  return same;
+}
+
+function answers(
+  analysis: Omit<StudyAnalysis, 'answers'>,
+  alphaText: string,
+  alphas: readonly number[],
+): { wiseFt: string; lora: string } {
+  const { wiseFtGain, loraMinusFull, seedSpread, sweep, full, lora } = analysis;
+  const seeds = full.id.seeds;
+  const gain = wiseFtGain.oodMean ?? wiseFtGain.id;
+  const where = wiseFtGain.oodMean ? 'out of domain' : 'in domain (no OOD set was given)';
+  const bestOod = sweep.reduce((best, point) =>
+    (point.oodMean?.mean ?? point.id.mean) > (best.oodMean?.mean ?? best.id.mean) ? point : best,
+  );
+  const inClaim = alphas.some((alpha) => alpha >= 0.2 && alpha <= 0.4);
+  const claim = ` The best OOD accuracy on the α grid is at α = ${bestOod.alpha} (${formatEstimate(bestOod.oodMean ?? bestOod.id)}); the claim placed the best balance at α 0.2–0.4${inClaim ? '' : ', which this grid does not sample'}.`;
+  const wiseFt = `WiSE-FT (${alphaText}, chosen on in-domain validation) against the fine-tuned model: ${signed(gain)} accuracy ${where}, ${signed(wiseFtGain.id)} in domain (paired, ${seeds} seed${seeds === 1 ? '' : 's'}) — ${verdict(gain, 'it buys robustness here', 'it costs robustness here', 'no difference this study can tell from noise')}.${claim}`;
+  const loraDifference = loraMinusFull.oodMean ?? loraMinusFull.id;
+  const stabler =
+    seedSpread.lora.accuracy < seedSpread.full.accuracy
+      ? 'LoRA varies less between seeds'
+      : seedSpread.lora.accuracy > seedSpread.full.accuracy
+        ? 'LoRA varies more between seeds'
+        : 'both vary as much between seeds';
+  const losses =
+    seedSpread.full.loss !== null && seedSpread.lora.loss !== null
+      ? `; final training loss s.d. ${seedSpread.lora.loss.toFixed(3)} vs ${seedSpread.full.loss.toFixed(3)}`
+      : '';
+  const loraAnswer = `LoRA against full fine-tuning (one learning rate each, ${seeds} seed${seeds === 1 ? '' : 's'}): ${signed(loraMinusFull.id)} in domain, ${signed(loraDifference)} ${loraMinusFull.oodMean ? 'out of domain' : 'in domain'} (paired); ${stabler} (in-domain accuracy s.d. ${seedSpread.lora.accuracy.toFixed(3)} vs ${seedSpread.full.accuracy.toFixed(3)}${losses}) — ${seeds < 3 ? 'too few seeds to call either more stable' : 'with this few seeds, a spread is itself uncertain: stability across learning rates is measured in docs/results.md'}. LoRA ${formatEstimate(lora.id)}, full ${formatEstimate(full.id)} in domain.`;
+  return { wiseFt, lora: loraAnswer };
+}
