@@ -111,8 +111,16 @@ const finetuneSchema = z
     completionField: z.string().default('completion'),
     /** Longest sequence in tokens (default: the model's context). */
     maxLength: positiveInteger.optional(),
-    /** How the classification head starts: random, or the zero-shot head of the task's prompt. */
-    head: z.enum(['random', 'zero-shot']).default('random'),
+    /**
+     * How the classification head starts: random, the zero-shot head of the task's prompt, or the head of the
+     * classifier given as model.init (its classifier.safetensors and labels.json: LP-FT's fine-tune from a probe).
+     */
+    head: z.enum(['random', 'zero-shot', 'init']).default('random'),
+    /**
+     * Which weights learn: all of them, or the classification head alone on frozen features (a linear probe:
+     * the LP of LP-FT, Kumar et al. 2022).
+     */
+    train: z.enum(['all', 'head']).default('all'),
     lora: loraSchema.nullable().default(null),
     /** Recorded by the run: the task's labels, in the classifier's order. */
     labelNames: z.array(z.string()).optional(),

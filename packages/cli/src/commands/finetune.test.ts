@@ -161,6 +161,26 @@ describe('mini-llama finetune', () => {
       out,
     );
     expect(run.stderr).toMatch(/bad\.jsonl:1: needs string fields "prompt" and "completion"/);
+    // a linear probe trains a classification head, and only that
+    const lmProbe = await cli(
+      ...['finetune', '--init', base, '--tokenizer', 'bytes', '--lm-data', bad, '--train', 'head'],
+      ...['--steps', '1', '--batch-size', '1', '--out', out],
+    );
+    expect(lmProbe.stderr).toMatch(
+      /--train head \(a linear probe\) applies to classification \(--task\), without LoRA/,
+    );
+    const tsv = join(out, 'task.tsv');
+    writeFileSync(tsv, 'text\tlabel\ngood\tb\nbad\ta\n');
+    const loraProbe = await cli(
+      ...['finetune', '--init', base, '--tokenizer', 'bytes', '--task', `tsv:${tsv}`, '--train', 'head'],
+      ...['--lora-rank', '2', '--steps', '1', '--batch-size', '1', '--out', out],
+    );
+    expect(loraProbe.stderr).toMatch(/--train head \(a linear probe\) applies to classification/);
+    const noHead = await cli(
+      ...['finetune', '--init', base, '--tokenizer', 'bytes', '--task', `tsv:${tsv}`, '--head', 'init'],
+      ...['--steps', '1', '--batch-size', '1', '--out', join(out, 'no-head')],
+    );
+    expect(noHead.stderr).toMatch(/--head init: .* has no classifier\.safetensors beside it/);
   });
 });
 

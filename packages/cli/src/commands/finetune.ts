@@ -15,7 +15,8 @@ import {
 
 interface FinetuneFlags extends TrainingFlags, LoraFlags {
   task?: string;
-  head?: 'random' | 'zero-shot';
+  head?: 'random' | 'zero-shot' | 'init';
+  train?: 'all' | 'head';
   evalTask?: string;
   lmData?: string;
   promptField?: string;
@@ -39,8 +40,13 @@ export function addFinetuneCommand(program: Command, io: CliIo): void {
     )
     .option(
       '--head <init>',
-      "classification head: random (N(0, 0.02), raw texts) or zero-shot (texts in the task's prompt, the head made of the LM head's rows for the label words, so step 0 is the zero-shot classifier; what WiSE-FT needs)",
-      oneOf('--head', ['random', 'zero-shot']),
+      "classification head: random (N(0, 0.02), raw texts), zero-shot (texts in the task's prompt, the head made of the LM head's rows for the label words, so step 0 is the zero-shot classifier; what WiSE-FT needs) or init (the head of the classifier --init names, e.g. a linear probe's RUN/model: LP-FT)",
+      oneOf('--head', ['random', 'zero-shot', 'init']),
+    )
+    .option(
+      '--train <weights>',
+      'which weights learn: all, or head (a linear probe on frozen features; the LP of LP-FT) (default all)',
+      oneOf('--train', ['all', 'head']),
     )
     .option('--lm-data <file>', 'JSONL of {"prompt": ..., "completion": ...} for LM fine-tuning')
     .option('--prompt-field <name>', 'JSONL field of the prompt (default prompt)')
@@ -91,6 +97,7 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
     completionField: flags.completionField,
     maxLength: flags.maxLength,
     head: flags.head,
+    train: flags.train,
     ...(given || !flags.resume ? { lora: loraSettingsFromFlags(flags, flags.seed ?? 0) } : {}),
   };
   const fresh = flags.resume ? null : await freshRunConfig(flags, io.cwd);

@@ -243,6 +243,94 @@ describe('mini-llama wise-ft', () => {
     expect(summary.results[0].accuracy).toEqual(summary.results[1].accuracy);
   });
 
+  it('LP-FT: a linear probe trains the head alone; the fine-tune from it starts at its head; WiSE-FT between the two', async () => {
+    const options = ['--batch-size', '4', '--lr', '0.05', '--steps', '4', ...common];
+    const task = ['--task', spec('train.tsv'), '--eval-task', spec('dev.tsv')];
+    const probe = await cli(
+      ...['finetune', '--init', base, ...task, '--head', 'zero-shot', '--train', 'head', ...options],
+      ...['--out', join(dir, 'lp')],
+    );
+    expect(probe.stderr).not.toMatch(/^mini-llama finetune:/m);
+    expect(probe.code).toBe(0);
+    const headSize = 2 * BYTE_MODEL.dim;
+    expect(probe.stderr).toMatch(new RegExp(`${headSize} of [\\d,]+ parameters trained`));
+    const lp = join(dir, 'lp', 'model');
+    const pretrained = (await readWeightFile(base)).stateDict;
+    const probed = await readWeightModel(lp);
+    // the features are frozen: every backbone weight is the pretrained one; the head moved from the zero-shot rows
+    expect(maxDifference(probed.state, pretrained, [...pretrained.keys()])).toBe(0);
+    const zeroShot = await readWeightModel(join(dir, 'alpha-0'));
+    expect(maxDifference(probed.state, zeroShot.state, ['score.weight'])).toBeGreaterThan(1e-4);
+
+    const lpft = await cli(
+      ...['finetune', '--init', lp, ...task, '--head', 'init', ...options, '--out', join(dir, 'lp-ft')],
+    );
+    expect(lpft.stderr).not.toMatch(/^mini-llama finetune:/m);
+    expect(lpft.code).toBe(0);
+    expect(lpft.stderr).toContain(`head: ${lp}'s (a, b); texts in "{text}\\nLabel: "`);
+    const finetuned = join(dir, 'lp-ft', 'model');
+    expect((await readWeightModel(finetuned)).classifier).toEqual(probed.classifier);
+
+    const out = join(dir, 'lp-ft-sweep');
+    const run = await cli(
+      ...['wise-ft', '--pretrained', lp, '--finetuned', finetuned, '--alphas', '0,0.5,1'],
+      ...['--id', spec('dev.tsv'), '--out', out, ...common],
+    );
+    expect(run.stderr).not.toMatch(/^mini-llama wise-ft:/m);
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(summary.pretrainedHead).toBe('its own');
+    // the ends are the probe and the fine-tune, as eval classify scores them
+    for (const [alpha, model] of [
+      [0, lp],
+      [2, finetuned],
+    ] as const) {
+      const evaluated = await cli(
+        'eval',
+        'classify',
+        '--model',
+        model,
+        '--task',
+        spec('dev.tsv'),
+        '--json',
+        ...common,
+      );
+      expect(evaluated.code).toBe(0);
+      expect(summary.results[alpha].accuracy[summary.id]).toBe(JSON.parse(evaluated.stdout).accuracy);
+    }
+    // --save at α = 0 writes the probe back, bit for bit
+    const save = join(dir, 'lp-alpha-0');
+    expect(
+      (
+        await cli(
+          'wise-ft',
+          '--pretrained',
+          lp,
+          '--finetuned',
+          finetuned,
+          '--alpha',
+          '0',
+          '--save',
+          save,
+          ...common,
+        )
+      ).code,
+    ).toBe(0);
+    expect(maxDifference((await readWeightModel(save)).state, probed.state)).toBe(0);
+
+    // a probe and a classifier that read their texts differently are not two ends of one line
+    const plain = await cli(
+      ...['finetune', '--init', base, ...task, ...options, '--out', join(dir, 'plain')], // random head, raw texts
+    );
+    expect(plain.code).toBe(0);
+    const mixed = await cli(
+      ...['wise-ft', '--pretrained', lp, '--finetuned', join(dir, 'plain', 'model'), '--alphas', '0,1'],
+      ...['--id', spec('dev.tsv'), '--out', join(dir, 'mixed'), ...common],
+    );
+    expect(mixed.code).not.toBe(0);
+    expect(mixed.stderr).toContain('read their texts differently');
+  });
+
   it('says what is wrong with the input', async () => {
     const both = await cli(
       'wise-ft',
@@ -289,8 +377,8 @@ describe('mini-llama wise-ft', () => {
       'wise-ft',
       '--pretrained',
       tuned,
-      '--finetuned',
-      tuned,
+      '--adapter',
+      adapter,
       '--alpha',
       '1',
       '--save',
@@ -298,7 +386,7 @@ describe('mini-llama wise-ft', () => {
       ...common,
     );
     expect(headed.stderr).toMatch(
-      /has a classification head; give the language model it was fine-tuned from/,
+      /has a classification head: an adapter's pretrained end must be the language model it was trained on/,
     );
     // a classifier trained on raw texts has no zero-shot counterpart
     const raw = await cli(

@@ -43,7 +43,10 @@ export function addWiseFtCommand(program: Command, io: CliIo): void {
     .description(
       'WiSE-FT (Wortsman et al. 2022): θ(α) = (1−α)·θ_pretrained + α·θ_fine-tuned, swept over α with in-domain and out-of-domain accuracy, or saved at one α.',
     )
-    .requiredOption('--pretrained <path>', 'the language model that was fine-tuned')
+    .requiredOption(
+      '--pretrained <path>',
+      'the language model that was fine-tuned, or a classifier the fine-tune started from (a linear probe: WiSE-FT of LP-FT, α = 0 the probe)',
+    )
     .option(
       '--finetuned <path>',
       'the fine-tuned model: a classifier from finetune --task (weights + classifier.safetensors) or a language model',

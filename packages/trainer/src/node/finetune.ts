@@ -21,7 +21,7 @@ import {
   verbalizerTokenIds,
   withDistinctFirstTokens,
 } from '@mini-llama/eval';
-import { LABELS_FILE, saveClassifierHead } from '@mini-llama/eval/node';
+import { LABELS_FILE, readClassifierHead, saveClassifierHead } from '@mini-llama/eval/node';
 import { writeAtomic } from '@mini-llama/formats/node';
 import { type LlamaModel, SequenceClassifier } from '@mini-llama/model';
 import { loadModel, saveModel } from '@mini-llama/model/node';
@@ -102,7 +102,9 @@ function checkedSettings(config: RunConfig): FinetuneSettings {
 /** What every fine-tune needs: a model to start from, and exactly one kind of data. */
 function checkSettings(
   init: string | undefined,
-  settings: { task?: string | null; lmData?: string | null; head?: string } | undefined,
+  settings:
+    | { task?: string | null; lmData?: string | null; head?: string; train?: string; lora?: unknown }
+    | undefined,
 ): void {
   if (!init) throw new Error('--init WEIGHTS is required: the model to fine-tune');
   if (!settings || Boolean(settings.task) === Boolean(settings.lmData)) {
@@ -110,8 +112,13 @@ function checkSettings(
       'give exactly one of --task TASKSPEC (classification) or --lm-data FILE (LM fine-tuning)',
     );
   }
-  if (settings.head === 'zero-shot' && !settings.task) {
-    throw new Error('--head zero-shot applies to classification (--task)');
+  if (settings.head && settings.head !== 'random' && !settings.task) {
+    throw new Error(`--head ${settings.head} applies to classification (--task)`);
+  }
+  if (settings.train === 'head' && (!settings.task || settings.lora)) {
+    throw new Error(
+      '--train head (a linear probe) applies to classification (--task), without LoRA: the head is what learns',
+    );
   }
 }
 
@@ -145,6 +152,7 @@ async function finetuneIn(
     const maxLength = settings.maxLength ?? model.config.maxSeqLen;
     const task = settings.task
       ? await classificationTask(
+          init,
           model,
           tokenizer,
           settings,
@@ -179,11 +187,16 @@ async function finetuneIn(
         `LoRA r=${settings.lora.r} alpha=${settings.lora.alpha} on ${lora.targetModules().length} modules: ${formatParameterReport(parameterReport(lora))}`,
       );
     }
+    // a linear probe: the head alone gets gradients and optimizer state; the features stay as loaded
+    const learning =
+      settings.train === 'head' && parts.classifier
+        ? { [CLASSIFIER_HEAD]: parts.classifier.parameters()[CLASSIFIER_HEAD]! }
+        : trainable.parameters();
     const trainer = new Trainer(
       trainable,
       trainerConfigFromRun(training, { evaluate: Boolean(task?.validation) }),
       objective,
-      trainable.parameters(),
+      learning,
     );
     parts.trainer = trainer;
     if (events.onEvent) trainer.on(events.onEvent);
@@ -203,10 +216,7 @@ async function finetuneIn(
     const parameters =
       model.parameterCount() +
       (parts.classifier ? parts.classifier.score.inFeatures * parts.classifier.numLabels : 0);
-    const trainableCount = Object.values(trainable.parameters()).reduce(
-      (sum, variable) => sum + variable.size,
-      0,
-    );
+    const trainableCount = Object.values(learning).reduce((sum, variable) => sum + variable.size, 0);
     events.onStart?.({
       directory,
       config: recorded,
@@ -269,8 +279,31 @@ interface ClassificationTask {
   evalExamples: ClassificationExample[];
 }
 
+/** The parameter a linear probe trains: the classifier's head. */
+const CLASSIFIER_HEAD = 'score.weight';
+
+/**
+ * The head of the classifier a fine-tune starts from (`head: 'init'`): the one saved beside model.init, for
+ * the same labels in the same order.
+ */
+async function headOfInit(initPath: string, dim: number, labelNames: readonly string[]) {
+  const head = await readClassifierHead(initPath, dim);
+  if (!head) {
+    throw new Error(
+      `--head init: ${initPath} has no classifier.safetensors beside it; give a classifier (e.g. a linear probe's RUN/model)`,
+    );
+  }
+  if (head.labels.labelNames.join('\n') !== labelNames.join('\n')) {
+    throw new Error(
+      `--head init: ${initPath}'s classifier has the labels ${head.labels.labelNames.join(', ')}, the task ${labelNames.join(', ')}`,
+    );
+  }
+  return head;
+}
+
 /** The classifier, its training batches and its held-out set (a resumed run finds its recorded labels and prompt). */
 async function classificationTask(
+  initPath: string,
   model: LlamaModel,
   tokenizer: Tokenizer,
   settings: FinetuneSettings,
@@ -292,7 +325,14 @@ async function classificationTask(
   }
   const classifier = new SequenceClassifier(model, labelNames.length, { seed });
   let prompt: PromptTemplate | null = null;
-  if (settings.head === 'zero-shot') {
+  if (settings.head === 'init') {
+    const init = await headOfInit(initPath, model.config.dim, labelNames);
+    classifier.setScore(init.scoreWeight);
+    prompt = init.labels.prompt;
+    say(
+      `head: ${initPath}'s (${labelNames.join(', ')})${prompt ? `; texts in ${JSON.stringify(prompt.template)}` : ''}`,
+    );
+  } else if (settings.head === 'zero-shot') {
     prompt =
       settings.prompt ?? withDistinctFirstTokens(tokenizer, promptForTaskSpec(settings.task!, labelNames));
     classifier.setScore(

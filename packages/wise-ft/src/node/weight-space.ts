@@ -50,8 +50,11 @@ export async function readWeightModel(path: string): Promise<WeightModel> {
 export interface WiseFtEnds {
   config: LlamaConfig;
   classifier: ClassifierLabels | null;
-  /** How the pretrained end got its head, for the report. */
-  pretrainedHead: 'zero-shot' | 'fine-tuned (backbone only)' | null;
+  /**
+   * How the pretrained end got its head, for the report: the zero-shot head, the fine-tuned head (backbone
+   * only), or its own (the pretrained end is a classifier itself, e.g. a linear probe: WiSE-FT of LP-FT).
+   */
+  pretrainedHead: 'zero-shot' | 'fine-tuned (backbone only)' | 'its own' | null;
   at(alpha: number): StateDict;
 }
 
@@ -71,12 +74,8 @@ export interface WiseFtSources {
  */
 export async function wiseFtEnds(sources: WiseFtSources, tokenizer: Tokenizer): Promise<WiseFtEnds> {
   const pre = await readWeightModel(sources.pretrained);
-  if (pre.classifier) {
-    throw new Error(
-      `the pretrained model ${sources.pretrained} has a classification head; give the language model it was fine-tuned from`,
-    );
-  }
   const include = sources.backboneOnly ? backboneOnly : undefined;
+  if (pre.classifier) return classifierEnds(pre, sources, include);
 
   if (sources.finetuned) {
     const ft = await readWeightModel(sources.finetuned);
@@ -125,6 +124,47 @@ export async function wiseFtEnds(sources: WiseFtSources, tokenizer: Tokenizer): 
     classifier: labels,
     pretrainedHead: sources.backboneOnly ? 'fine-tuned (backbone only)' : 'zero-shot',
     at: at(start),
+  };
+}
+
+/**
+ * Two classifiers of the same labels, read as they are: a linear probe (head trained on frozen features) and
+ * the fine-tune started from it (LP-FT, Kumar et al. 2022), the probe's head at α = 0. Both must read their texts
+ * the same way (the same prompt), or θ(α) would mix two input formats.
+ */
+async function classifierEnds(
+  pre: WeightModel,
+  sources: WiseFtSources,
+  include: typeof backboneOnly | undefined,
+): Promise<WiseFtEnds> {
+  const preLabels = pre.classifier!;
+  if (!sources.finetuned) {
+    throw new Error(
+      `the pretrained model ${sources.pretrained} has a classification head: an adapter's pretrained end must be the language model it was trained on`,
+    );
+  }
+  const ft = await readWeightModel(sources.finetuned);
+  if (!ft.classifier) {
+    throw new Error(
+      `the pretrained model ${sources.pretrained} is a classifier but ${sources.finetuned} is a language model: give the language model it was fine-tuned from`,
+    );
+  }
+  if (preLabels.labelNames.join('\n') !== ft.classifier.labelNames.join('\n')) {
+    throw new Error(
+      `${sources.pretrained} classifies ${preLabels.labelNames.join(', ')}, ${sources.finetuned} ${ft.classifier.labelNames.join(', ')}: the two ends must share their labels, in order`,
+    );
+  }
+  if ((preLabels.prompt?.template ?? null) !== (ft.classifier.prompt?.template ?? null)) {
+    throw new Error(
+      `${sources.pretrained} and ${sources.finetuned} read their texts differently (prompts ${JSON.stringify(preLabels.prompt?.template ?? null)} and ${JSON.stringify(ft.classifier.prompt?.template ?? null)}): fine-tune from the probe with --head init`,
+    );
+  }
+  const names: [string, string] = [`pretrained ${sources.pretrained}`, `fine-tuned ${sources.finetuned}`];
+  return {
+    config: ft.config,
+    classifier: ft.classifier,
+    pretrainedHead: sources.backboneOnly ? 'fine-tuned (backbone only)' : 'its own',
+    at: (alpha) => interpolateStateDicts(pre.state, ft.state, alpha, { include, names }),
   };
 }
 
