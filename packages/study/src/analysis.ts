@@ -10,6 +10,7 @@ import {
   type RunOutcomes,
   singlePrediction,
 } from '@mini-llama/eval';
+import type { StudyEndpoint } from './plan.js';
 import type {
   SeedEvaluations,
   SetsLabels,
@@ -49,8 +50,11 @@ export interface SweepEstimates {
 export interface StudyAnalysis {
   sets: SetSummary[];
   zeroShot: ModelEstimates;
-  /** θ(0): the zero-shot head (the LM head's rows of each label's first token) on the pretrained model. */
-  zeroShotHead: ModelEstimates;
+  /**
+   * θ(0): the zero-shot head (the LM head's rows of each label's first token) on the pretrained model, or each
+   * seed's linear probe (LP-FT).
+   */
+  start: ModelEstimates;
   full: ModelEstimates;
   lora: ModelEstimates;
   wiseFt: ModelEstimates;
@@ -78,6 +82,8 @@ export interface AnalysisInput {
   wiseFt: WiseFtSeeds;
   /** The LoRA rank, for the rows' names. */
   loraRank: number;
+  /** The α = 0 end (default: the zero-shot head). */
+  endpoint?: StudyEndpoint;
   /** Each seed's final training loss (the mean of its last logged steps), full and LoRA; empty when unknown. */
   finalLosses?: { full: number[]; lora: number[] };
 }
@@ -104,13 +110,20 @@ export function analyzeStudy(input: AnalysisInput): StudyAnalysis {
   const zero = wiseFt.alphas.indexOf(0);
   if (one < 0 || zero < 0)
     throw new Error(`the study's α grid must hold 0 and 1, got ${wiseFt.alphas.join(', ')}`);
-  // θ(1) is each seed's full fine-tune bit for bit, θ(0) the zero-shot head on the pretrained model
+  // θ(1) is each seed's full fine-tune bit for bit, θ(0) the zero-shot head on the pretrained model (the same in
+  // every seed: counted once) or each seed's linear probe
   const atOne = wiseFt.seeds.map((seed) => seed.predictions[one]!);
   const alphaText = describeChosen(chosen);
   const result = {
     sets,
     zeroShot: model('zero-shot (label words, every token)', [zeroShot.predictions]),
-    zeroShotHead: model('zero-shot head (α = 0)', [wiseFt.seeds[0]!.predictions[zero]!]),
+    start:
+      input.endpoint === 'linear-probe'
+        ? model(
+            'linear probe (α = 0)',
+            wiseFt.seeds.map((seed) => seed.predictions[zero]!),
+          )
+        : model('zero-shot head (α = 0)', [wiseFt.seeds[0]!.predictions[zero]!]),
     full: model('fine-tuned in full', atOne),
     lora: model(`LoRA r ${loraRank} (+ head)`, evaluations.lora),
     wiseFt: model(`WiSE-FT at the chosen α (${alphaText})`, atChosen),

@@ -18,6 +18,7 @@ export {
   STUDY_STAGES,
   STUDY_STATE_VERSION,
   type StudyBase,
+  type StudyEndpoint,
   type StudyPlan,
   type StudyStage,
   type StudyState,

@@ -63,6 +63,7 @@ export const STUDY_STAGES = [
   'perplexity',
   'continuations',
   'zero-shot',
+  'linear-probe',
   'finetune-full',
   'finetune-lora',
   'evaluate',
@@ -71,6 +72,12 @@ export const STUDY_STAGES = [
 ] as const;
 
 export type StudyStage = (typeof STUDY_STAGES)[number];
+
+/**
+ * The α = 0 end of the study: the zero-shot head (the LM head's rows for the label words), or a linear probe
+ * (that head trained on frozen features), from which the fine-tunes start: LP-FT (Kumar et al. 2022).
+ */
+export type StudyEndpoint = 'zero-shot' | 'linear-probe';
 
 /** The layout of stages.json this version writes (2: fine-tuning over seeds, predictions kept). */
 export const STUDY_STATE_VERSION = 2;
@@ -86,6 +93,8 @@ export interface StudyState {
   parts?: Record<string, unknown>;
   /** The base model studied (`--base`), or null when the study pretrains its own; absent in older runs. */
   base?: string | null;
+  /** Where the fine-tunes start and WiSE-FT's α = 0 lies: the zero-shot head, or a linear probe (LP-FT). */
+  endpoint?: StudyEndpoint;
 }
 
 /** What a study of a given base model records as its pretraining stage: the model and its shape. */

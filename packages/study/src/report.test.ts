@@ -156,6 +156,21 @@ describe('studyReport', () => {
     expect(oneClass.summary).toContain('predicts one class (negative)');
   });
 
+  it('with the linear-probe endpoint, α = 0 is each seed’s probe: a row pooling the seeds, named so', () => {
+    const state = finishedState(loraSeeds);
+    state.endpoint = 'linear-probe';
+    const probed = studyReport({ directory: '/runs/study', state, plan, elapsedMs: 1000, curves });
+    const start = (
+      probed.json.classification as { model: string; id: { seeds: number }; trainable: number }[]
+    )[1]!;
+    expect(start.model).toBe('linear probe (α = 0)');
+    expect(start.id.seeds).toBe(3);
+    expect(start.trainable).toBe(20); // the head
+    const sweep = probed.html.sections.find((section) => section.type === 'alphaSweep')!;
+    expect(sweep.title).toContain('0 = linear probe');
+    expect((probed.html.sections[1] as { markdown: string }).markdown).toContain('from a linear probe');
+  });
+
   it('draws the α curve with bands, the chosen α and the majority rates; loss curves per method', () => {
     const types = report.html.sections.map((section) => section.type);
     expect(types).toEqual([

@@ -41,18 +41,20 @@ export function studyReport({ directory, state, plan, elapsedMs, curves, finalLo
   const evaluations = done.evaluate as SeedEvaluations;
   const wiseFt = done['wise-ft'] as WiseFtSeeds;
   const base = state.base ? (done.pretrain as StudyBase) : null;
+  const probing = state.endpoint === 'linear-probe';
   const analysis = analyzeStudy({
     data,
     zeroShot,
     evaluations,
     wiseFt,
     loraRank: plan.loraRank,
+    endpoint: state.endpoint,
     finalLosses,
   });
   const shares = evaluations.shares;
   const rows: [ModelEstimates, number, number][] = [
     [analysis.zeroShot, 0, 0],
-    [analysis.zeroShotHead, 0, 0],
+    [analysis.start, probing ? shares.head : 0, probing ? shares.head / shares.full : 0],
     [analysis.full, shares.full, 1],
     [analysis.lora, shares.lora, shares.loraShare],
     [analysis.wiseFt, shares.full, 1],
@@ -121,7 +123,7 @@ export function studyReport({ directory, state, plan, elapsedMs, curves, finalLo
     {
       type: 'markdown',
       title: 'What was run',
-      markdown: `${model}, then taught **${data.task}**: zero-shot by label words, fine-tuned in full and with LoRA from the zero-shot head (${seeds} seed${seeds === 1 ? '' : 's'} each: initialisation of the adapter and order of the data), and interpolated in weight space (WiSE-FT, α chosen on ${data.sizes.val} in-domain validation examples held out of training). In domain: ${data.sizes.test} test examples; out of domain: ${data.ood.map((set) => `${set.name} (${set.n})`).join(', ')}. Every accuracy is the mean over seeds with a 95% bootstrap interval over examples and seeds; differences are paired on the same examples and seeds. Run directory: \`${directory}\`.`,
+      markdown: `${model}, then taught **${data.task}**: zero-shot by label words, fine-tuned in full and with LoRA from ${probing ? 'a linear probe (the zero-shot head trained on frozen features; LP-FT)' : 'the zero-shot head'} (${seeds} seed${seeds === 1 ? '' : 's'} each: initialisation of the adapter and order of the data), and interpolated in weight space (WiSE-FT, α chosen on ${data.sizes.val} in-domain validation examples held out of training). In domain: ${data.sizes.test} test examples; out of domain: ${data.ood.map((set) => `${set.name} (${set.n})`).join(', ')}. Every accuracy is the mean over seeds with a 95% bootstrap interval over examples and seeds; differences are paired on the same examples and seeds. Run directory: \`${directory}\`.`,
     },
     ...(pretrainCurve.length > 0
       ? [{ type: 'lossCurve' as const, title: 'Pretraining loss', points: pretrainCurve }]
@@ -178,7 +180,7 @@ export function studyReport({ directory, state, plan, elapsedMs, curves, finalLo
     },
     {
       type: 'alphaSweep',
-      title: 'WiSE-FT: accuracy over α (0 = zero-shot head, 1 = fine-tuned), with 95% bands',
+      title: `WiSE-FT: accuracy over α (0 = ${probing ? 'linear probe' : 'zero-shot head'}, 1 = fine-tuned), with 95% bands`,
       points: sweepPoints(analysis, oodNames),
       metric: 'accuracy',
       chosenAlpha: commonAlpha(analysis),

@@ -121,6 +121,8 @@ const finetuneSchema = z
      * the LP of LP-FT, Kumar et al. 2022).
      */
     train: z.enum(['all', 'head']).default('all'),
+    /** Classification: the validation accuracy at every evaluation too (metrics.jsonl's valAccuracy). */
+    trackAccuracy: z.boolean().default(false),
     lora: loraSchema.nullable().default(null),
     /** Recorded by the run: the task's labels, in the classifier's order. */
     labelNames: z.array(z.string()).optional(),

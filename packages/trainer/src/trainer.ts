@@ -16,6 +16,7 @@ export interface StepMetrics {
   tokensPerSecond: number; // input tokens of the step / its wall time
   valLoss?: number;
   valPerplexity?: number;
+  valAccuracy?: number; // a classifier's accuracy on the validation set (finetune's trackAccuracy)
   skipped?: boolean; // the NaN guard skipped this update
 }
 

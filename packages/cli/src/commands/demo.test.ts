@@ -235,6 +235,29 @@ describe('mini-llama demo', () => {
     600_000,
   );
 
+  it('--endpoint linear-probe: a probe per seed, the fine-tunes start from it, WiSE-FT between the two', async () => {
+    const out = join(await temporaryDirectory(), 'lp-ft');
+    const run = await cli('demo', ...SMALL, '--endpoint', 'linear-probe', '--out', out);
+    expect(run.stderr).not.toMatch(/^mini-llama demo:/m);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^demo ▸ linear-probe: 2 seeds of 6 steps/m);
+    expect(run.stderr).toMatch(
+      /^demo ▸ finetune-full: 2 seeds of 6 steps of 8, from the seed’s linear probe/m,
+    );
+    expect(run.stderr).toMatch(
+      /head: .*linear-probe\/seed-0\/model's \(fiction, learned, nonfiction, press\)/,
+    );
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    const start = report.classification[1];
+    expect(start.model).toBe('linear probe (α = 0)');
+    expect(start.id.seeds).toBe(2);
+    expect(report.wiseFt.sweep[0].id).toEqual(start.id);
+    // the run directory remembers its endpoint
+    const other = await cli('demo', ...SMALL, '--out', out);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('holds a study from the linear-probe endpoint, not the zero-shot one');
+  }, 600_000);
+
   it('says what is wrong with the flags', async () => {
     expect((await cli('demo', '--task', 'sst2')).stderr).toMatch(/--task sst2 needs --data DIR/);
     expect((await cli('demo', '--data', 'x')).stderr).toMatch(/--data needs --task sst2 or ag_news/);

@@ -22,6 +22,7 @@ interface DemoFlags {
   steps?: number;
   finetuneSteps?: number;
   seeds?: number;
+  endpoint?: 'zero-shot' | 'linear-probe';
   task?: 'sst2' | 'ag_news';
   data?: string;
   ood: string[];
@@ -50,6 +51,11 @@ export function addDemoCommand(program: Command, io: CliIo): void {
       '--seeds <n>',
       'fine-tuning runs per method (seeds 0, 1, …): every accuracy is their mean with a 95% interval (default 3)',
       positiveInteger('--seeds'),
+    )
+    .option(
+      '--endpoint <end>',
+      "WiSE-FT's α = 0 and where fine-tuning starts: zero-shot (the LM head's rows for the label words) or linear-probe (that head trained per seed on frozen features; LP-FT, Kumar et al. 2022) (default zero-shot)",
+      oneOf('--endpoint', ['zero-shot', 'linear-probe'] as const),
     )
     .option(
       '--task <task>',
@@ -120,6 +126,7 @@ async function demoCommand(flags: DemoFlags, io: CliIo): Promise<void> {
           steps: flags.steps,
           finetuneSteps: flags.finetuneSteps,
           seeds: flags.seeds,
+          endpoint: flags.endpoint,
           task,
           alphas,
           fresh: flags.fresh,

@@ -67,6 +67,7 @@ describe('mini-llama finetune', () => {
       '5',
       '--weight-decay',
       '0',
+      '--eval-accuracy',
       '--out',
       out,
     );
@@ -82,7 +83,12 @@ describe('mini-llama finetune', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(metrics.filter((m) => m.valLoss !== undefined)).toHaveLength(5);
+    const evaluations = metrics.filter((m) => m.valLoss !== undefined);
+    expect(evaluations).toHaveLength(5);
+    // --eval-accuracy: the accuracy at every evaluation, the last one the accuracy printed at the end
+    for (const m of evaluations) expect(m.valAccuracy * 8).toBe(Math.round(m.valAccuracy * 8));
+    expect(evaluations.at(-1).valAccuracy).toBe(accuracy);
+    expect(metrics.filter((m) => m.valAccuracy !== undefined)).toHaveLength(5);
   });
 
   it('LM fine-tuning: trains on prompt/completion JSONL', async () => {

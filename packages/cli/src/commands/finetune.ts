@@ -17,6 +17,7 @@ interface FinetuneFlags extends TrainingFlags, LoraFlags {
   task?: string;
   head?: 'random' | 'zero-shot' | 'init';
   train?: 'all' | 'head';
+  evalAccuracy?: boolean;
   evalTask?: string;
   lmData?: string;
   promptField?: string;
@@ -42,6 +43,10 @@ export function addFinetuneCommand(program: Command, io: CliIo): void {
       '--head <init>',
       "classification head: random (N(0, 0.02), raw texts), zero-shot (texts in the task's prompt, the head made of the LM head's rows for the label words, so step 0 is the zero-shot classifier; what WiSE-FT needs) or init (the head of the classifier --init names, e.g. a linear probe's RUN/model: LP-FT)",
       oneOf('--head', ['random', 'zero-shot', 'init']),
+    )
+    .option(
+      '--eval-accuracy',
+      "classification: the validation set's accuracy at every evaluation too (metrics.jsonl's valAccuracy), not only at the end",
     )
     .option(
       '--train <weights>',
@@ -98,6 +103,7 @@ async function runFinetune(flags: FinetuneFlags, io: CliIo): Promise<void> {
     maxLength: flags.maxLength,
     head: flags.head,
     train: flags.train,
+    trackAccuracy: flags.evalAccuracy,
     ...(given || !flags.resume ? { lora: loraSettingsFromFlags(flags, flags.seed ?? 0) } : {}),
   };
   const fresh = flags.resume ? null : await freshRunConfig(flags, io.cwd);

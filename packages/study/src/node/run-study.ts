@@ -11,15 +11,22 @@ import { openWeightFile, resolveModelReference } from '@mini-llama/formats/node'
 import { trainBpe } from '@mini-llama/tokenizer';
 import { findTokenizerFor, loadTokenizer, saveTokenizer } from '@mini-llama/tokenizer/node';
 import { finetune, latestCheckpoint, pretrain, type RunEvents } from '@mini-llama/trainer/node';
-import { STUDY_PLANS, STUDY_STAGES, type StudyPlan, type StudyStage, type StudyState } from '../plan.js';
+import {
+  STUDY_PLANS,
+  STUDY_STAGES,
+  type StudyEndpoint,
+  type StudyPlan,
+  type StudyStage,
+  type StudyState,
+} from '../plan.js';
 import { studyReport } from '../report.js';
 import type { SeedEvaluations, SetsPredictions, StudyData, WiseFtSeeds, ZeroShotResult } from '../results.js';
 import { continuations } from './continuations.js';
-import { studyFinetuneConfig } from './finetune-config.js';
 import { setsLabels, studyCurves } from './study-curves.js';
 import { type StudyTask, writeStudyData } from './study-data.js';
 import { openStudyState } from './study-state.js';
 import { trainableShares } from './trainable-shares.js';
+import { studyFinetuneConfig, studyPretrainConfig } from './training-configs.js';
 import { wiseFtSeed } from './wise-ft-seed.js';
 
 export interface StudyOptions {
@@ -42,6 +49,11 @@ export interface StudyOptions {
   alphas?: readonly number[];
   /** Fine-tuning runs per method (default: the plan's, 3). */
   seeds?: number;
+  /**
+   * WiSE-FT's α = 0 and where the fine-tunes start (default zero-shot): the zero-shot head, or a linear probe
+   * trained per seed on frozen features (LP-FT).
+   */
+  endpoint?: StudyEndpoint;
   /** Start over instead of reusing finished stages. */
   fresh?: boolean;
   /** The tfjs backend the study runs on (already started by the caller); recorded in the runs. */
@@ -84,7 +96,12 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
   const statePath = join(run, 'stages.json');
   const given = options.base ?? null;
   const baseName = given ? (options.baseName ?? given) : null;
-  const state = await openStudyState(statePath, { fresh: options.fresh ?? false, baseName, directory: run });
+  const state = await openStudyState(statePath, {
+    fresh: options.fresh ?? false,
+    baseName,
+    endpoint: options.endpoint ?? 'zero-shot',
+    directory: run,
+  });
   const started = performance.now();
   const reused = STUDY_STAGES.filter((stage) => stage !== 'report' && state.done[stage]);
   if (reused.length > 0) {
@@ -109,6 +126,7 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
     data: join(run, 'data'),
     tokenizer: join(run, 'tokenizer'),
     pretrain: join(run, 'pretrain'),
+    probe: join(run, 'linear-probe'),
     full: join(run, 'finetune-full'),
     lora: join(run, 'finetune-lora'),
     wiseFt: join(run, 'wise-ft'),
@@ -183,31 +201,13 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
           : {
               out: paths.pretrain,
               signal: options.signal,
-              config: {
-                model: {
-                  dim: plan.shape.dim,
-                  nLayers: plan.shape.layers,
-                  nHeads: plan.shape.heads,
-                  nKvHeads: plan.shape.kvHeads,
-                },
-                data: {
-                  train: [join(paths.data, 'corpus.jsonl')],
-                  tokenizer: tokenizerFile,
-                  valFraction: 0.05,
-                },
-                training: {
-                  steps,
-                  batchSize: plan.pretrainBatch,
-                  seqLen: plan.seqLen,
-                  lr: 3e-3,
-                  minLr: 3e-4,
-                  warmup: Math.ceil(steps / 20),
-                  evalEvery: Math.max(1, Math.floor(steps / 5)),
-                  evalBatches: 4,
-                  checkpointEvery: Math.max(1, Math.floor(steps / 5)),
-                },
+              config: studyPretrainConfig({
+                plan,
+                data: paths.data,
+                tokenizer: tokenizerFile,
+                steps,
                 backend: options.backend,
-              },
+              }),
             },
         events.training,
       );
@@ -250,19 +250,23 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
     },
   );
 
-  // 7–8. fine-tuning, in full and with LoRA, both from the zero-shot head, once per seed
+  // 7. with the linear-probe endpoint: a probe per seed (the zero-shot head trained on frozen features)
+  // 8–9. fine-tuning, in full and with LoRA, once per seed: from the zero-shot head, or from the seed's probe
   const finetuneSteps = options.finetuneSteps ?? plan.finetuneSteps;
   const seeds = Array.from({ length: options.seeds ?? plan.seeds }, (_, seed) => seed);
   const seedDirectory = (root: string, seed: number) => join(root, `seed-${seed}`);
+  const probing = state.endpoint === 'linear-probe';
+  const probe = (seed: number) => join(seedDirectory(paths.probe, seed), 'model');
   const fineTune = async (
-    name: 'finetune-full' | 'finetune-lora',
+    name: 'linear-probe' | 'finetune-full' | 'finetune-lora',
     root: string,
     lr: number,
-    lora: boolean,
+    how: { lora: boolean; train: 'all' | 'head' },
   ) => {
+    const fromProbe = probing && name !== 'linear-probe';
     await stage(
       name,
-      `${name}: ${seeds.length} seed${seeds.length > 1 ? 's' : ''} of ${finetuneSteps} steps of ${plan.finetuneBatch}`,
+      `${name}: ${seeds.length} seed${seeds.length > 1 ? 's' : ''} of ${finetuneSteps} steps of ${plan.finetuneBatch}${fromProbe ? ', from the seed’s linear probe' : ''}`,
       async () => {
         for (const seed of seeds) {
           await part(`${name}/seed-${seed}`, async () => {
@@ -277,12 +281,14 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
                     signal: options.signal,
                     config: studyFinetuneConfig({
                       plan,
-                      base,
+                      base: fromProbe ? probe(seed) : base,
+                      head: fromProbe ? 'init' : 'zero-shot',
+                      train: how.train,
                       data: paths.data,
                       maxLength,
                       seed,
                       lr,
-                      lora,
+                      lora: how.lora,
                       steps: finetuneSteps,
                       backend: options.backend,
                     }),
@@ -297,8 +303,9 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
       },
     );
   };
-  await fineTune('finetune-full', paths.full, 1e-3, false);
-  await fineTune('finetune-lora', paths.lora, 3e-3, true);
+  if (probing) await fineTune('linear-probe', paths.probe, 1e-2, { lora: false, train: 'head' });
+  await fineTune('finetune-full', paths.full, 1e-3, { lora: false, train: 'all' });
+  await fineTune('finetune-lora', paths.lora, 3e-3, { lora: true, train: 'all' });
 
   // 9. the LoRA classifiers in and out of domain, with their trainable shares (the full fine-tunes are θ(1) of
   // the WiSE-FT stage, which evaluates them on the same sets)
@@ -339,7 +346,7 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
         (await part(`wise-ft/seed-${seed}`, async () => {
           say(`demo: WiSE-FT of the full fine-tune of seed ${seed} over α = ${alphas.join(', ')}`);
           return wiseFtSeed({
-            base,
+            base: probing ? probe(seed) : base,
             finetuned: join(seedDirectory(paths.full, seed), 'model'),
             tokenizer,
             alphas,

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { STUDY_STATE_VERSION, type StudyState } from '../plan.js';
+import { STUDY_STATE_VERSION, type StudyEndpoint, type StudyState } from '../plan.js';
 
 /**
  * The study's state from its stages.json (empty when there is none, or with `fresh`). Refuses a state another
@@ -8,7 +8,12 @@ import { STUDY_STATE_VERSION, type StudyState } from '../plan.js';
  */
 export async function openStudyState(
   path: string,
-  { fresh, baseName, directory }: { fresh: boolean; baseName: string | null; directory: string },
+  {
+    fresh,
+    baseName,
+    endpoint,
+    directory,
+  }: { fresh: boolean; baseName: string | null; endpoint: StudyEndpoint; directory: string },
 ): Promise<StudyState> {
   const text = fresh ? null : await readFile(path, 'utf8').catch(() => null);
   const state: StudyState = text === null ? { done: {} } : (JSON.parse(text) as StudyState);
@@ -23,7 +28,13 @@ export async function openStudyState(
       `${directory} holds a study of ${state.base ? `the base ${state.base}` : 'a model pretrained here'}, not of ${baseName ? `the base ${baseName}` : 'one pretrained here'}: start it over with --fresh, or use another --name`,
     );
   }
+  if (started && (state.endpoint ?? 'zero-shot') !== endpoint) {
+    throw new Error(
+      `${directory} holds a study from the ${state.endpoint ?? 'zero-shot'} endpoint, not the ${endpoint} one: start it over with --fresh, or use another --name`,
+    );
+  }
   state.version = STUDY_STATE_VERSION;
   state.base = baseName;
+  state.endpoint = endpoint;
   return state;
 }

@@ -226,11 +226,23 @@ async function finetuneIn(
       fromStep: trainer.step,
       summary: `${settings.task ?? settings.lmData}: ${training.steps} steps of ${training.batchSize * training.gradAccum}, ${trainableCount.toLocaleString('en-US')} of ${parameters.toLocaleString('en-US')} parameters trained → ${directory}`,
     });
+    const validationAccuracy = async () =>
+      (
+        await evaluateClassifier(parts.classifier!, task!.evalExamples, tokenizer, {
+          batchSize: training.batchSize,
+          maxLength,
+          template: task!.prompt?.template,
+        })
+      ).metrics.accuracy;
     const result = await runTraining({
       runDirectory: directory,
       trainer,
       train: source,
       validation: task?.validation,
+      evaluateMore:
+        settings.trackAccuracy && parts.classifier && task && task.evalExamples.length > 0
+          ? async () => ({ valAccuracy: await validationAccuracy() })
+          : undefined,
       checkpointEvery: training.checkpointEvery,
       keepLast: training.keepLast,
       logEvery: training.logEvery,
@@ -247,15 +259,8 @@ async function finetuneIn(
       metrics: join(directory, 'metrics.jsonl'),
     };
     if (result.stopped) return { ...finished, saved: null, accuracy: null, evalExamples: 0 };
-    let accuracy: number | null = null;
-    if (parts.classifier && task && task.evalExamples.length > 0) {
-      const evaluation = await evaluateClassifier(parts.classifier, task.evalExamples, tokenizer, {
-        batchSize: training.batchSize,
-        maxLength,
-        template: task.prompt?.template,
-      });
-      accuracy = evaluation.metrics.accuracy;
-    }
+    const accuracy =
+      parts.classifier && task && task.evalExamples.length > 0 ? await validationAccuracy() : null;
     const saved = await saveFinetuned(directory, model, parts.classifier, parts.lora, init, tokenizerFile, {
       labelNames: task?.labelNames ?? [],
       prompt: task?.prompt ?? null,

@@ -14,6 +14,8 @@ export interface RunTrainingOptions<M extends TrainableModel = TrainableModel> {
   train: BatchSource;
   /** Fresh validation batches for each evaluation. */
   validation?: () => Iterable<TokenBatch> | AsyncIterable<TokenBatch>;
+  /** More validation metrics at each evaluation (e.g. a classifier's accuracy), logged beside the loss. */
+  evaluateMore?: () => Promise<Pick<StepMetrics, 'valAccuracy'>>;
   checkpointEvery?: number; // steps between checkpoints (0: only at the end)
   keepLast?: number; // checkpoints kept besides the best (default 2)
   dtype?: StorageDtype; // of checkpoint tensors (default F32)
@@ -74,6 +76,7 @@ export async function runTraining<M extends TrainableModel>(
       const { loss, perplexity } = await trainer.evaluate(validation());
       metrics.valLoss = loss;
       metrics.valPerplexity = perplexity;
+      if (options.evaluateMore) Object.assign(metrics, await options.evaluateMore());
       best = trainer.recordEvaluation(loss);
     }
     if (metrics.step % logEvery === 0 || metrics.valLoss !== undefined || metrics.step === steps) {
