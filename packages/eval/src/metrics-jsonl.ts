@@ -3,6 +3,8 @@ export interface MetricsLine {
   step: number;
   loss: number;
   valLoss?: number;
+  /** A classifier's validation accuracy (finetune's trackAccuracy). */
+  valAccuracy?: number;
   lr?: number;
 }
 

@@ -19,6 +19,7 @@ import type {
   WiseFtSeeds,
   ZeroShotResult,
 } from './results.js';
+import type { StabilityResult } from './stability.js';
 
 /** One evaluation set: its name, domain, size and the accuracy of always predicting its most frequent label. */
 export interface SetSummary {
@@ -84,6 +85,8 @@ export interface AnalysisInput {
   loraRank: number;
   /** The α = 0 end (default: the zero-shot head). */
   endpoint?: StudyEndpoint;
+  /** The stability grid's result, when the study ran it: the LoRA answer rests on it. */
+  stability?: StabilityResult | null;
   /** Each seed's final training loss (the mean of its last logged steps), full and LoRA; empty when unknown. */
   finalLosses?: { full: number[]; lora: number[] };
 }
@@ -148,7 +151,10 @@ export function analyzeStudy(input: AnalysisInput): StudyAnalysis {
     name: set.name,
     above: zeroShotSets[i]!.low > set.majorityRate,
   }));
-  return { ...result, answers: answers(result, alphaText, input.wiseFt.alphas) };
+  const answered = answers(result, alphaText, input.wiseFt.alphas);
+  if (input.stability)
+    answered.lora = `${input.stability.verdict} At the study's own rates: ${answered.lora}`;
+  return { ...result, answers: answered };
 }
 
 function modelEstimates(
@@ -246,7 +252,10 @@ function answers(
   );
   const inClaim = alphas.some((alpha) => alpha >= 0.2 && alpha <= 0.4);
   const claim = ` The best OOD accuracy on the α grid is at α = ${bestOod.alpha} (${formatEstimate(bestOod.oodMean ?? bestOod.id)}); the claim placed the best balance at α 0.2–0.4${inClaim ? '' : ', which this grid does not sample'}.`;
-  const wiseFt = `WiSE-FT (${alphaText}, chosen on in-domain validation) against the fine-tuned model: ${signed(gain)} accuracy ${where}, ${signed(wiseFtGain.id)} in domain (paired, ${seeds} seed${seeds === 1 ? '' : 's'}) — ${verdict(gain, 'it buys robustness here', 'it costs robustness here', 'no difference this study can tell from noise')}.${claim}`;
+  const allOne = analysis.chosen.every((entry) => entry.alpha === 1);
+  const wiseFt = allOne
+    ? `Validation chose α = 1, the fine-tuned model itself, in every seed: WiSE-FT changed nothing here (no mixture beat the fine-tuned model in domain).${claim}`
+    : `WiSE-FT (${alphaText}, chosen on in-domain validation) against the fine-tuned model: ${signed(gain)} accuracy ${where}, ${signed(wiseFtGain.id)} in domain (paired, ${seeds} seed${seeds === 1 ? '' : 's'}) — ${verdict(gain, 'it buys robustness here', 'it costs robustness here', 'no difference this study can tell from noise')}.${claim}`;
   const loraDifference = loraMinusFull.oodMean ?? loraMinusFull.id;
   const stabler =
     seedSpread.lora.accuracy < seedSpread.full.accuracy
@@ -258,6 +267,6 @@ function answers(
     seedSpread.full.loss !== null && seedSpread.lora.loss !== null
       ? `; final training loss s.d. ${seedSpread.lora.loss.toFixed(3)} vs ${seedSpread.full.loss.toFixed(3)}`
       : '';
-  const loraAnswer = `LoRA against full fine-tuning (one learning rate each, ${seeds} seed${seeds === 1 ? '' : 's'}): ${signed(loraMinusFull.id)} in domain, ${signed(loraDifference)} ${loraMinusFull.oodMean ? 'out of domain' : 'in domain'} (paired); ${stabler} (in-domain accuracy s.d. ${seedSpread.lora.accuracy.toFixed(3)} vs ${seedSpread.full.accuracy.toFixed(3)}${losses}) — ${seeds < 3 ? 'too few seeds to call either more stable' : 'with this few seeds, a spread is itself uncertain: stability across learning rates is measured in docs/results.md'}. LoRA ${formatEstimate(lora.id)}, full ${formatEstimate(full.id)} in domain.`;
+  const loraAnswer = `LoRA against full fine-tuning (one learning rate each, ${seeds} seed${seeds === 1 ? '' : 's'}): ${signed(loraMinusFull.id)} in domain, ${signed(loraDifference)} ${loraMinusFull.oodMean ? 'out of domain' : 'in domain'} (paired); ${stabler} (in-domain accuracy s.d. ${seedSpread.lora.accuracy.toFixed(3)} vs ${seedSpread.full.accuracy.toFixed(3)}${losses}) — ${seeds < 3 ? 'too few seeds to call either more stable' : 'with this few seeds a spread is itself uncertain; `demo --lr-grid` measures stability across learning rates'}. LoRA ${formatEstimate(lora.id)}, full ${formatEstimate(full.id)} in domain.`;
   return { wiseFt, lora: loraAnswer };
 }

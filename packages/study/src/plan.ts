@@ -12,6 +12,8 @@ export interface StudyPlan {
   seeds: number;
   /** The WiSE-FT α grid. */
   alphas: readonly number[];
+  /** The learning rates of the stability grid (`lrGrid`), per method, each at the plan's steps and seeds. */
+  lrGrid: { full: readonly number[]; lora: readonly number[] };
   /** val: in-domain validation examples (held out of training) that choose α. */
   examples: { train: number; val: number; test: number; ood: number };
   heldoutBytes: number;
@@ -26,11 +28,12 @@ export const STUDY_PLANS = {
     seqLen: 128,
     pretrainSteps: 400,
     pretrainBatch: 16,
-    finetuneSteps: 120,
+    finetuneSteps: 90,
     finetuneBatch: 16,
     loraRank: 8,
     seeds: 3,
     alphas: [0, 0.2, 0.4, 0.6, 0.8, 1],
+    lrGrid: { full: [3e-4, 1e-3, 3e-3], lora: [1e-3, 3e-3, 1e-2] },
     examples: { train: 1600, val: 200, test: 300, ood: 300 },
     heldoutBytes: 160_000,
     continuationTokens: 48,
@@ -46,6 +49,7 @@ export const STUDY_PLANS = {
     loraRank: 4,
     seeds: 3,
     alphas: [0, 0.2, 0.4, 0.6, 0.8, 1],
+    lrGrid: { full: [3e-4, 1e-3, 3e-3], lora: [1e-3, 3e-3, 1e-2] },
     examples: { train: 400, val: 100, test: 100, ood: 100 },
     heldoutBytes: 40_000,
     continuationTokens: 24,
@@ -68,6 +72,7 @@ export const STUDY_STAGES = [
   'finetune-lora',
   'evaluate',
   'wise-ft',
+  'stability',
   'report',
 ] as const;
 

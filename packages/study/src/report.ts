@@ -11,6 +11,7 @@ import type {
   WiseFtSeeds,
   ZeroShotResult,
 } from './results.js';
+import type { StabilityResult } from './stability.js';
 
 /** Everything the report is made of: the state of a finished study and its loss curves. */
 export interface StudyReportInput {
@@ -50,6 +51,7 @@ export function studyReport({ directory, state, plan, elapsedMs, curves, finalLo
     loraRank: plan.loraRank,
     endpoint: state.endpoint,
     finalLosses,
+    stability: (done.stability as StabilityResult | undefined) ?? null,
   });
   const shares = evaluations.shares;
   const rows: [ModelEstimates, number, number][] = [
@@ -100,6 +102,7 @@ export function studyReport({ directory, state, plan, elapsedMs, curves, finalLo
     },
     loraMinusFull: analysis.loraMinusFull,
     seedSpread: analysis.seedSpread,
+    stability: done.stability ?? null,
   };
 
   const percent = (share: number) => `${(100 * share).toFixed(2)}%`;
@@ -199,6 +202,7 @@ export function studyReport({ directory, state, plan, elapsedMs, curves, finalLo
         ['LoRA − full fine-tuning', cell(analysis.loraMinusFull.id), cell(analysis.loraMinusFull.oodMean)],
       ],
     },
+    ...stabilitySections((done.stability as StabilityResult | undefined) ?? null),
     {
       type: 'table',
       title: 'Every α',
@@ -310,4 +314,32 @@ function pooledConfusion(
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) matrix[i]![j]! += counts[i]![j]!;
   }
   return { type: 'confusionMatrix', title, labelNames: [...data.labelNames], matrix };
+}
+
+/** The stability grid as a table: each method at each rate, over seeds. */
+function stabilitySections(stability: StabilityResult | null): ReportSection[] {
+  if (!stability) return [];
+  return [
+    {
+      type: 'table',
+      title: 'Stability: each method over learning rates × seeds, at the same budget',
+      columns: [
+        'method',
+        'learning rate',
+        'final validation accuracy',
+        's.d. over seeds',
+        'val-loss curve s.d.',
+        'steps to target',
+      ],
+      rows: stability.cells.map((cell) => [
+        cell.method === 'lora' ? 'LoRA' : 'full',
+        cell.lr.toExponential(0),
+        cell.accuracy.mean,
+        cell.accuracy.sd,
+        cell.lossCurveSd,
+        cell.stepsToTarget.map((step) => step ?? '–').join(', '),
+      ]),
+      caption: `Target: validation accuracy ${stability.target.toFixed(3)}, halfway from the majority-class rate to the best cell. ${stability.verdict}`,
+    },
+  ];
 }

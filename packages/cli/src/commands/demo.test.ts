@@ -89,7 +89,9 @@ describe('mini-llama demo', () => {
     // α = 1 is the fully fine-tuned classifier and α = 0 the zero-shot head, on the same sets
     expect(report.wiseFt.sweep[2].id).toEqual(rows[2]!.id);
     expect(report.wiseFt.sweep[0].id.mean).toBe(rows[1]!.id.mean);
-    expect(report.answers.wiseFt).toMatch(/^WiSE-FT \(α = /);
+    expect(report.answers.wiseFt).toMatch(
+      /^(WiSE-FT \(α = |Validation chose α = 1, the fine-tuned model itself)/,
+    );
     expect(report.answers.lora).toMatch(/^LoRA against full fine-tuning \(one learning rate each, 2 seeds\)/);
     // the LoRA share is the one the fine-tune printed (peft's count)
     const printed = /trainable%: ([\d.]+)/.exec(run.stderr)?.[1];
@@ -116,6 +118,26 @@ describe('mini-llama demo', () => {
       /demo: reusing the finished stages of .*: data, tokenizer, pretrain, perplexity, continuations, zero-shot, finetune-full, finetune-lora, evaluate, wise-ft/,
     );
     expect(again.stderr).not.toMatch(/^demo ▸ pretrain/m);
+
+    // --lr-grid adds the stability stage to the finished study: LoRA and full over learning rates × seeds
+    const grid = await cli('demo', ...SMALL, '--lr-grid', '--out', out);
+    expect(grid.stderr).not.toMatch(/^mini-llama demo:/m);
+    expect(grid.code).toBe(0);
+    expect(grid.stderr).toMatch(
+      /^demo ▸ stability: full fine-tuning at lr 0.0003, 0.001, 0.003 and LoRA at lr 0.001, 0.003, 0.01, 2 seeds each/m,
+    );
+    expect(grid.stderr).not.toMatch(/^demo ▸ finetune-full/m);
+    const withGrid = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(withGrid.stability.cells).toHaveLength(6);
+    for (const cell of withGrid.stability.cells) {
+      expect(cell.seeds).toBe(2);
+      expect(cell.stepsToTarget).toHaveLength(2);
+    }
+    expect(withGrid.answers.lora).toMatch(
+      /^Over learning rates 1e-3, 3e-3, 1e-2 \(LoRA\) and 3e-4, 1e-3, 3e-3 \(full\), 2 seeds each/,
+    );
+    const metrics = readFileSync(join(out, 'stability', 'lora-lr0.01', 'seed-1', 'metrics.jsonl'), 'utf8');
+    expect(metrics).toContain('"valAccuracy"');
 
     if (!haveChromium) return;
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });

@@ -23,6 +23,7 @@ interface DemoFlags {
   finetuneSteps?: number;
   seeds?: number;
   endpoint?: 'zero-shot' | 'linear-probe';
+  lrGrid?: boolean;
   task?: 'sst2' | 'ag_news';
   data?: string;
   ood: string[];
@@ -44,7 +45,7 @@ export function addDemoCommand(program: Command, io: CliIo): void {
     .option('--steps <n>', 'pretraining steps (default 400, --quick 150)', positiveInteger('--steps'))
     .option(
       '--finetune-steps <n>',
-      'fine-tuning steps, full and LoRA (default 120, --quick 40)',
+      'fine-tuning steps, full and LoRA (default 90, --quick 40)',
       positiveInteger('--finetune-steps'),
     )
     .option(
@@ -56,6 +57,10 @@ export function addDemoCommand(program: Command, io: CliIo): void {
       '--endpoint <end>',
       "WiSE-FT's α = 0 and where fine-tuning starts: zero-shot (the LM head's rows for the label words) or linear-probe (that head trained per seed on frozen features; LP-FT, Kumar et al. 2022) (default zero-shot)",
       oneOf('--endpoint', ['zero-shot', 'linear-probe'] as const),
+    )
+    .option(
+      '--lr-grid',
+      'also fine-tune in full and with LoRA over a grid of 3 learning rates × the seeds (18 fine-tunes more): is LoRA more stable?',
     )
     .option(
       '--task <task>',
@@ -127,6 +132,7 @@ async function demoCommand(flags: DemoFlags, io: CliIo): Promise<void> {
           finetuneSteps: flags.finetuneSteps,
           seeds: flags.seeds,
           endpoint: flags.endpoint,
+          lrGrid: flags.lrGrid,
           task,
           alphas,
           fresh: flags.fresh,

@@ -1,16 +1,17 @@
 // The study, run on the typed cores: each stage calls one (pretrain, finetune, classifySets, wiseFtSweep, …)
 // and records its result in RUN/stages.json, so a second run reuses finished stages and resumes a training
 // that a signal stopped. Nothing here parses another command's output.
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type EvalSet, loadSet, parseTaskSpecAt } from '@mini-llama/data/node';
-import { classificationJson, classifySets, dataPerplexity } from '@mini-llama/eval/node';
+import { majorityRate } from '@mini-llama/eval';
+import { dataPerplexity } from '@mini-llama/eval/node';
 import { renderReport } from '@mini-llama/eval/report';
 import { contextLength } from '@mini-llama/formats';
 import { openWeightFile, resolveModelReference } from '@mini-llama/formats/node';
 import { trainBpe } from '@mini-llama/tokenizer';
 import { findTokenizerFor, loadTokenizer, saveTokenizer } from '@mini-llama/tokenizer/node';
-import { finetune, latestCheckpoint, pretrain, type RunEvents } from '@mini-llama/trainer/node';
+import { finetune, pretrain, type RunEvents } from '@mini-llama/trainer/node';
 import {
   STUDY_PLANS,
   STUDY_STAGES,
@@ -20,11 +21,14 @@ import {
   type StudyState,
 } from '../plan.js';
 import { studyReport } from '../report.js';
-import type { SeedEvaluations, SetsPredictions, StudyData, WiseFtSeeds, ZeroShotResult } from '../results.js';
+import type { SeedEvaluations, SetsPredictions, StudyData, WiseFtSeeds } from '../results.js';
+import { summarizeGrid } from '../stability.js';
 import { continuations } from './continuations.js';
+import { runStabilityGrid } from './stability-grid.js';
+import { setsPredictions, zeroShotStage } from './study-classify.js';
 import { setsLabels, studyCurves } from './study-curves.js';
 import { type StudyTask, writeStudyData } from './study-data.js';
-import { openStudyState } from './study-state.js';
+import { hasCheckpoint, openStudyState } from './study-state.js';
 import { trainableShares } from './trainable-shares.js';
 import { studyFinetuneConfig, studyPretrainConfig } from './training-configs.js';
 import { wiseFtSeed } from './wise-ft-seed.js';
@@ -54,6 +58,11 @@ export interface StudyOptions {
    * trained per seed on frozen features (LP-FT).
    */
   endpoint?: StudyEndpoint;
+  /**
+   * Also run the stability grid: full fine-tuning and LoRA over the plan's learning rates × seeds, with the
+   * validation accuracy at every evaluation (about 18 fine-tunes more); the LoRA answer then rests on it.
+   */
+  lrGrid?: boolean;
   /** Start over instead of reusing finished stages. */
   fresh?: boolean;
   /** The tfjs backend the study runs on (already started by the caller); recorded in the runs. */
@@ -231,23 +240,8 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
   );
 
   // 6. zero-shot classification by label words (every token of each label's words)
-  await stage(
-    'zero-shot',
-    'zero-shot classification: label words scored by the pretrained model',
-    async () => {
-      const result = await classifySets({
-        model: base,
-        id,
-        ood,
-        zeroShot: {},
-        onProgress: ({ done, total }) => progress('classify')(done, total),
-      });
-      return {
-        evaluation: classificationJson(result),
-        labels: setsLabels(id, ood),
-        predictions: { id: result.id.predictions, ood: result.ood.map((set) => set.predictions) },
-      } satisfies ZeroShotResult;
-    },
+  await stage('zero-shot', 'zero-shot classification: label words scored by the pretrained model', () =>
+    zeroShotStage(base, id, ood, progress('classify')),
   );
 
   // 7. with the linear-probe endpoint: a probe per seed (the zero-shot head trained on frozen features)
@@ -314,15 +308,8 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
     for (const seed of seeds) {
       lora.push(
         (await part(`evaluate/seed-${seed}`, async () => {
-          const result = await classifySets({
-            model: base,
-            adapters: [seedDirectory(paths.lora, seed)],
-            id,
-            ood,
-            onProgress: ({ done, total }) => progress(`classify (LoRA, seed ${seed})`)(done, total),
-            onMessage: say,
-          });
-          return { id: result.id.predictions, ood: result.ood.map((set) => set.predictions) };
+          const adapter = seedDirectory(paths.lora, seed);
+          return setsPredictions(base, [adapter], id, ood, progress(`classify (LoRA, seed ${seed})`), say);
         })) as SetsPredictions,
       );
     }
@@ -361,7 +348,33 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
     return result;
   });
 
-  // 11. the report
+  // 11. the stability grid (asked for): LoRA and full fine-tuning over learning rates × seeds
+  if (options.lrGrid) {
+    await stage(
+      'stability',
+      `stability: full fine-tuning at lr ${plan.lrGrid.full.join(', ')} and LoRA at lr ${plan.lrGrid.lora.join(', ')}, ${seeds.length} seeds each`,
+      async () => {
+        const runs = await runStabilityGrid({
+          plan,
+          base,
+          data: paths.data,
+          maxLength,
+          seeds,
+          steps: finetuneSteps,
+          backend: options.backend,
+          directory: join(run, 'stability'),
+          signal: options.signal,
+          part,
+          say,
+          training: events.training,
+          interrupted: () => new StudyInterrupted('stability'),
+        });
+        return summarizeGrid(runs, majorityRate(val.dataset.examples.map((example) => example.label)));
+      },
+    );
+  }
+
+  // 12. the report
   events.onStage?.('report', 'report');
   const { curves, finalLosses } = await studyCurves([
     ...(given ? [] : [{ label: 'pretrain', directory: paths.pretrain, method: null }]),
@@ -383,8 +396,4 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
   state.done.report = true;
   await writeFile(statePath, `${JSON.stringify(state, null, 2)}\n`);
   return { directory: run, state, reused, report };
-}
-
-async function hasCheckpoint(directory: string): Promise<boolean> {
-  return (await stat(directory).catch(() => null)) !== null && (await latestCheckpoint(directory)) !== null;
 }

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { latestCheckpoint } from '@mini-llama/trainer/node';
 import { STUDY_STATE_VERSION, type StudyEndpoint, type StudyState } from '../plan.js';
 
 /**
@@ -37,4 +38,9 @@ export async function openStudyState(
   state.base = baseName;
   state.endpoint = endpoint;
   return state;
+}
+
+/** Whether a training run's directory holds a checkpoint to resume from. */
+export async function hasCheckpoint(directory: string): Promise<boolean> {
+  return (await stat(directory).catch(() => null)) !== null && (await latestCheckpoint(directory)) !== null;
 }
