@@ -138,7 +138,8 @@ export function studyReport({ directory, state, plan, elapsedMs, curves, finalLo
         points: finetuneCurves
           .filter((point) => point.run.startsWith(`${method}, `))
           .map((point) => ({ ...point, run: point.run.slice(method.length + 2) })),
-        yTitle: 'loss (nats per example)',
+        yTitle: 'loss (nats per example; training: moving mean of 9 steps)',
+        smooth: 9,
       }),
     ),
     {

@@ -12,9 +12,16 @@ const LEGEND = { orient: 'bottom', direction: 'vertical', labelLimit: 0 } as con
  * Loss against step: a line per series, dots on validation. With several runs, colour tells the runs apart and
  * the dash the split (train solid, validation dashed), so a legend of n runs needs n colours, not 2n.
  */
-export function lossCurveSpec({ points, yTitle }: Pick<LossCurveSection, 'points' | 'yTitle'>): VegaLiteSpec {
+export function lossCurveSpec({
+  points,
+  yTitle,
+  smooth = 1,
+}: Pick<LossCurveSection, 'points' | 'yTitle' | 'smooth'>): VegaLiteSpec {
   const runs = new Set(points.map((point) => point.run ?? ''));
-  const values = points.map(({ step, loss, split, run }) => ({ step, loss, split, run: run ?? '' }));
+  const values = smoothTraining(
+    points.map(({ step, loss, split, run }) => ({ step, loss, split, run: run ?? '' })),
+    smooth,
+  );
   const color =
     runs.size > 1
       ? { field: 'run', type: 'nominal', title: null, legend: LEGEND }
@@ -61,6 +68,28 @@ export function lossCurveSpec({ points, yTitle }: Pick<LossCurveSection, 'points
   };
 }
 
+/** Each run's training losses as a centred moving mean over `window` logged steps (validation points as they are). */
+function smoothTraining<P extends { step: number; loss: number; split: string; run: string }>(
+  points: readonly P[],
+  window: number,
+): P[] {
+  if (window <= 1) return [...points];
+  const half = Math.floor(window / 2);
+  const byRun = new Map<string, P[]>();
+  for (const point of points) {
+    if (point.split !== 'train') continue;
+    byRun.set(point.run, [...(byRun.get(point.run) ?? []), point]);
+  }
+  const smoothed = new Map<P, number>();
+  for (const series of byRun.values()) {
+    series.forEach((point, i) => {
+      const around = series.slice(Math.max(0, i - half), i + half + 1);
+      smoothed.set(point, around.reduce((sum, p) => sum + p.loss, 0) / around.length);
+    });
+  }
+  return points.map((point) => (smoothed.has(point) ? { ...point, loss: smoothed.get(point)! } : point));
+}
+
 /**
  * A metric against α, a line with dots per evaluation set; a band where points carry an interval, a rule at
  * the chosen α and dashed lines for references (e.g. the majority-class rate).
@@ -89,31 +118,41 @@ export function alphaSweepSpec({
       color,
     },
   });
+  // the reference lines and the chosen α share the curve's scales: quantitative fields named as the curve's
+  const y = { field: 'value', type: 'quantitative' };
   for (const reference of references) {
     layers.push({
       data: { values: [{ value: reference.value, label: reference.label }] },
       layer: [
-        { mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { y: { field: 'value' } } },
+        { mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { y } },
         {
           mark: { type: 'text', align: 'left', dx: 4, dy: -6, color: 'gray', x: 0 },
-          encoding: { y: { field: 'value' }, text: { field: 'label' } },
+          encoding: { y, text: { field: 'label', type: 'nominal' } },
         },
       ],
     });
   }
   if (chosenAlpha !== undefined) {
+    const alpha = { field: 'alpha', type: 'quantitative' };
+    const align = chosenAlpha > 0.5 ? 'right' : 'left';
     layers.push({
       data: { values: [{ alpha: chosenAlpha, label: `chosen α = ${chosenAlpha}` }] },
       layer: [
-        { mark: { type: 'rule', color: 'black', strokeWidth: 1 }, encoding: { x: { field: 'alpha' } } },
+        { mark: { type: 'rule', color: 'black', strokeWidth: 1 }, encoding: { x: alpha } },
         {
-          mark: { type: 'text', align: 'right', dx: -4, y: 8, color: 'black' },
-          encoding: { x: { field: 'alpha' }, text: { field: 'label' } },
+          mark: { type: 'text', align, dx: align === 'right' ? -4 : 4, y: 8, color: 'black' },
+          encoding: { x: alpha, text: { field: 'label', type: 'nominal' } },
         },
       ],
     });
   }
-  return { width: WIDTH, height: HEIGHT, data: { values: points }, layer: layers };
+  return {
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values: points },
+    layer: layers,
+    resolve: { scale: { x: 'shared', y: 'shared' } },
+  };
 }
 
 /** A heatmap of counts, true labels down, predictions across, each cell labelled with its count. */

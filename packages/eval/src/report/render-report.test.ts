@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { confusionMatrixSpec } from './chart-specs.js';
+import { alphaSweepSpec, confusionMatrixSpec, lossCurveSpec } from './chart-specs.js';
 import { formatCell, renderReport } from './render-report.js';
 import { alphaSweepPoints, confusionMatrixSection, idOodTable } from './sections.js';
 import { exampleReport, metrics, sweepReport } from './test-helpers.js';
@@ -105,6 +105,32 @@ describe('report sections', () => {
       '',
       '&lt;b&gt;',
     ]);
+  });
+
+  it('smooths training losses per run on request, leaving validation points as they are', () => {
+    const points = [1, 2, 3, 4].map((step) => ({
+      step,
+      loss: step % 2 ? 1 : 3,
+      split: 'train' as const,
+      run: 'a',
+    }));
+    const spec = lossCurveSpec({
+      points: [...points, { step: 4, loss: 5, split: 'validation', run: 'a' }],
+      smooth: 3,
+    });
+    const values = (spec.data as { values: { loss: number; split: string }[] }).values;
+    expect(values.map((value) => value.loss)).toEqual([2, 5 / 3, 7 / 3, 2, 5]);
+  });
+
+  it('draws the chosen α and the references on the curve scales', () => {
+    const spec = alphaSweepSpec({
+      points: [{ alpha: 0, set: 'id', value: 0.5 }],
+      chosenAlpha: 0.8,
+      references: [{ label: 'chance', value: 0.25 }],
+    });
+    expect(spec.resolve).toEqual({ scale: { x: 'shared', y: 'shared' } });
+    const encodings = JSON.stringify(spec.layer);
+    expect(encodings).not.toMatch(/"field":"(alpha|value)"}/); // every positional field typed quantitative
   });
 
   it('lays the confusion matrix out as true × predicted cells', () => {

@@ -30,6 +30,8 @@ export interface LossCurveSection {
   points: (LossPoint & { run?: string })[];
   /** The y axis title (default 'loss (nats per token)'). */
   yTitle?: string;
+  /** Draw each run's training loss as a centred moving mean over this many logged steps (default 1: raw). */
+  smooth?: number;
 }
 
 /** One value of an α sweep: the metric of one evaluation set at one mixing coefficient. */
