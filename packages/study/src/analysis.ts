@@ -151,7 +151,7 @@ export function analyzeStudy(input: AnalysisInput): StudyAnalysis {
     name: set.name,
     above: zeroShotSets[i]!.low > set.majorityRate,
   }));
-  const answered = answers(result, alphaText, input.wiseFt.alphas);
+  const answered = answers(result, alphaText, input.wiseFt.alphas, Boolean(input.stability));
   if (input.stability)
     answered.lora = `${input.stability.verdict} At the study's own rates: ${answered.lora}`;
   return { ...result, answers: answered };
@@ -225,10 +225,16 @@ function describeChosen(chosen: readonly { alpha: number; tie: boolean }[]): str
     : text;
 }
 
-/** "+0.021 [−0.004, 0.046]" */
-function signed(value: Estimate): string {
+/** A difference with its interval, signed: "+0.021 [−0.004, +0.046]" (with the seeds when it pools several). */
+export function formatDifference(value: Estimate): string {
   const sign = (x: number) => (x >= 0 ? `+${x.toFixed(3)}` : `−${Math.abs(x).toFixed(3)}`);
-  return `${sign(value.mean)} [${sign(value.low)}, ${sign(value.high)}]`;
+  const text = `${sign(value.mean)} [${sign(value.low)}, ${sign(value.high)}]`;
+  return value.seeds > 1 ? `${text} (${value.seeds} seeds)` : text;
+}
+
+/** A difference in a sentence: signed, without the seeds (the sentence says them). */
+function signed(value: Estimate): string {
+  return formatDifference({ ...value, seeds: 1 });
 }
 
 /** A difference's verdict: its interval above 0, below 0, or across it. */
@@ -242,6 +248,7 @@ function answers(
   analysis: Omit<StudyAnalysis, 'answers'>,
   alphaText: string,
   alphas: readonly number[],
+  gridRun: boolean,
 ): { wiseFt: string; lora: string } {
   const { wiseFtGain, loraMinusFull, seedSpread, sweep, full, lora } = analysis;
   const seeds = full.id.seeds;
@@ -267,6 +274,6 @@ function answers(
     seedSpread.full.loss !== null && seedSpread.lora.loss !== null
       ? `; final training loss s.d. ${seedSpread.lora.loss.toFixed(3)} vs ${seedSpread.full.loss.toFixed(3)}`
       : '';
-  const loraAnswer = `LoRA against full fine-tuning (one learning rate each, ${seeds} seed${seeds === 1 ? '' : 's'}): ${signed(loraMinusFull.id)} in domain, ${signed(loraDifference)} ${loraMinusFull.oodMean ? 'out of domain' : 'in domain'} (paired); ${stabler} (in-domain accuracy s.d. ${seedSpread.lora.accuracy.toFixed(3)} vs ${seedSpread.full.accuracy.toFixed(3)}${losses}) — ${seeds < 3 ? 'too few seeds to call either more stable' : 'with this few seeds a spread is itself uncertain; `demo --lr-grid` measures stability across learning rates'}. LoRA ${formatEstimate(lora.id)}, full ${formatEstimate(full.id)} in domain.`;
+  const loraAnswer = `LoRA against full fine-tuning (one learning rate each, ${seeds} seed${seeds === 1 ? '' : 's'}): ${signed(loraMinusFull.id)} in domain, ${signed(loraDifference)} ${loraMinusFull.oodMean ? 'out of domain' : 'in domain'} (paired); ${stabler} (in-domain accuracy s.d. ${seedSpread.lora.accuracy.toFixed(3)} vs ${seedSpread.full.accuracy.toFixed(3)}${losses}) — ${seeds < 3 ? 'too few seeds to call either more stable' : gridRun ? 'with this few seeds a spread is itself uncertain' : 'with this few seeds a spread is itself uncertain; `demo --lr-grid` measures stability across learning rates'}. LoRA ${formatEstimate(lora.id)}, full ${formatEstimate(full.id)} in domain.`;
   return { wiseFt, lora: loraAnswer };
 }

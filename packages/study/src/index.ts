@@ -7,6 +7,7 @@ export {
 export {
   type AnalysisInput,
   analyzeStudy,
+  formatDifference,
   type ModelEstimates,
   type SetSummary,
   type StudyAnalysis,

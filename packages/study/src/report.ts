@@ -1,6 +1,12 @@
 import { confusionMatrix, type Estimate, formatEstimate, type LossPoint } from '@mini-llama/eval';
 import type { AlphaSweepPoint, Report, ReportSection, TableCell } from '@mini-llama/eval/report';
-import { type AnalysisInput, analyzeStudy, type ModelEstimates, type StudyAnalysis } from './analysis.js';
+import {
+  type AnalysisInput,
+  analyzeStudy,
+  formatDifference,
+  type ModelEstimates,
+  type StudyAnalysis,
+} from './analysis.js';
 import type { StudyBase, StudyPlan, StudyState } from './plan.js';
 import type {
   Continuation,
@@ -108,6 +114,7 @@ export function studyReport({ directory, state, plan, elapsedMs, curves, finalLo
   const percent = (share: number) => `${(100 * share).toFixed(2)}%`;
   const count = (n: number) => n.toLocaleString('en-US');
   const cell = (value: Estimate | null): TableCell => (value ? formatEstimate(value) : null);
+  const difference = (value: Estimate | null): TableCell => (value ? formatDifference(value) : null);
   const parameters = count(shares.full - shares.head);
   const seeds = analysis.full.id.seeds;
   const model = base
@@ -197,10 +204,14 @@ export function studyReport({ directory, state, plan, elapsedMs, curves, finalLo
       rows: [
         [
           'WiSE-FT at the chosen α − fine-tuned (α = 1)',
-          cell(analysis.wiseFtGain.id),
-          cell(analysis.wiseFtGain.oodMean),
+          difference(analysis.wiseFtGain.id),
+          difference(analysis.wiseFtGain.oodMean),
         ],
-        ['LoRA − full fine-tuning', cell(analysis.loraMinusFull.id), cell(analysis.loraMinusFull.oodMean)],
+        [
+          'LoRA − full fine-tuning',
+          difference(analysis.loraMinusFull.id),
+          difference(analysis.loraMinusFull.oodMean),
+        ],
       ],
     },
     ...stabilitySections((done.stability as StabilityResult | undefined) ?? null),
@@ -209,7 +220,7 @@ export function studyReport({ directory, state, plan, elapsedMs, curves, finalLo
       title: 'Every α',
       columns: ['α', 'in-domain', ...(oodNames.length > 1 ? ['OOD mean'] : []), ...oodNames],
       rows: analysis.sweep.map((point) => [
-        point.alpha,
+        String(point.alpha),
         cell(point.id),
         ...(oodNames.length > 1 ? [cell(point.oodMean)] : []),
         ...point.ood.map(cell),
