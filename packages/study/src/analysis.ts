@@ -131,10 +131,10 @@ export function analyzeStudy(input: AnalysisInput): StudyAnalysis {
     lora: model(`LoRA r ${loraRank} (+ head)`, evaluations.lora),
     wiseFt: model(`WiSE-FT at the chosen α (${alphaText})`, atChosen),
     sweep: wiseFt.alphas.map((alpha, a) => {
-      const estimates = model(
-        `α = ${alpha}`,
-        wiseFt.seeds.map((seed) => seed.predictions[a]!),
-      );
+      // the zero-shot head is the same in every seed: its α = 0 counts once, as the row above does
+      const runs = wiseFt.seeds.map((seed) => seed.predictions[a]!);
+      const once = a === zero && input.endpoint !== 'linear-probe';
+      const estimates = model(`α = ${alpha}`, once ? runs.slice(0, 1) : runs);
       return { alpha, id: estimates.id, ood: estimates.ood, oodMean: estimates.oodMean };
     }),
     chosen,

@@ -112,8 +112,9 @@ describe('studyReport', () => {
     expect(full.id.low).toBeLessThan(full.id.mean);
     expect(full.id.high).toBeGreaterThan(full.id.mean);
     expect(rows[0]!.id).toMatchObject({ mean: 0.7, seeds: 1 });
-    // the zero-shot row and α = 0 agree when their predictions do
+    // the zero-shot row and α = 0 agree when their predictions do; the α curve's α = 0 is that row, counted once
     expect(rows[1]!.id).toEqual(rows[0]!.id);
+    expect(report.analysis.sweep[0]!.id).toEqual(report.analysis.start.id);
     expect(rows[3]!.share).toBeCloseTo(420 / 10_420, 12);
   });
 

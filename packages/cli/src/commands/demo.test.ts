@@ -88,7 +88,7 @@ describe('mini-llama demo', () => {
     expect(report.wiseFt.chosen).toHaveLength(2);
     // α = 1 is the fully fine-tuned classifier and α = 0 the zero-shot head, on the same sets
     expect(report.wiseFt.sweep[2].id).toEqual(rows[2]!.id);
-    expect(report.wiseFt.sweep[0].id.mean).toBe(rows[1]!.id.mean);
+    expect(report.wiseFt.sweep[0].id).toEqual(rows[1]!.id);
     expect(report.answers.wiseFt).toMatch(
       /^(WiSE-FT \(α = |Validation chose α = 1, the fine-tuned model itself)/,
     );
