@@ -1,0 +1,58 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { temporaryDirectory } from '@mini-llama/test-utils';
+import { describe, expect, it } from 'vitest';
+import { STUDY_STATE_VERSION } from '../plan.js';
+import { openStudyState } from './study-state.js';
+
+describe('openStudyState', () => {
+  const settings = { fresh: false, baseName: null, endpoint: 'zero-shot' as const };
+
+  it('starts empty, and reads back what a run wrote', async () => {
+    const directory = await temporaryDirectory();
+    const path = join(directory, 'stages.json');
+    expect(await openStudyState(path, { ...settings, directory })).toEqual({
+      version: STUDY_STATE_VERSION,
+      done: {},
+      base: null,
+      endpoint: 'zero-shot',
+    });
+    const written = {
+      version: STUDY_STATE_VERSION,
+      done: { data: { task: 't' } },
+      base: null,
+      endpoint: 'zero-shot',
+    };
+    await writeFile(path, JSON.stringify(written));
+    expect(await openStudyState(path, { ...settings, directory })).toEqual(written);
+    expect((await openStudyState(path, { ...settings, fresh: true, directory })).done).toEqual({});
+  });
+
+  it('refuses a run directory of another layout, base model or endpoint rather than mixing them', async () => {
+    const directory = await temporaryDirectory();
+    const path = join(directory, 'stages.json');
+    await writeFile(path, JSON.stringify({ done: { data: {}, 'finetune-full': true } })); // layout 1: no version
+    await expect(openStudyState(path, { ...settings, directory })).rejects.toThrow(
+      /written by another version of the study \(layout 1, this one reads 2\): start it over with --fresh/,
+    );
+    await writeFile(
+      path,
+      JSON.stringify({ version: STUDY_STATE_VERSION, done: { data: {} }, base: 'hf:a/b' }),
+    );
+    await expect(openStudyState(path, { ...settings, directory })).rejects.toThrow(
+      /holds a study of the base hf:a\/b, not of one pretrained here/,
+    );
+    await writeFile(
+      path,
+      JSON.stringify({
+        version: STUDY_STATE_VERSION,
+        done: { data: {} },
+        base: null,
+        endpoint: 'linear-probe',
+      }),
+    );
+    await expect(openStudyState(path, { ...settings, directory })).rejects.toThrow(
+      /holds a study from the linear-probe endpoint, not the zero-shot one/,
+    );
+  });
+});
