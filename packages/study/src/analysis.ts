@@ -219,10 +219,7 @@ function describeChosen(chosen: readonly { alpha: number; tie: boolean }[]): str
   const text = alphas.every((alpha) => alpha === alphas[0])
     ? `α = ${alphas[0]}${alphas.length > 1 ? ` in all ${alphas.length} seeds` : ''}`
     : `α = ${alphas.join(', ')} in seeds ${alphas.map((_, i) => i).join(', ')}`;
-  const ties = chosen.filter((entry) => entry.tie).length;
-  return ties > 0
-    ? `${text}; a tie on validation in ${ties} of ${chosen.length}, broken towards the smaller α`
-    : text;
+  return text; // ties are said beside the answers (the report's ⚠ lines)
 }
 
 /** A difference with its interval, signed: "+0.021 [−0.004, +0.046]" (with the seeds when it pools several). */

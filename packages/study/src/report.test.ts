@@ -104,7 +104,7 @@ describe('studyReport', () => {
       'zero-shot head (α = 0)',
       'fine-tuned in full',
       `LoRA r ${plan.loraRank} (+ head)`,
-      'WiSE-FT at the chosen α (α = 0.5 in all 3 seeds; a tie on validation in 1 of 3, broken towards the smaller α)',
+      'WiSE-FT at the chosen α (α = 0.5 in all 3 seeds)',
     ]);
     const full = rows[2]!;
     expect(full.id.mean).toBeCloseTo(1 - 33 / 200, 12); // (32 + 33 + 34) / 3 wrong
