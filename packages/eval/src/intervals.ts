@@ -4,6 +4,8 @@
 // scored on the same resampled examples (and, when they come from the same seeds, the same resampled seeds),
 // so the variation they share cancels.
 
+import { seededRandom } from '@mini-llama/data';
+
 /** A rate (an accuracy) with its 95% interval, and how many runs it pools (1: one model, no seeds). */
 export interface Estimate {
   mean: number;
@@ -153,7 +155,7 @@ function bootstrap(
   const observed = a.map((set) => range(set[0]!.length));
   const mean = value(range(runsA), range(runsB), observed);
 
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const draw = (n: number) => Array.from({ length: n }, () => Math.floor(random() * n));
   const values = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
@@ -164,16 +166,4 @@ function bootstrap(
   values.sort();
   const quantile = (q: number) => values[Math.round(q * (resamples - 1))]!;
   return { mean, low: quantile((1 - level) / 2), high: quantile((1 + level) / 2), seeds: runsA };
-}
-
-/** A small seeded PRNG (Mulberry32): uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
