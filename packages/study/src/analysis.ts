@@ -19,7 +19,7 @@ import type {
   WiseFtSeeds,
   ZeroShotResult,
 } from './results.js';
-import type { StabilityResult } from './stability.js';
+import { type StabilityResult, sampleSd } from './stability.js';
 
 /** One evaluation set: its name, domain, size and the accuracy of always predicting its most frequent label. */
 export interface SetSummary {
@@ -198,19 +198,13 @@ function differences(
   };
 }
 
-function standardDeviation(values: readonly number[]): number {
-  if (values.length < 2) return 0;
-  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
-  return Math.sqrt(values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1));
-}
-
 function spread(runs: readonly SetsPredictions[], labels: SetsLabels, losses: readonly number[] | undefined) {
   const accuracies = runs.map(
     (run) => outcomes(labels.id, run.id).reduce((sum, v) => sum + v, 0) / labels.id.length,
   );
   return {
-    accuracy: standardDeviation(accuracies),
-    loss: losses && losses.length === runs.length ? standardDeviation(losses) : null,
+    accuracy: sampleSd(accuracies),
+    loss: losses && losses.length === runs.length ? sampleSd(losses) : null,
   };
 }
 

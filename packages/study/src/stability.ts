@@ -65,7 +65,7 @@ export function summarizeGrid(runs: readonly GridRun[], majorityRate: number): S
     method: group[0]!.method,
     lr: group[0]!.lr,
     seeds: group.length,
-    accuracy: { mean: mean(finals(group)), sd: sd(finals(group)) },
+    accuracy: { mean: mean(finals(group)), sd: sampleSd(finals(group)) },
     lossCurveSd: lossCurveSd(group),
     stepsToTarget: group.map((run) => run.evaluations.find((e) => e.valAccuracy >= target)?.step ?? null),
   }));
@@ -115,7 +115,7 @@ function mean(values: readonly number[]): number {
 }
 
 /** The sample standard deviation (0 for fewer than two values). */
-function sd(values: readonly number[]): number {
+export function sampleSd(values: readonly number[]): number {
   if (values.length < 2) return 0;
   const m = mean(values);
   return Math.sqrt(values.reduce((sum, value) => sum + (value - m) ** 2, 0) / (values.length - 1));
@@ -127,6 +127,6 @@ function lossCurveSd(group: readonly GridRun[]): number {
   const shared = steps.filter((step) => group.every((run) => run.evaluations.some((e) => e.step === step)));
   if (shared.length === 0) return 0;
   return mean(
-    shared.map((step) => sd(group.map((run) => run.evaluations.find((e) => e.step === step)!.valLoss))),
+    shared.map((step) => sampleSd(group.map((run) => run.evaluations.find((e) => e.step === step)!.valLoss))),
   );
 }
