@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import {
   BROWN_GENRES,
+  BROWN_TOPIC_LABEL_WORDS,
   BROWN_TOPIC_LABELS,
   brownGenre,
   brownTopicSplit,
@@ -48,5 +49,14 @@ describe('chunkSentences', () => {
     for (const chunk of chunks.slice(0, -1)) expect(chunk.length).toBeGreaterThanOrEqual(99);
     expect(chunks.at(-1)!.length).toBeGreaterThanOrEqual(50);
     expect(chunkSentences(['Short.'], 100)).toEqual(['Short.']);
+  });
+});
+
+describe('BROWN_TOPIC_LABEL_WORDS', () => {
+  it('gives every label its own words, each a word after a space', () => {
+    expect(Object.keys(BROWN_TOPIC_LABEL_WORDS)).toEqual(BROWN_TOPIC_LABELS);
+    const all = Object.values(BROWN_TOPIC_LABEL_WORDS).flat();
+    expect(new Set(all).size).toBe(all.length); // no word stands for two labels
+    for (const word of all) expect(word).toMatch(/^ \S+$/);
   });
 });

@@ -2,6 +2,7 @@ export { AG_NEWS_LABELS, parseAgNews } from './ag-news.js';
 export { untagBrown, untagBrownSentences } from './brown-corpus.js';
 export {
   BROWN_GENRES,
+  BROWN_TOPIC_LABEL_WORDS,
   BROWN_TOPIC_LABELS,
   BROWN_TOPIC_SPLITS,
   type BrownGenre,
@@ -54,7 +55,7 @@ export {
   type TokenDtype,
   tokenDtypeFor,
 } from './shard-manifest.js';
-export { combineSeeds, permutation, seededRandom, shuffle } from './shuffle.js';
+export { balancedSample, combineSeeds, permutation, seededRandom, shuffle } from './shuffle.js';
 export { parseSst2, SST2_LABELS } from './sst2.js';
 export { type ColumnOptions, parseTableClassification, type TableOptions } from './table-classification.js';
 export {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { combineSeeds, permutation, seededRandom, shuffle } from './shuffle.js';
+import { balancedSample, combineSeeds, permutation, seededRandom, shuffle } from './shuffle.js';
 
 describe('seededRandom', () => {
   it('repeats for one seed, differs between seeds, and stays in [0, 1) with mean ≈ 1/2', () => {
@@ -44,5 +44,24 @@ describe('permutation and shuffle', () => {
   it('combineSeeds gives different seeds for different epochs', () => {
     const seeds = new Set(Array.from({ length: 100 }, (_, epoch) => combineSeeds(0, epoch)));
     expect(seeds.size).toBe(100);
+  });
+});
+
+describe('balancedSample', () => {
+  const examples = Array.from({ length: 40 }, (_, i) => ({ id: i, label: i < 30 ? 0 : i < 36 ? 1 : 2 }));
+
+  it('takes as many of each label, in a seeded shuffled order', () => {
+    const sample = balancedSample(examples, 4, 3, 9);
+    expect(sample).toHaveLength(12);
+    expect([0, 1, 2].map((label) => sample.filter((e) => e.label === label).length)).toEqual([4, 4, 4]);
+    expect(new Set(sample.map((e) => e.id)).size).toBe(12);
+    expect(balancedSample(examples, 4, 3, 9)).toEqual(sample);
+    expect(balancedSample(examples, 4, 3, 10)).not.toEqual(sample);
+  });
+
+  it('names a label that has too few examples', () => {
+    expect(() => balancedSample(examples, 5, 3, 1)).toThrow(
+      'balancedSample: label 2 has 4 examples, fewer than the 5 asked for',
+    );
   });
 });

@@ -47,3 +47,28 @@ export function mix32(value: number): number {
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
 }
+
+/**
+ * A seeded sample with as many examples of each label (`perLabel`), in one shuffled order: a balanced set,
+ * whose majority-class rate is 1 / labels. A label with fewer examples than asked is an error naming it.
+ */
+export function balancedSample<T extends { label: number }>(
+  examples: readonly T[],
+  perLabel: number,
+  labels: number,
+  seed: number,
+): T[] {
+  const taken = new Array<number>(labels).fill(0);
+  const out = shuffle(examples, seed).filter((example) => {
+    if (taken[example.label]! >= perLabel) return false;
+    taken[example.label]!++;
+    return true;
+  });
+  const short = taken.findIndex((count) => count < perLabel);
+  if (short >= 0) {
+    throw new Error(
+      `balancedSample: label ${short} has ${taken[short]} examples, fewer than the ${perLabel} asked for`,
+    );
+  }
+  return out;
+}
