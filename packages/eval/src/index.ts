@@ -38,6 +38,7 @@ export {
   type RunOutcomes,
   singlePrediction,
 } from './intervals.js';
+export { type MeanPromptStateOptions, meanPromptState } from './mean-prompt-state.js';
 export { type LossPoint, lossCurvePoints, type MetricsLine, parseMetricsJsonl } from './metrics-jsonl.js';
 export {
   evaluatePerplexity,

@@ -23,6 +23,8 @@ export {
   sweepAlphas,
 } from './sweep.js';
 export {
+  centredHead,
+  labelWordsHead,
   lmHeadOf,
   type VerbalizerRowMode,
   verbalizerHead,

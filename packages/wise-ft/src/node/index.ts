@@ -21,3 +21,9 @@ export {
   type WiseFtSources,
   wiseFtEnds,
 } from './weight-space.js';
+export {
+  saveZeroShotClassifier,
+  ZERO_SHOT_RECORD_FILE,
+  type ZeroShotClassifierOptions,
+  type ZeroShotHeadRecord,
+} from './zero-shot-classifier.js';
