@@ -52,7 +52,7 @@ export interface StudyAnalysis {
   sets: SetSummary[];
   zeroShot: ModelEstimates;
   /**
-   * θ(0): the zero-shot head (the LM head's rows of each label's first token) on the pretrained model, or each
+   * θ(0) as the WiSE-FT sweep scored it: the zero-shot classifier (the same predictions as `zeroShot`), or each
    * seed's linear probe (LP-FT).
    */
   start: ModelEstimates;
@@ -113,13 +113,13 @@ export function analyzeStudy(input: AnalysisInput): StudyAnalysis {
   const zero = wiseFt.alphas.indexOf(0);
   if (one < 0 || zero < 0)
     throw new Error(`the study's α grid must hold 0 and 1, got ${wiseFt.alphas.join(', ')}`);
-  // θ(1) is each seed's full fine-tune bit for bit, θ(0) the zero-shot head on the pretrained model (the same in
+  // θ(1) is each seed's full fine-tune bit for bit, θ(0) the zero-shot classifier (the same in
   // every seed: counted once) or each seed's linear probe
   const atOne = wiseFt.seeds.map((seed) => seed.predictions[one]!);
   const alphaText = describeChosen(chosen);
   const result = {
     sets,
-    zeroShot: model('zero-shot (label words, every token)', [zeroShot.predictions]),
+    zeroShot: model('zero-shot (label words, centred)', [zeroShot.predictions]),
     start:
       input.endpoint === 'linear-probe'
         ? model(

@@ -79,13 +79,17 @@ export const STUDY_STAGES = [
 export type StudyStage = (typeof STUDY_STAGES)[number];
 
 /**
- * The α = 0 end of the study: the zero-shot head (the LM head's rows for the label words), or a linear probe
- * (that head trained on frozen features), from which the fine-tunes start: LP-FT (Kumar et al. 2022).
+ * The α = 0 end of the study: the zero-shot classifier (the LM head's rows for the label words, centred on
+ * unlabelled in-domain texts), or a linear probe (that head trained on frozen features), from which the
+ * fine-tunes start: LP-FT (Kumar et al. 2022).
  */
 export type StudyEndpoint = 'zero-shot' | 'linear-probe';
 
-/** The layout of stages.json this version writes (2: fine-tuning over seeds, predictions kept). */
-export const STUDY_STATE_VERSION = 2;
+/**
+ * The layout of stages.json this version writes (2: fine-tuning over seeds, predictions kept; 3: the fine-tunes
+ * start from the zero-shot classifier saved in RUN/zero-shot).
+ */
+export const STUDY_STATE_VERSION = 3;
 
 /** What the study has done so far: each finished stage's result (JSON), so a second run reuses it. */
 export interface StudyState {

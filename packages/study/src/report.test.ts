@@ -16,7 +16,7 @@ const sets = (idWrong: number, oodWrong: number, offset = 0): SetsPredictions =>
   ood: [predict(oodLabels, oodWrong, offset)],
 });
 
-// WiSE-FT: α = 0.5 is better out of domain than α = 1 in every seed; α = 0 is the zero-shot head.
+// WiSE-FT: α = 0.5 is better out of domain than α = 1 in every seed; α = 0 is the zero-shot classifier.
 const wiseFt: WiseFtSeeds = {
   alphas: [0, 0.5, 1],
   seeds: [0, 1, 2].map((seed) => ({
@@ -53,6 +53,14 @@ function finishedState(loraPredictions: SetsPredictions[]): StudyState {
         },
         labels: { id: idLabels, ood: [oodLabels] },
         predictions: sets(60, 56),
+        head: {
+          template: '{text}\nSentiment:',
+          labelWords: [
+            [' bad', ' awful'],
+            [' good', ' great'],
+          ],
+          centredOn: 400,
+        },
       },
       evaluate: {
         labels: { id: idLabels, ood: [oodLabels] },
@@ -100,22 +108,26 @@ describe('studyReport', () => {
       share: number;
     }[];
     expect(rows.map((row) => row.model)).toEqual([
-      'zero-shot (label words, every token)',
-      'zero-shot head (α = 0)',
+      'zero-shot (label words, centred)',
       'fine-tuned in full',
       `LoRA r ${plan.loraRank} (+ head)`,
       'WiSE-FT at the chosen α (α = 0.5 in all 3 seeds)',
     ]);
-    const full = rows[2]!;
+    const full = rows[1]!;
     expect(full.id.mean).toBeCloseTo(1 - 33 / 200, 12); // (32 + 33 + 34) / 3 wrong
     expect(full.id.seeds).toBe(3);
     expect(full.id.low).toBeLessThan(full.id.mean);
     expect(full.id.high).toBeGreaterThan(full.id.mean);
     expect(rows[0]!.id).toMatchObject({ mean: 0.7, seeds: 1 });
-    // the zero-shot row and α = 0 agree when their predictions do; the α curve's α = 0 is that row, counted once
-    expect(rows[1]!.id).toEqual(rows[0]!.id);
+    // α = 0 is the zero-shot classifier: one row, and the α curve's α = 0 is that row, counted once
+    expect(report.analysis.start.id).toEqual(rows[0]!.id);
     expect(report.analysis.sweep[0]!.id).toEqual(report.analysis.start.id);
-    expect(rows[3]!.share).toBeCloseTo(420 / 10_420, 12);
+    expect(rows[2]!.share).toBeCloseTo(420 / 10_420, 12);
+    const whatWasRun = (report.html.sections[1] as { markdown: string }).markdown;
+    expect(whatWasRun).toContain(
+      'zero-shot by label words (2 per label after "{text}\\nSentiment:", the mean of their LM-head rows, centred on 400 unlabelled in-domain texts), fine-tuned in full and with LoRA from the zero-shot classifier',
+    );
+    expect(report.json.zeroShot).toMatchObject({ head: { centredOn: 400 } });
   });
 
   it('answers both questions from paired differences, whichever way they come out', () => {

@@ -60,9 +60,12 @@ export function studyReport({ directory, state, plan, elapsedMs, curves, finalLo
     stability: (done.stability as StabilityResult | undefined) ?? null,
   });
   const shares = evaluations.shares;
+  // with the zero-shot endpoint, α = 0 is the zero-shot classifier itself: one row
   const rows: [ModelEstimates, number, number][] = [
     [analysis.zeroShot, 0, 0],
-    [analysis.start, probing ? shares.head : 0, probing ? shares.head / shares.full : 0],
+    ...(probing
+      ? [[analysis.start, shares.head, shares.head / shares.full] as [ModelEstimates, number, number]]
+      : []),
     [analysis.full, shares.full, 1],
     [analysis.lora, shares.lora, shares.loraShare],
     [analysis.wiseFt, shares.full, 1],
@@ -92,7 +95,7 @@ export function studyReport({ directory, state, plan, elapsedMs, curves, finalLo
     zeroShotAboveChance: analysis.zeroShotAboveChance,
     zeroShot: {
       prompt: zeroShot.evaluation.prompt ?? null,
-      calibration: zeroShot.evaluation.calibration ?? null,
+      head: zeroShot.head ?? null,
     },
     trainable: shares,
     wiseFt: {
@@ -133,7 +136,7 @@ export function studyReport({ directory, state, plan, elapsedMs, curves, finalLo
     {
       type: 'markdown',
       title: 'What was run',
-      markdown: `${model}, then taught **${data.task}**: zero-shot by label words, fine-tuned in full and with LoRA from ${probing ? 'a linear probe (the zero-shot head trained on frozen features; LP-FT)' : 'the zero-shot head'} (${seeds} seed${seeds === 1 ? '' : 's'} each: initialisation of the adapter and order of the data), and interpolated in weight space (WiSE-FT, α chosen on ${data.sizes.val} in-domain validation examples held out of training). In domain: ${data.sizes.test} test examples; out of domain: ${data.ood.map((set) => `${set.name} (${set.n})`).join(', ')}. Every accuracy is the mean over seeds with a 95% bootstrap interval over examples and seeds; differences are paired on the same examples and seeds. Run directory: \`${directory}\`.`,
+      markdown: `${model}, then taught **${data.task}**: ${zeroShotDescription(zeroShot)}, fine-tuned in full and with LoRA from ${probing ? 'a linear probe (the zero-shot head trained on frozen features; LP-FT)' : 'the zero-shot classifier'} (${seeds} seed${seeds === 1 ? '' : 's'} each: initialisation of the adapter and order of the data), and interpolated in weight space (WiSE-FT, α chosen on ${data.sizes.val} in-domain validation examples held out of training). In domain: ${data.sizes.test} test examples; out of domain: ${data.ood.map((set) => `${set.name} (${set.n})`).join(', ')}. Every accuracy is the mean over seeds with a 95% bootstrap interval over examples and seeds; differences are paired on the same examples and seeds. Run directory: \`${directory}\`.`,
     },
     ...(pretrainCurve.length > 0
       ? [{ type: 'lossCurve' as const, title: 'Pretraining loss', points: pretrainCurve }]
@@ -191,7 +194,7 @@ export function studyReport({ directory, state, plan, elapsedMs, curves, finalLo
     },
     {
       type: 'alphaSweep',
-      title: `WiSE-FT: accuracy over α (0 = ${probing ? 'linear probe' : 'zero-shot head'}, 1 = fine-tuned), with 95% bands`,
+      title: `WiSE-FT: accuracy over α (0 = ${probing ? 'linear probe' : 'zero-shot classifier'}, 1 = fine-tuned), with 95% bands`,
       points: sweepPoints(analysis, oodNames),
       metric: 'accuracy',
       chosenAlpha: commonAlpha(analysis),
@@ -251,6 +254,16 @@ export function studyReport({ directory, state, plan, elapsedMs, curves, finalLo
     ...warnings(analysis, rows),
   ].join('\n');
   return { json, html: { title: 'mini-llama demo', subtitle: data.task, sections }, summary, analysis };
+}
+
+/** How the zero-shot classifier was made, in words. */
+function zeroShotDescription(zeroShot: ZeroShotResult): string {
+  const head = zeroShot.head;
+  if (!head) return 'zero-shot by label words';
+  const words = head.labelWords.map((list) => list.length);
+  const perLabel =
+    Math.min(...words) === Math.max(...words) ? `${words[0]}` : `${Math.min(...words)}–${Math.max(...words)}`;
+  return `zero-shot by label words (${perLabel} per label after ${JSON.stringify(head.template)}, the mean of their LM-head rows${head.centredOn > 0 ? `, centred on ${head.centredOn.toLocaleString('en-US')} unlabelled in-domain texts` : ''})`;
 }
 
 function zeroShotSentence(analysis: StudyAnalysis): string {

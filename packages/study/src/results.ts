@@ -20,11 +20,18 @@ export interface SetsPredictions {
 /** The true labels of the same sets, in the same order (label indices in `StudyData.labelNames` order). */
 export type SetsLabels = SetsPredictions;
 
-/** The zero-shot stage: label-word scoring (every token of each label's words) of the pretrained model. */
+/**
+ * The zero-shot stage: the pretrained model as a classifier (label-word rows of its LM head, centred on the
+ * unlabelled training texts) and what it predicts. It is WiSE-FT's α = 0 and where the fine-tunes start.
+ */
 export interface ZeroShotResult {
   evaluation: Evaluation;
   labels: SetsLabels;
   predictions: SetsPredictions;
+  /** How its head was made; absent in runs from before heads were built from label words. */
+  head?: { template: string; labelWords: string[][]; centredOn: number };
+  /** The classifier's directory (weights, head, labels.json). */
+  path?: string;
 }
 
 /**

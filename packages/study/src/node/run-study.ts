@@ -25,10 +25,10 @@ import type { SeedEvaluations, SetsPredictions, StudyData, WiseFtSeeds } from '.
 import { summarizeGrid } from '../stability.js';
 import { continuations } from './continuations.js';
 import { runStabilityGrid } from './stability-grid.js';
-import { setsPredictions, zeroShotStage } from './study-classify.js';
+import { setsPredictions, studyZeroShotPrompt, zeroShotStage } from './study-classify.js';
 import { setsLabels, studyCurves } from './study-curves.js';
 import { type StudyTask, writeStudyData } from './study-data.js';
-import { hasCheckpoint, openStudyState } from './study-state.js';
+import { hasCheckpoint, openStudyState, STUDY_FILES } from './study-state.js';
 import { trainableShares } from './trainable-shares.js';
 import { studyFinetuneConfig, studyPretrainConfig } from './training-configs.js';
 import { wiseFtSeed } from './wise-ft-seed.js';
@@ -102,7 +102,7 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
   const plan: StudyPlan = options.quick ? STUDY_PLANS.quick : STUDY_PLANS.default;
   const run = options.directory;
   const say = events.onMessage ?? (() => {});
-  const statePath = join(run, 'stages.json');
+  const statePath = join(run, STUDY_FILES.state);
   const given = options.base ?? null;
   const baseName = given ? (options.baseName ?? given) : null;
   const state = await openStudyState(statePath, {
@@ -131,15 +131,9 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
     await saveState();
     return state.parts[key];
   };
-  const paths = {
-    data: join(run, 'data'),
-    tokenizer: join(run, 'tokenizer'),
-    pretrain: join(run, 'pretrain'),
-    probe: join(run, 'linear-probe'),
-    full: join(run, 'finetune-full'),
-    lora: join(run, 'finetune-lora'),
-    wiseFt: join(run, 'wise-ft'),
-  };
+  const paths = Object.fromEntries(
+    Object.entries(STUDY_FILES).map(([what, name]) => [what, join(run, name)]),
+  ) as Record<keyof typeof STUDY_FILES, string>;
   // The model studied: pretrained here, or the given base (a Hub reference resolved to its cached snapshot).
   const base = given ? await resolveModelReference(given) : join(paths.pretrain, 'model');
   const baseTokenizer = given ? await findTokenizerFor(base) : null;
@@ -239,9 +233,20 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
     continuations(base, tokenizerFile, plan.continuationTokens),
   );
 
-  // 6. zero-shot classification by label words (every token of each label's words)
-  await stage('zero-shot', 'zero-shot classification: label words scored by the pretrained model', () =>
-    zeroShotStage(base, id, ood, progress('classify')),
+  // 6. the zero-shot classifier: label-word rows of the LM head, centred on the unlabelled training texts
+  await stage(
+    'zero-shot',
+    'zero-shot classifier: label words of the pretrained model, centred on unlabelled in-domain texts',
+    async () => {
+      const train = await loadSet(parseTaskSpecAt(`tsv:${join(paths.data, 'train.tsv')}`, run), undefined);
+      const spec = {
+        ...studyZeroShotPrompt(options.task?.task ?? 'brown', train.dataset.labelNames),
+        labelNames: train.dataset.labelNames,
+        centreOn: train.dataset.examples.map((example) => example.text),
+        maxLength,
+      };
+      return zeroShotStage(base, spec, paths.zeroShot, id, ood, progress('classify'));
+    },
   );
 
   // 7. with the linear-probe endpoint: a probe per seed (the zero-shot head trained on frozen features)
@@ -275,8 +280,7 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
                     signal: options.signal,
                     config: studyFinetuneConfig({
                       plan,
-                      base: fromProbe ? probe(seed) : base,
-                      head: fromProbe ? 'init' : 'zero-shot',
+                      base: fromProbe ? probe(seed) : paths.zeroShot,
                       train: how.train,
                       data: paths.data,
                       maxLength,
@@ -333,7 +337,7 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
         (await part(`wise-ft/seed-${seed}`, async () => {
           say(`demo: WiSE-FT of the full fine-tune of seed ${seed} over α = ${alphas.join(', ')}`);
           return wiseFtSeed({
-            base: probing ? probe(seed) : base,
+            base: probing ? probe(seed) : paths.zeroShot,
             finetuned: join(seedDirectory(paths.full, seed), 'model'),
             tokenizer,
             alphas,
@@ -356,13 +360,13 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
       async () => {
         const runs = await runStabilityGrid({
           plan,
-          base,
+          base: paths.zeroShot,
           data: paths.data,
           maxLength,
           seeds,
           steps: finetuneSteps,
           backend: options.backend,
-          directory: join(run, 'stability'),
+          directory: paths.stability,
           signal: options.signal,
           part,
           say,
@@ -391,8 +395,8 @@ export async function runStudy(options: StudyOptions, events: StudyEvents = {}):
     curves,
     finalLosses,
   });
-  await writeFile(join(run, 'report.json'), `${JSON.stringify(report.json, null, 2)}\n`);
-  await writeFile(join(run, 'report.html'), await renderReport(report.html));
+  await writeFile(paths.reportJson, `${JSON.stringify(report.json, null, 2)}\n`);
+  await writeFile(paths.reportHtml, await renderReport(report.html));
   state.done.report = true;
   await writeFile(statePath, `${JSON.stringify(state, null, 2)}\n`);
   return { directory: run, state, reused, report };

@@ -10,7 +10,7 @@ import { studyFinetuneConfig } from './training-configs.js';
 
 export interface StabilityGridOptions {
   plan: StudyPlan;
-  /** The model fine-tuned (absolute path). */
+  /** The classifier fine-tuned (absolute path): the zero-shot classifier, whose head each run starts from. */
   base: string;
   /** The data stage's directory: train.tsv, val.tsv. */
   data: string;
@@ -44,7 +44,6 @@ export async function runStabilityGrid(options: StabilityGridOptions): Promise<G
             const config = studyFinetuneConfig({
               plan,
               base: options.base,
-              head: 'zero-shot',
               train: 'all',
               data: options.data,
               maxLength: options.maxLength,

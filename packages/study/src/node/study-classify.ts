@@ -1,28 +1,65 @@
+import { BROWN_TOPIC_LABEL_WORDS } from '@mini-llama/data';
 import type { EvalSet } from '@mini-llama/data/node';
+import { type PromptTemplate, promptForTask } from '@mini-llama/eval';
 import { classificationJson, classifySets } from '@mini-llama/eval/node';
+import { saveZeroShotClassifier } from '@mini-llama/wise-ft/node';
 import type { SetsPredictions, ZeroShotResult } from '../results.js';
 import { setsLabels } from './study-curves.js';
 
 type Progress = (done: number, total: number) => void;
 
-/** The zero-shot stage: label words (every token of each label's words) scored by the pretrained model. */
+/**
+ * The study's zero-shot prompt for a task. The Brown topics: the passage and a line break, then the label words
+ * (BROWN_TOPIC_LABEL_WORDS), i.e. which words the model expects after the passage; the study's corpus has no
+ * line breaks inside documents, so the model reads the break as a new paragraph to come and its guess rests on
+ * the passage as a whole rather than on its last word. SST-2 and AG News: their prompts (promptForTask).
+ */
+export function studyZeroShotPrompt(
+  task: 'brown' | 'sst2' | 'ag_news',
+  labelNames: readonly string[],
+): { prompt: PromptTemplate; labelWords?: Readonly<Record<string, readonly string[]>> } {
+  if (task !== 'brown') return { prompt: promptForTask(task, labelNames) };
+  return {
+    prompt: { template: '{text}\n', verbalizers: labelNames.map((name) => ` ${name}`) },
+    labelWords: BROWN_TOPIC_LABEL_WORDS,
+  };
+}
+
+/** How the study's zero-shot classifier reads texts and which words make each label's row. */
+export interface ZeroShotHeadSpec {
+  labelNames: readonly string[];
+  prompt: PromptTemplate;
+  labelWords?: Readonly<Record<string, readonly string[]>>;
+  /** Unlabelled in-domain texts the head is centred on. */
+  centreOn: readonly string[];
+  maxLength: number;
+}
+
+/**
+ * The zero-shot stage: the pretrained model made a classifier (saveZeroShotClassifier: label-word rows of its
+ * LM head, centred on unlabelled in-domain texts) at `out`, and its predictions on every set.
+ */
 export async function zeroShotStage(
   model: string,
+  spec: ZeroShotHeadSpec,
+  out: string,
   id: EvalSet,
   ood: readonly EvalSet[],
   progress: Progress,
 ): Promise<ZeroShotResult> {
+  const { path, record } = await saveZeroShotClassifier({ model, ...spec, out });
   const result = await classifySets({
-    model,
+    model: path,
     id,
     ood,
-    zeroShot: {},
     onProgress: ({ done, total }) => progress(done, total),
   });
   return {
-    evaluation: classificationJson(result),
+    evaluation: { ...classificationJson(result), prompt: spec.prompt },
     labels: setsLabels(id, ood),
     predictions: { id: result.id.predictions, ood: result.ood.map((set) => set.predictions) },
+    head: record,
+    path,
   };
 }
 

@@ -36,6 +36,12 @@ describe('writeStudyData', () => {
     expect(val.examples).toHaveLength(plan.examples.val);
     const trained = new Set(train.examples.map((example) => example.text));
     expect(val.examples.filter((example) => trained.has(example.text))).toEqual([]);
+    // every set is balanced: as many passages of each topic
+    for (const file of ['train.tsv', 'val.tsv', 'test.tsv', 'ood.tsv']) {
+      const { examples } = await loadTask({ task: 'tsv', path: join(directory, file) });
+      const counts = data.labelNames.map((_, label) => examples.filter((e) => e.label === label).length);
+      expect(new Set(counts).size, file).toBe(1);
+    }
     // seeded: the same files again
     const again = await temporaryDirectory();
     await writeStudyData(again, plan, null);

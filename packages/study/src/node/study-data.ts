@@ -3,6 +3,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
   BROWN_TOPIC_LABELS,
+  balancedSample,
   brownTopicSplit,
   type ClassificationExample,
   type ClassificationTask,
@@ -81,17 +82,28 @@ export async function writeStudyData(
     const [train, test, ood] = await Promise.all(
       (['id-train', 'id-test', 'ood'] as const).map((split) => loadTask({ task: 'brown', path: split })),
     );
+    // Balanced sets (as many passages of each topic): a set's majority-class rate is then 1/4, the line any
+    // classifier, zero-shot or fine-tuned, has to clear; training and validation are disjoint.
+    const perLabel = (n: number) => Math.floor(n / names.length);
+    const pool = balancedSample(
+      train!.examples,
+      perLabel(plan.examples.train + plan.examples.val),
+      names.length,
+      1,
+    );
+    const val = balancedSample(pool, perLabel(plan.examples.val), names.length, 4);
     const picked = {
-      ...trainAndVal(train!.examples, plan.examples.train, plan.examples.val),
-      test: sample(test!.examples, plan.examples.test, 2),
-      ood: sample(ood!.examples, plan.examples.ood, 3),
+      train: pool.filter((example) => !val.includes(example)),
+      val,
+      test: balancedSample(test!.examples, perLabel(plan.examples.test), names.length, 2),
+      ood: balancedSample(ood!.examples, perLabel(plan.examples.ood), names.length, 3),
     };
     await tsv('train.tsv', picked.train, names);
     await tsv('val.tsv', picked.val, names);
     await tsv('test.tsv', picked.test, names);
     await tsv('ood.tsv', picked.ood, names);
     return {
-      task: 'Brown topics (press, nonfiction, learned, fiction)',
+      task: 'Brown topics (press, nonfiction, learned, fiction; balanced sets)',
       corpusDocuments: corpus.length,
       corpusBytes,
       labelNames: [...names].sort(), // the order the TSV files give the classifiers (label names sorted)

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { temporaryDirectory } from '@mini-llama/test-utils';
 import { describe, expect, it } from 'vitest';
@@ -25,7 +25,11 @@ describe('openStudyState', () => {
     };
     await writeFile(path, JSON.stringify(written));
     expect(await openStudyState(path, { ...settings, directory })).toEqual(written);
+    // fresh: nothing of the earlier run is left to resume (its checkpoints would be)
+    await mkdir(join(directory, 'pretrain', 'checkpoint-000010'), { recursive: true });
+    await writeFile(join(directory, 'notes.txt'), 'not the study’s');
     expect((await openStudyState(path, { ...settings, fresh: true, directory })).done).toEqual({});
+    expect((await readdir(directory)).sort()).toEqual(['notes.txt']);
   });
 
   it('refuses a run directory of another layout, base model or endpoint rather than mixing them', async () => {
@@ -33,7 +37,9 @@ describe('openStudyState', () => {
     const path = join(directory, 'stages.json');
     await writeFile(path, JSON.stringify({ done: { data: {}, 'finetune-full': true } })); // layout 1: no version
     await expect(openStudyState(path, { ...settings, directory })).rejects.toThrow(
-      /written by another version of the study \(layout 1, this one reads 2\): start it over with --fresh/,
+      new RegExp(
+        `written by another version of the study \\(layout 1, this one reads ${STUDY_STATE_VERSION}\\): start it over with --fresh`,
+      ),
     );
     await writeFile(
       path,

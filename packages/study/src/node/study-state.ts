@@ -1,9 +1,27 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { latestCheckpoint } from '@mini-llama/trainer/node';
 import { STUDY_STATE_VERSION, type StudyEndpoint, type StudyState } from '../plan.js';
 
+/** The files and directories a study writes in its run directory, by what they hold. */
+export const STUDY_FILES = {
+  data: 'data',
+  tokenizer: 'tokenizer',
+  pretrain: 'pretrain',
+  zeroShot: 'zero-shot',
+  probe: 'linear-probe',
+  full: 'finetune-full',
+  lora: 'finetune-lora',
+  wiseFt: 'wise-ft',
+  stability: 'stability',
+  state: 'stages.json',
+  reportJson: 'report.json',
+  reportHtml: 'report.html',
+} as const;
+
 /**
- * The study's state from its stages.json (empty when there is none, or with `fresh`). Refuses a state another
+ * The study's state from its stages.json (empty when there is none, or with `fresh`, which also removes what
+ * an earlier run left in `directory` — its checkpoints would otherwise be resumed). Refuses a state another
  * version of the study wrote, or one of another base model: mixing them would report one study's stages as
  * another's.
  */
@@ -16,6 +34,10 @@ export async function openStudyState(
     directory,
   }: { fresh: boolean; baseName: string | null; endpoint: StudyEndpoint; directory: string },
 ): Promise<StudyState> {
+  if (fresh) {
+    for (const name of Object.values(STUDY_FILES))
+      await rm(join(directory, name), { recursive: true, force: true });
+  }
   const text = fresh ? null : await readFile(path, 'utf8').catch(() => null);
   const state: StudyState = text === null ? { done: {} } : (JSON.parse(text) as StudyState);
   const started = Object.keys(state.done).length > 0;

@@ -3,10 +3,11 @@ import type { StudyPlan } from '../plan.js';
 
 export interface StudyFinetuneSettings {
   plan: StudyPlan;
-  /** The model fine-tuned (absolute path): the base, or a linear probe's classifier (LP-FT). */
+  /**
+   * The classifier fine-tuned (absolute path), whose head and prompt the fine-tune starts from: the zero-shot
+   * classifier, or a linear probe (LP-FT).
+   */
   base: string;
-  /** How the head starts: the zero-shot head of the task's prompt, or the head of `base` (a probe's). */
-  head: 'zero-shot' | 'init';
   /** Which weights learn: all (or the adapter with `lora`), or the head alone (a linear probe). */
   train: 'all' | 'head';
   /** The data stage's directory: train.tsv, val.tsv. */
@@ -28,7 +29,6 @@ export interface StudyFinetuneSettings {
 export function studyFinetuneConfig({
   plan,
   base,
-  head,
   train,
   data,
   maxLength,
@@ -54,7 +54,7 @@ export function studyFinetuneConfig({
     finetune: {
       task: `tsv:${join(data, 'train.tsv')}`,
       evalTask: `tsv:${join(data, 'val.tsv')}`,
-      head,
+      head: 'init' as const,
       train,
       maxLength,
       lora: lora
