@@ -15,6 +15,7 @@ import { addPretrainCommand } from './commands/pretrain.js';
 import { addSoupCommand } from './commands/soup.js';
 import { addTokenizerCommand } from './commands/tokenizer.js';
 import { addWiseFtCommand } from './commands/wise-ft.js';
+import { addZeroShotCommand } from './commands/zero-shot.js';
 import { CliExit } from './errors.js';
 import { type CliIo, processIo } from './io.js';
 
@@ -43,6 +44,7 @@ export function createProgram(io: CliIo): Command {
   addForwardCommand(program, io);
   addConvertCommand(program, io);
   addMergeCommand(program, io);
+  addZeroShotCommand(program, io);
   addWiseFtCommand(program, io);
   addSoupCommand(program, io);
   addEvalCommand(program, io);

@@ -75,7 +75,9 @@ export function addWiseFtCommand(program: Command, io: CliIo): void {
 A fine-tuned classifier is interpolated with the pretrained model's zero-shot head: the LM-head rows of the
 label words of the prompt it was fine-tuned in (finetune --head zero-shot records it in labels.json), so
 α = 0 is zero-shot classification and α = 1 the fine-tuned classifier, exactly. A fine-tuned language model
-is evaluated by zero-shot label scoring at every α (the --id task's prompt).
+is evaluated by zero-shot label scoring at every α (the --id task's prompt). --pretrained may also be a
+classifier with the same labels and prompt: a \`mini-llama zero-shot\` classifier (label words, centred) that
+the fine-tune started from with --head init, or a linear probe (LP-FT); α = 0 is then that classifier.
 Results: OUT/results.jsonl has one line per α: {"alpha", "accuracy": {set: value}, "macroF1": {...},
 "n": {...}, "oodMean"}; OUT/report.json the sweep and the α chosen on --id; OUT/report.html the α curve.`,
     );
