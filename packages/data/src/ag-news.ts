@@ -11,6 +11,30 @@ import { expectFieldCount, parseDelimited } from './delimited-rows.js';
 export const AG_NEWS_LABELS = ['World', 'Sports', 'Business', 'Sci/Tech'];
 
 /**
+ * Words of each AG News topic, for a zero-shot head over label words (see BROWN_TOPIC_LABEL_WORDS): generic
+ * words of each beat written once from the class names, no names of people, companies or places, and not chosen
+ * on any labelled set. Each is a word after a space.
+ */
+export const AG_NEWS_LABEL_WORDS: Readonly<Record<string, readonly string[]>> = {
+  World:
+    'government president minister war military country international officials killed election leaders troops peace nations capital'
+      .split(' ')
+      .map((word) => ` ${word}`),
+  Sports:
+    'game team season coach win players league championship score victory match cup football baseball tournament'
+      .split(' ')
+      .map((word) => ` ${word}`),
+  Business:
+    'company market stocks shares profit prices oil billion sales economy investors percent bank deal quarter'
+      .split(' ')
+      .map((word) => ` ${word}`),
+  'Sci/Tech':
+    'software computer internet technology users online web science space research wireless digital network data phone'
+      .split(' ')
+      .map((word) => ` ${word}`),
+};
+
+/**
  * An AG News CSV in either layout, told apart by the first row's width:
  * - the original ag_news_csv: `"class","title","description"`, class 1–4, no header;
  * - the Hugging Face layout (`fancyzhx/ag_news` exported to CSV): `text,label`, label 0–3, header optional.

@@ -1,4 +1,4 @@
-export { AG_NEWS_LABELS, parseAgNews } from './ag-news.js';
+export { AG_NEWS_LABEL_WORDS, AG_NEWS_LABELS, parseAgNews } from './ag-news.js';
 export { untagBrown, untagBrownSentences } from './brown-corpus.js';
 export {
   BROWN_GENRES,
@@ -56,7 +56,7 @@ export {
   tokenDtypeFor,
 } from './shard-manifest.js';
 export { balancedSample, combineSeeds, permutation, seededRandom, shuffle } from './shuffle.js';
-export { parseSst2, SST2_LABELS } from './sst2.js';
+export { parseSst2, SENTIMENT_LABEL_WORDS, SST2_LABELS } from './sst2.js';
 export { type ColumnOptions, parseTableClassification, type TableOptions } from './table-classification.js';
 export {
   CLASSIFICATION_TASKS,

@@ -11,6 +11,22 @@ import { expectFieldCount, parseDelimited } from './delimited-rows.js';
 export const SST2_LABELS = ['negative', 'positive'];
 
 /**
+ * Words of each sentiment, for a zero-shot head over label words (see BROWN_TOPIC_LABEL_WORDS): common
+ * evaluative words written once from general knowledge of English, not chosen on any labelled set. Each is a
+ * word after a space; the same for every sentiment set labelled negative / positive (SST-2, the UCI sets).
+ */
+export const SENTIMENT_LABEL_WORDS: Readonly<Record<string, readonly string[]>> = {
+  negative:
+    'bad worst awful terrible boring poor waste dull disappointing worse mess fails stupid annoying ugly'
+      .split(' ')
+      .map((word) => ` ${word}`),
+  positive:
+    'good great best excellent wonderful fine love beautiful fun enjoyable perfect brilliant funny nice amazing'
+      .split(' ')
+      .map((word) => ` ${word}`),
+};
+
+/**
  * A GLUE SST-2 TSV: train.tsv and dev.tsv are `sentence<TAB>label` under that header; test.tsv is
  * `index<TAB>sentence`, without labels, and comes back with `labelled: false`. No quoting: sentences keep
  * their quotes as written. Sentences are trimmed (GLUE's end with a space before the tab).

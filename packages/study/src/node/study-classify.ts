@@ -1,6 +1,6 @@
-import { BROWN_TOPIC_LABEL_WORDS } from '@mini-llama/data';
+import { AG_NEWS_LABEL_WORDS, BROWN_TOPIC_LABEL_WORDS, SENTIMENT_LABEL_WORDS } from '@mini-llama/data';
 import type { EvalSet } from '@mini-llama/data/node';
-import { type PromptTemplate, promptForTask } from '@mini-llama/eval';
+import type { PromptTemplate } from '@mini-llama/eval';
 import { classificationJson, classifySets } from '@mini-llama/eval/node';
 import { saveZeroShotClassifier } from '@mini-llama/wise-ft/node';
 import type { SetsPredictions, ZeroShotResult } from '../results.js';
@@ -9,20 +9,29 @@ import { setsLabels } from './study-curves.js';
 type Progress = (done: number, total: number) => void;
 
 /**
- * The study's zero-shot prompt for a task. The Brown topics: the passage and a line break, then the label words
- * (BROWN_TOPIC_LABEL_WORDS), i.e. which words the model expects after the passage; the study's corpus has no
- * line breaks inside documents, so the model reads the break as a new paragraph to come and its guess rests on
- * the passage as a whole rather than on its last word. SST-2 and AG News: their prompts (promptForTask).
+ * The study's zero-shot prompt for a task: the passage and a line break, then each label's words (the Brown
+ * topics' BROWN_TOPIC_LABEL_WORDS, SENTIMENT_LABEL_WORDS, AG_NEWS_LABEL_WORDS), i.e. which words the model
+ * expects to come next. The Brown corpus the study pretrains on has no line breaks inside documents, so the model
+ * reads the break as a new paragraph to come, and its guess rests on the passage as a whole rather than on its
+ * last word (docs/results.md measures both). Label words are keyed by label name, so any label order works.
  */
 export function studyZeroShotPrompt(
   task: 'brown' | 'sst2' | 'ag_news',
   labelNames: readonly string[],
-): { prompt: PromptTemplate; labelWords?: Readonly<Record<string, readonly string[]>> } {
-  if (task !== 'brown') return { prompt: promptForTask(task, labelNames) };
-  return {
-    prompt: { template: '{text}\n', verbalizers: labelNames.map((name) => ` ${name}`) },
-    labelWords: BROWN_TOPIC_LABEL_WORDS,
-  };
+): { prompt: PromptTemplate; labelWords: Readonly<Record<string, readonly string[]>> } {
+  const labelWords =
+    task === 'brown'
+      ? BROWN_TOPIC_LABEL_WORDS
+      : task === 'sst2'
+        ? SENTIMENT_LABEL_WORDS
+        : AG_NEWS_LABEL_WORDS;
+  const missing = labelNames.filter((name) => !(name in labelWords));
+  if (missing.length > 0) {
+    throw new Error(
+      `the ${task} study has no label words for ${missing.join(', ')} (labels: ${labelNames.join(', ')})`,
+    );
+  }
+  return { prompt: { template: '{text}\n', verbalizers: labelNames.map((name) => ` ${name}`) }, labelWords };
 }
 
 /** How the study's zero-shot classifier reads texts and which words make each label's row. */
