@@ -51,10 +51,7 @@ describe('mini-llama demo', () => {
       'in-domain test',
       'ood.tsv (held-out genres)',
     ]);
-    for (const set of report.sets) {
-      expect(set.majorityRate).toBeGreaterThanOrEqual(0.25); // four labels
-      expect(set.majorityRate).toBeLessThan(1);
-    }
+    for (const set of report.sets) expect(set.majorityRate).toBe(0.25); // four labels, balanced sets
     expect(report.perplexity.perplexity).toBeGreaterThan(1);
     expect(report.perplexity.bitsPerByte).toBeGreaterThan(0);
     expect(report.continuations).toHaveLength(3);
@@ -68,8 +65,7 @@ describe('mini-llama demo', () => {
       oodMean: { mean: number } | null;
     }[];
     expect(rows.map((row) => row.model)).toEqual([
-      'zero-shot (label words, every token)',
-      'zero-shot head (α = 0)',
+      'zero-shot (label words, centred)',
       'fine-tuned in full',
       'LoRA r 4 (+ head)',
       expect.stringMatching(/^WiSE-FT at the chosen α \(α = /),
@@ -81,14 +77,17 @@ describe('mini-llama demo', () => {
       expect(row.id.mean).toBeGreaterThanOrEqual(0);
       expect(row.id.mean).toBeLessThanOrEqual(1);
     }
-    expect(rows.map((row) => row.id.seeds)).toEqual([1, 1, 2, 2, 2]);
+    expect(rows.map((row) => row.id.seeds)).toEqual([1, 2, 2, 2]);
+    // the zero-shot classifier: label words, centred on the training texts, saved for the fine-tunes to start from
+    expect(report.zeroShot.head).toMatchObject({ template: '{text}\n', centredOn: 400 });
+    expect(run.stderr).toContain(`head: ${join(out, 'zero-shot')}'s (fiction, learned, nonfiction, press)`);
     expect(report.trainable.loraShare).toBeGreaterThan(0);
     expect(report.trainable.loraShare).toBeLessThan(0.05);
     expect(report.wiseFt.sweep.map((point: { alpha: number }) => point.alpha)).toEqual([0, 0.5, 1]);
     expect(report.wiseFt.chosen).toHaveLength(2);
-    // α = 1 is the fully fine-tuned classifier and α = 0 the zero-shot head, on the same sets
-    expect(report.wiseFt.sweep[2].id).toEqual(rows[2]!.id);
-    expect(report.wiseFt.sweep[0].id).toEqual(rows[1]!.id);
+    // α = 1 is the fully fine-tuned classifier and α = 0 the zero-shot classifier, on the same sets
+    expect(report.wiseFt.sweep[2].id).toEqual(rows[1]!.id);
+    expect(report.wiseFt.sweep[0].id).toEqual(rows[0]!.id);
     expect(report.answers.wiseFt).toMatch(
       /^(WiSE-FT \(α = |Validation chose α = 1, the fine-tuned model itself)/,
     );
@@ -318,7 +317,7 @@ describe('mini-llama demo', () => {
     expect(existsSync(join(out, 'tokenizer'))).toBe(false);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.base).toBe(base);
-    expect(report.classification).toHaveLength(5);
+    expect(report.classification).toHaveLength(4);
     expect(report.continuations).toHaveLength(3);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain(
