@@ -10,6 +10,9 @@ float32) is measured in one mode and one JSON line is printed:
   generate  greedy decoding with the KV cache: a one-token prompt, then TOKENS single-token forward passes,
             after an untimed warm-up run
 
+With --compile (train and lora) the model's forward runs through torch.compile (inductor, which builds C++ on
+CPU); compiling happens in the warm-up step, outside the timing.
+
 Peak RSS is the process's (getrusage), which includes importing torch, as mini-llama's includes Node's.
 """
 import argparse
@@ -56,8 +59,10 @@ def train(args, model, config):
     inputs = torch.randint(vocab, (args.batch, args.seq), generator=generator)
     targets = torch.randint(vocab, (args.batch, args.seq), generator=generator)
 
+    forward = torch.compile(model) if args.compile else model
+
     def step():
-        logits = model(input_ids=inputs).logits
+        logits = forward(input_ids=inputs).logits
         loss = F.cross_entropy(logits.reshape(-1, vocab), targets.reshape(-1))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -105,13 +110,17 @@ def main():
     parser.add_argument("--lora-alpha", type=float, default=16)
     parser.add_argument("--lora-targets", default="q_proj,v_proj")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--compile", action="store_true", help="train and lora: the forward through torch.compile")
     args = parser.parse_args()
+    if args.compile and args.mode == "generate":
+        parser.error("--compile measures training (train, lora) only")
     torch.set_num_threads(args.threads)
     model, config = build(args)
     result = generate(args, model, config) if args.mode == "generate" else train(args, model, config)
     result.update(
         mode=args.mode,
         threads=torch.get_num_threads(),
+        compiled=args.compile,
         torch_version=torch.__version__,
         peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     )

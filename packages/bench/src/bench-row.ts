@@ -29,4 +29,11 @@ export interface BenchRow extends Measurement {
   torchPeakRssBytes: number | null;
   /** ours / torch, in tokens per second */
   ratio: number | null;
+  /** Training, with `--torch-compile`: PyTorch with torch.compile (inductor); null where not run or failed. */
+  torchCompiledTokensPerSecond?: number | null;
+  /**
+   * Generation: llama2.c's run.c on the same shape (random weights, greedy), built -O3 for one thread and
+   * -O3 -fopenmp for `openmpThreads`; null where it was not run. `ratio` is ours / run.c at our thread count.
+   */
+  runC?: { single: number | null; openmp: number | null; openmpThreads: number; ratio: number | null } | null;
 }

@@ -3,6 +3,13 @@
 export { describeMachine, formatMachine, type Machine } from './machine.js';
 export { PeakRss } from './peak-rss.js';
 export {
+  buildRunC,
+  measureRunC,
+  type RunCBuild,
+  runCTokenizer,
+  writeRunCInputs,
+} from './run-c-yardstick.js';
+export {
   findTorchPython,
   measureTorch,
   pythonCandidates,

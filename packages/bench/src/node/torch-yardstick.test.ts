@@ -29,6 +29,10 @@ describe('the PyTorch yardstick', () => {
       ...['--lora-r', '8', '--lora-alpha', '16', '--lora-targets', 'q_proj,v_proj', '--threads', '2'],
     ]);
     expect(torchArguments({ ...request, mode: 'generate' })).toEqual(['--tokens', '9']);
+    expect(torchArguments({ ...request, mode: 'train', compile: true }).at(-1)).toBe('--compile');
+    expect(() => torchArguments({ ...request, mode: 'generate', compile: true })).toThrow(
+      'torch.compile is measured for training only',
+    );
   });
 
   it('looks for MINI_LLAMA_PYTHON alone when set, else a .venv-peft above the working directory', async () => {
@@ -57,6 +61,17 @@ describe('the PyTorch yardstick', () => {
       }
     },
     120_000,
+  );
+
+  it.skipIf(SKIP)(
+    `measures training through torch.compile (inductor)${SKIP ? ` (skipped: ${SKIP})` : ''}`,
+    async () => {
+      const python = findPython(TORCH_MODULES)!;
+      const request = { config: CONFIG, batch: 2, seqLen: 16, seconds: 0.05, newTokens: 4, threads: 1 };
+      const result = await measureTorch(python, { ...request, mode: 'train', compile: true });
+      expect(result.tokensPerSecond).toBeGreaterThan(0);
+    },
+    600_000,
   );
 
   it.skipIf(SKIP)(

@@ -72,6 +72,8 @@ export interface TorchRequest {
   newTokens: number;
   /** torch.set_num_threads (default: every core). */
   threads?: number;
+  /** Training: the forward through torch.compile (inductor). */
+  compile?: boolean;
 }
 
 export interface TorchResult {
@@ -99,6 +101,11 @@ export function torchArguments(request: TorchRequest): string[] {
     args.push('--lora-targets', BENCH_LORA.targetModules.join(','));
   }
   if (request.threads !== undefined) args.push('--threads', String(request.threads));
+  if (request.compile) {
+    if (request.mode === 'generate')
+      throw new Error('torch.compile is measured for training only (train, lora)');
+    args.push('--compile');
+  }
   return args;
 }
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -92,20 +93,23 @@ describe('mini-llama bench', () => {
       '0.1',
       '--torch-threads',
       '2',
+      '--torch-compile',
+      '--no-run-c',
     ];
     const run = await cliWithEnv(env, ...args);
     expect(run.stderr).not.toMatch(/^mini-llama bench:/m);
     expect(run.code).toBe(0);
     expect((await readFile(calls, 'utf8')).trim().split('\n')).toEqual([
       'train --batch 1 --seq 512 --seconds 0.1 --threads 2',
+      'train --batch 1 --seq 512 --seconds 0.1 --threads 2 --compile', // training only: torch.compile too
       'generate --tokens 255 --threads 2',
     ]);
     const lines = run.stdout.trim().split('\n');
     expect(lines[0]).toMatch(
-      /^preset +mode +backend +shape +ours tokens\/s +torch tokens\/s +ratio +peak RSS +torch RSS +tensors$/,
+      /^preset +mode +backend +shape +ours tokens\/s +torch tokens\/s +ratio +peak RSS +torch RSS +torch\.compile +run\.c 1 thread +run\.c OpenMP +vs run\.c +tensors$/,
     );
     expect(lines[1]).toMatch(
-      /^stories260K +train +wasm ×\d +1 × 512 +[\d.]+ +1000\.0 +[\d.]+x +[\d.]+ [KMG]iB +2\.00 MiB +(\d+) → \1$/,
+      /^stories260K +train +wasm ×\d +1 × 512 +[\d.]+ +1000\.0 +[\d.]+x +[\d.]+ [KMG]iB +2\.00 MiB +1000\.0 +- +- +- +(\d+) → \1$/,
     );
     expect(lines[2]).toMatch(/^stories260K +generate +wasm ×\d +255 new +[\d.]+ +50\.0 +[\d.]+x/);
     expect(lines.at(-1)).toMatch(/^machine: .+, \d+ cores \(\w+\), [\d.]+ GiB; CPU features: /);
@@ -115,6 +119,28 @@ describe('mini-llama bench', () => {
     for (const row of rows)
       expect(row.ratio).toBeCloseTo(row.tokensPerSecond / row.torchTokensPerSecond!, 10);
   });
+
+  // llama2.c's run.c (MIT) is a peer of the repository, not part of it: measured where it is found
+  const runC = join(import.meta.dirname, '../../../../../shared/peers/llama2c/run.c');
+  it.skipIf(!existsSync(runC))(
+    `--run-c builds run.c (-O3; -O3 -fopenmp) and puts its tokens/s beside generation${existsSync(runC) ? '' : ' (skipped: ../shared/peers/llama2c/run.c is absent)'}`,
+    async () => {
+      const args = ['--presets', 'stories260K', '--modes', 'generate', '--backends', 'wasm', '--no-torch'];
+      const run = await cli('bench', ...args, '--generate-threads', '1', '--run-c', runC, '--json');
+      expect(run.stderr).not.toMatch(/^mini-llama bench:/m);
+      expect(run.code).toBe(0);
+      const [row] = JSON.parse(run.stdout) as BenchRow[];
+      expect(row!.runC!.single).toBeGreaterThan(0);
+      expect(row!.runC!.openmp).toBeGreaterThan(0);
+      expect(row!.runC!.openmpThreads).toBe(cpus().length);
+      // ours ran on one thread: compared with run.c's one-thread build
+      expect(row!.runC!.ratio).toBeCloseTo(row!.tokensPerSecond / row!.runC!.single!, 10);
+
+      const skipped = await cliWithEnv({ MINI_LLAMA_RUN_C: '' }, 'bench', ...args, '--seconds', '0.1');
+      expect(skipped.stderr).toContain("run.c: skipped, give --run-c PATH (llama2.c's run.c");
+    },
+    300_000,
+  );
 
   it('skips PyTorch with a message when no Python imports torch, transformers and peft', async () => {
     const missing = join(await temporaryDirectory(), 'python3');

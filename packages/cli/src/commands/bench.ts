@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { cpus } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BackendName, probeBackends } from '@mini-llama/backends';
 import {
@@ -10,12 +12,16 @@ import {
   measureShape,
 } from '@mini-llama/bench';
 import {
+  buildRunC,
   describeMachine,
   findTorchPython,
   formatMachine,
+  measureRunC,
   measureTorch,
   PeakRss,
+  type RunCBuild,
   type TorchResult,
+  writeRunCInputs,
 } from '@mini-llama/bench/node';
 import { contextLength, LLAMA_PRESETS, type LlamaPresetName, presetConfig } from '@mini-llama/model';
 import type { Command } from 'commander';
@@ -39,6 +45,8 @@ interface BenchFlags {
   json?: boolean;
   torch?: boolean;
   torchThreads?: number;
+  runC?: string | false;
+  torchCompile?: boolean;
   isolate: boolean;
 }
 
@@ -102,6 +110,15 @@ export function addBenchCommand(program: Command, io: CliIo): void {
       positiveInteger('--torch-threads'),
     )
     .option(
+      '--torch-compile',
+      'training: also PyTorch with torch.compile (inductor; compiles C++ on CPU, minutes)',
+    )
+    .option(
+      '--run-c <file>',
+      "llama2.c's run.c, compiled here (-O3; -O3 -fopenmp) as the generation yardstick (default: $MINI_LLAMA_RUN_C; none: not run)",
+    )
+    .option('--no-run-c', 'do not run run.c')
+    .option(
       '--no-isolate',
       'measure everything in this process (one thread count) instead of a fresh process per preset and mode',
     )
@@ -112,7 +129,9 @@ Training: random tokens, one fixed batch, AdamW (lr 5e-4, β 0.9/0.95, weight de
 trains a rank-8 adapter on q and v only. One warm-up step, then steps until --seconds have passed. Generation: one
 untimed warm-up run, then batch 1, greedy, min(255, context - 1) new tokens with the KV cache; decode tokens/s.
 PyTorch runs @mini-llama/bench's python/torch_bench.py (transformers + peft, float32) on the same shape, batch and
-length: MINI_LLAMA_PYTHON, else the repository's .venv-peft (scripts/peft-venv.sh), else python3. Peak RSS is the
+length: MINI_LLAMA_PYTHON, else the repository's .venv-peft (scripts/peft-venv.sh), else python3. llama2.c's run.c
+(--run-c) generates from BOS greedily on a random-weight llama2.c checkpoint of each shape: one thread, and OpenMP
+on --generate-threads threads (every core when that is 1); its ratio compares ours at equal threads. Peak RSS is the
 process's, sampled around every step and token; tf.memory().numTensors is read before building the model and after
 disposing it, and must be equal.`,
     )
@@ -176,7 +195,12 @@ async function runBench(flags: BenchFlags, io: CliIo): Promise<void> {
     const key = `${row.preset}/${row.mode}`;
     if (python && !torchRuns.has(key)) torchRuns.set(key, runTorch(python, row, flags, io));
     const torch = python ? await torchRuns.get(key)! : null;
+    const compiled =
+      python && flags.torchCompile && row.mode !== 'generate'
+        ? await runTorch(python, row, flags, io, true)
+        : null;
     rows.push({
+      torchCompiledTokensPerSecond: compiled?.tokensPerSecond ?? null,
       ...row,
       torchTokensPerSecond: torch?.tokensPerSecond ?? null,
       torchPeakRssBytes: torch?.peakRssBytes ?? null,
@@ -185,6 +209,7 @@ async function runBench(flags: BenchFlags, io: CliIo): Promise<void> {
   }
   // The ratios depend on the CPU's extensions (AVX-512 or not changed the tensorflow backend's 2–4x): every
   // table says which machine made it.
+  await addRunC(rows, flags, io);
   const machine = formatMachine(describeMachine());
   if (flags.json) {
     io.stdout.write(`${JSON.stringify(rows)}\n`);
@@ -256,7 +281,15 @@ async function measureInChildProcess(
 ): Promise<Measurement[]> {
   const threads = mode === 'generate' ? flags.generateThreads : flags.threads;
   const args = [bin, 'bench', '--presets', preset, '--backends', backend, '--modes', mode];
-  args.push('--seconds', String(flags.seconds), '--batch', String(flags.batch), '--json', '--no-torch');
+  args.push(
+    '--seconds',
+    String(flags.seconds),
+    '--batch',
+    String(flags.batch),
+    '--json',
+    '--no-torch',
+    '--no-run-c',
+  );
   if (flags.seq !== undefined) args.push('--seq', String(flags.seq));
   if (threads !== undefined) args.push('--threads', String(threads));
   const child = spawn(process.execPath, args, { cwd: io.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -273,7 +306,13 @@ async function measureInChildProcess(
   const code = await new Promise<number | null>((done) => child.on('close', done));
   if (code !== 0) throw new Error(lastError.replace(/^mini-llama bench: /, '') || `exited with code ${code}`);
   return (JSON.parse(stdout) as BenchRow[]).map(
-    ({ torchTokensPerSecond: _, torchPeakRssBytes: __, ratio: ___, ...row }) => row,
+    ({
+      torchTokensPerSecond: _,
+      torchPeakRssBytes: __,
+      ratio: ___,
+      torchCompiledTokensPerSecond: ____,
+      ...row
+    }) => row,
   );
 }
 
@@ -290,8 +329,9 @@ async function runTorch(
   row: Measurement,
   flags: BenchFlags,
   io: CliIo,
+  compile = false,
 ): Promise<TorchResult | null> {
-  io.stderr.write(`${row.preset}: PyTorch ${row.mode}…\n`);
+  io.stderr.write(`${row.preset}: PyTorch ${row.mode}${compile ? ' (torch.compile)' : ''}…\n`);
   try {
     return await measureTorch(python, {
       config: presetConfig(row.preset),
@@ -301,10 +341,59 @@ async function runTorch(
       seconds: flags.seconds,
       newTokens: row.tokens,
       threads: flags.torchThreads ?? cpus().length,
+      compile,
     });
   } catch (error) {
     io.stderr.write(`torch: ${(error as Error).message}\n`);
     return null;
+  }
+}
+
+/** run.c's tokens per second beside each generation row (once per shape), when --run-c names its source. */
+async function addRunC(rows: BenchRow[], flags: BenchFlags, io: CliIo): Promise<void> {
+  if (flags.runC === false) return;
+  const source = flags.runC ?? io.env['MINI_LLAMA_RUN_C'];
+  const generation = rows.filter((row) => row.mode === 'generate');
+  if (generation.length === 0) return;
+  if (!source) {
+    io.stderr.write(
+      "run.c: skipped, give --run-c PATH (llama2.c's run.c, e.g. ../shared/peers/llama2c/run.c)\n",
+    );
+    return;
+  }
+  const directory = await mkdtemp(join(tmpdir(), 'mini-llama-run-c-'));
+  try {
+    const path = resolve(io.cwd, source);
+    const builds = {
+      single: await buildRunC(path, directory, 'single'),
+      openmp: await buildRunC(path, directory, 'openmp'),
+    };
+    const openmpThreads = flags.generateThreads > 1 ? flags.generateThreads : cpus().length;
+    const measured = new Map<string, { single: number | null; openmp: number | null }>();
+    for (const row of generation) {
+      if (!measured.has(row.preset)) {
+        const config = presetConfig(row.preset as LlamaPresetName);
+        io.stderr.write(`${row.preset}: run.c generate…\n`);
+        try {
+          const inputs = await writeRunCInputs(config, directory);
+          const at = async (build: RunCBuild, threads: number) =>
+            (await measureRunC(builds[build], inputs, { newTokens: row.tokens, threads })).tokensPerSecond;
+          measured.set(row.preset, {
+            single: await at('single', 1),
+            openmp: await at('openmp', openmpThreads),
+          });
+        } catch (error) {
+          io.stderr.write(`run.c: ${row.preset}: ${(error as Error).message}\n`);
+          measured.set(row.preset, { single: null, openmp: null });
+        }
+      }
+      const { single, openmp } = measured.get(row.preset)!;
+      const ours = row.threads ?? 1;
+      const equal = ours === 1 ? single : ours === openmpThreads ? openmp : null;
+      row.runC = { single, openmp, openmpThreads, ratio: equal ? row.tokensPerSecond / equal : null };
+    }
+  } finally {
+    await rm(directory, { recursive: true, force: true });
   }
 }
 
@@ -320,6 +409,10 @@ function formatTable(rows: readonly BenchRow[]): string {
     'ratio',
     'peak RSS',
     'torch RSS',
+    'torch.compile',
+    'run.c 1 thread',
+    'run.c OpenMP',
+    'vs run.c',
     'tensors',
   ];
   const body = rows.map((row) => [
@@ -332,6 +425,10 @@ function formatTable(rows: readonly BenchRow[]): string {
     row.ratio === null ? '-' : `${row.ratio.toFixed(3)}x`,
     formatBytes(row.peakRssBytes),
     row.torchPeakRssBytes === null ? '-' : formatBytes(row.torchPeakRssBytes),
+    row.torchCompiledTokensPerSecond == null ? '-' : row.torchCompiledTokensPerSecond.toFixed(1),
+    row.runC?.single == null ? '-' : row.runC.single.toFixed(1),
+    row.runC?.openmp == null ? '-' : `${row.runC.openmp.toFixed(1)} ×${row.runC.openmpThreads}`,
+    row.runC?.ratio == null ? '-' : `${row.runC.ratio.toFixed(3)}x`,
     `${row.tensorsBefore} → ${row.tensorsAfter}`,
   ]);
   const widths = header.map((title, column) =>
