@@ -30,6 +30,10 @@ describe('openStudyState', () => {
     await writeFile(join(directory, 'notes.txt'), 'not the study’s');
     expect((await openStudyState(path, { ...settings, fresh: true, directory })).done).toEqual({});
     expect((await readdir(directory)).sort()).toEqual(['notes.txt']);
+    // a directory where no study ran keeps what it holds, study-like names included
+    await mkdir(join(directory, 'data'));
+    await openStudyState(path, { ...settings, fresh: true, directory });
+    expect((await readdir(directory)).sort()).toEqual(['data', 'notes.txt']);
   });
 
   it('refuses a run directory of another layout, base model or endpoint rather than mixing them', async () => {

@@ -21,7 +21,7 @@ export const STUDY_FILES = {
 
 /**
  * The study's state from its stages.json (empty when there is none, or with `fresh`, which also removes what
- * an earlier run left in `directory` — its checkpoints would otherwise be resumed). Refuses a state another
+ * an earlier study left in `directory`, its stages.json there — its checkpoints would otherwise be resumed). Refuses a state another
  * version of the study wrote, or one of another base model: mixing them would report one study's stages as
  * another's.
  */
@@ -34,7 +34,8 @@ export async function openStudyState(
     directory,
   }: { fresh: boolean; baseName: string | null; endpoint: StudyEndpoint; directory: string },
 ): Promise<StudyState> {
-  if (fresh) {
+  // only where a study ran (its stages.json is there): a directory of anything else keeps its `data` folder
+  if (fresh && (await stat(path).catch(() => null))) {
     for (const name of Object.values(STUDY_FILES))
       await rm(join(directory, name), { recursive: true, force: true });
   }
