@@ -204,6 +204,18 @@ describe('studyReport', () => {
     ]);
     const sweep = report.html.sections.find((section) => section.type === 'alphaSweep') as AlphaSweepSection;
     expect(sweep.chosenAlpha).toBe(0.5);
+    // α is marked only when most seeds chose it
+    const split: WiseFtSeeds = {
+      ...wiseFt,
+      seeds: wiseFt.seeds.map((seed, i) => ({ ...seed, chosenAlpha: [0, 0.5, 1][i]! })),
+    };
+    const state = finishedState(loraSeeds);
+    state.done['wise-ft'] = split;
+    const splitReport = studyReport({ directory: '/runs/study', state, plan, elapsedMs: 1000, curves });
+    const splitSweep = splitReport.html.sections.find(
+      (section) => section.type === 'alphaSweep',
+    ) as AlphaSweepSection;
+    expect(splitSweep.chosenAlpha).toBeUndefined();
     expect(sweep.points.map((point) => point.set)).toEqual(
       [0, 0.5, 1].flatMap(() => ['in-domain test', 'reviews.tsv (OOD)']),
     );

@@ -310,7 +310,8 @@ function commonAlpha(analysis: StudyAnalysis): number | undefined {
   for (const { alpha } of analysis.chosen) counts.set(alpha, (counts.get(alpha) ?? 0) + 1);
   let best: number | undefined;
   for (const [alpha, n] of counts) if (best === undefined || n > counts.get(best)!) best = alpha;
-  return best;
+  // marked only when most seeds chose it: a line at one seed's α among several would read as the choice
+  return best !== undefined && counts.get(best)! > analysis.chosen.length / 2 ? best : undefined;
 }
 
 function majorityReferences(analysis: StudyAnalysis): { label: string; value: number }[] {
