@@ -244,16 +244,21 @@ function answers(
   const { wiseFtGain, loraMinusFull, seedSpread, sweep, full, lora } = analysis;
   const seeds = full.id.seeds;
   const gain = wiseFtGain.oodMean ?? wiseFtGain.id;
-  const where = wiseFtGain.oodMean ? 'out of domain' : 'in domain (no OOD set was given)';
-  const bestOod = sweep.reduce((best, point) =>
+  const hasOod = wiseFtGain.oodMean !== null;
+  const best = sweep.reduce((best, point) =>
     (point.oodMean?.mean ?? point.id.mean) > (best.oodMean?.mean ?? best.id.mean) ? point : best,
   );
   const inClaim = alphas.some((alpha) => alpha >= 0.2 && alpha <= 0.4);
-  const claim = ` The best OOD accuracy on the α grid is at α = ${bestOod.alpha} (${formatEstimate(bestOod.oodMean ?? bestOod.id)}); the claim placed the best balance at α 0.2–0.4${inClaim ? '' : ', which this grid does not sample'}.`;
+  const claim = hasOod
+    ? ` The best OOD accuracy on the α grid is at α = ${best.alpha} (${formatEstimate(best.oodMean!)}); the claim placed the best balance at α 0.2–0.4${inClaim ? '' : ', which this grid does not sample'}.`
+    : ` No out-of-domain set was given, so robustness is not measured here; the best in-domain accuracy on the α grid is at α = ${best.alpha} (${formatEstimate(best.id)}).`;
+  const difference = hasOod
+    ? `${signed(gain)} accuracy out of domain, ${signed(wiseFtGain.id)} in domain`
+    : `${signed(wiseFtGain.id)} accuracy in domain`;
   const allOne = analysis.chosen.every((entry) => entry.alpha === 1);
   const wiseFt = allOne
     ? `Validation chose α = 1, the fine-tuned model itself, in every seed: WiSE-FT changed nothing here (no mixture beat the fine-tuned model in domain).${claim}`
-    : `WiSE-FT (${alphaText}, chosen on in-domain validation) against the fine-tuned model: ${signed(gain)} accuracy ${where}, ${signed(wiseFtGain.id)} in domain (paired, ${seeds} seed${seeds === 1 ? '' : 's'}) — ${verdict(gain, 'it buys robustness here', 'it costs robustness here', 'no difference this study can tell from noise')}.${claim}`;
+    : `WiSE-FT (${alphaText}, chosen on in-domain validation) against the fine-tuned model: ${difference} (paired, ${seeds} seed${seeds === 1 ? '' : 's'}) — ${hasOod ? verdict(gain, 'it buys robustness here', 'it costs robustness here', 'no difference this study can tell from noise') : verdict(gain, 'better in domain', 'worse in domain', 'no difference this study can tell from noise')}.${claim}`;
   const loraDifference = loraMinusFull.oodMean ?? loraMinusFull.id;
   const stabler =
     seedSpread.lora.accuracy < seedSpread.full.accuracy
@@ -265,6 +270,9 @@ function answers(
     seedSpread.full.loss !== null && seedSpread.lora.loss !== null
       ? `; final training loss s.d. ${seedSpread.lora.loss.toFixed(3)} vs ${seedSpread.full.loss.toFixed(3)}`
       : '';
-  const loraAnswer = `LoRA against full fine-tuning (one learning rate each, ${seeds} seed${seeds === 1 ? '' : 's'}): ${signed(loraMinusFull.id)} in domain, ${signed(loraDifference)} ${loraMinusFull.oodMean ? 'out of domain' : 'in domain'} (paired); ${stabler} (in-domain accuracy s.d. ${seedSpread.lora.accuracy.toFixed(3)} vs ${seedSpread.full.accuracy.toFixed(3)}${losses}) — ${seeds < 3 ? 'too few seeds to call either more stable' : gridRun ? 'with this few seeds a spread is itself uncertain' : 'with this few seeds a spread is itself uncertain; `demo --lr-grid` measures stability across learning rates'}. LoRA ${formatEstimate(lora.id)}, full ${formatEstimate(full.id)} in domain.`;
+  const loraDifferences = loraMinusFull.oodMean
+    ? `${signed(loraMinusFull.id)} in domain, ${signed(loraDifference)} out of domain`
+    : `${signed(loraMinusFull.id)} in domain`;
+  const loraAnswer = `LoRA against full fine-tuning (one learning rate each, ${seeds} seed${seeds === 1 ? '' : 's'}): ${loraDifferences} (paired); ${stabler} (in-domain accuracy s.d. ${seedSpread.lora.accuracy.toFixed(3)} vs ${seedSpread.full.accuracy.toFixed(3)}${losses}) — ${seeds < 3 ? 'too few seeds to call either more stable' : gridRun ? 'with this few seeds a spread is itself uncertain' : 'with this few seeds a spread is itself uncertain; `demo --lr-grid` measures stability across learning rates'}. LoRA ${formatEstimate(lora.id)}, full ${formatEstimate(full.id)} in domain.`;
   return { wiseFt, lora: loraAnswer };
 }

@@ -234,3 +234,38 @@ describe('studyReport', () => {
     ]);
   });
 });
+
+describe('studyReport without a shifted set', () => {
+  it('answers in domain only, without calling an in-domain number out of domain', () => {
+    const inDomain = (runs: SetsPredictions): SetsPredictions => ({ id: runs.id, ood: [] });
+    const state = finishedState(loraSeeds.map(inDomain));
+    const done = state.done as Record<string, unknown>;
+    done.data = { ...(done.data as object), ood: [] };
+    const zeroShot = done['zero-shot'] as { labels: object; predictions: SetsPredictions };
+    done['zero-shot'] = {
+      ...zeroShot,
+      labels: { id: idLabels, ood: [] },
+      predictions: inDomain(zeroShot.predictions),
+    };
+    done.evaluate = { ...(done.evaluate as object), labels: { id: idLabels, ood: [] } };
+    done['wise-ft'] = {
+      ...wiseFt,
+      seeds: wiseFt.seeds.map((seed) => ({ ...seed, predictions: seed.predictions.map(inDomain) })),
+    };
+    const { answers } = studyReport({
+      directory: '/runs/study',
+      state,
+      plan,
+      elapsedMs: 1000,
+      curves,
+    }).analysis;
+    expect(answers.wiseFt).not.toContain('out of domain,');
+    expect(answers.wiseFt).toMatch(
+      /against the fine-tuned model: [+−]0\.\d{3} \[.*\] accuracy in domain \(paired, 3 seeds\)/,
+    );
+    expect(answers.wiseFt).toContain('No out-of-domain set was given, so robustness is not measured here');
+    expect(answers.lora).toMatch(
+      /\(one learning rate each, 3 seeds\): [+−]0\.\d{3} \[[^\]]*\] in domain \(paired\)/,
+    );
+  });
+});
