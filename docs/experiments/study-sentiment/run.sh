@@ -2,12 +2,13 @@
 # The study on sentiment (docs/results.md, "The study on sentiment, four shifted sets"): the demo's pretrained
 # model (run `pnpm mini-llama demo` first), SST-2 in domain, and four sets out of domain — the three UCI sentiment
 # sets (Amazon, IMDb, Yelp sentences) and CFIMDB's dev reviews — with 3 seeds and intervals. Needs ../shared/data
-# (or the same files from `mini-llama data get`: give their folder as DATA=…). About 25 minutes on 2 cores.
-# Results: runs/study-sentiment/report.{html,json}.
+# (SST-2 as GLUE TSVs, the UCI sentiment sets, CFIMDB; DATA=… names another folder with the same files). About
+# 13 minutes on 2 cores.
+# Results: runs/study-sentiment/study/report.{html,json}.
 set -euo pipefail
 D=${DATA:-../shared/data}
 R=runs/study-sentiment
-ml() { node packages/cli/dist/bin.js "$@"; }
+ml() { pnpm --silent mini-llama "$@"; } # builds what changed, then runs the CLI
 [ -d runs/demo/pretrain/model ] || { echo "run 'pnpm mini-llama demo' first (runs/demo/pretrain/model)" >&2; exit 1; }
 mkdir -p "$R"
 # CFIMDB labels its reviews bad / good: the same classes under the names SST-2 uses, as a JSONL set

@@ -7,7 +7,7 @@
 set -euo pipefail
 S=runs/demo
 R=runs/zero-shot-brown
-ml() { node packages/cli/dist/bin.js "$@"; }
+ml() { pnpm --silent mini-llama "$@"; } # builds what changed, then runs the CLI
 [ -d "$S/pretrain/model" ] || { echo "run 'pnpm mini-llama demo' first ($S/pretrain/model is missing)" >&2; exit 1; }
 mkdir -p "$R"
 # the Brown topics' label words, as the study uses them (BROWN_TOPIC_LABEL_WORDS; read where the package resolves)

@@ -188,17 +188,18 @@ async function runBench(flags: BenchFlags, io: CliIo): Promise<void> {
       }
     }
   }
-  // One PyTorch run per preset and mode, shared by the rows of every backend.
+  // One PyTorch run (and one torch.compile run) per preset and mode, shared by the rows of every backend.
   const torchRuns = new Map<string, Promise<TorchResult | null>>();
+  const compiledRuns = new Map<string, Promise<TorchResult | null>>(); // torch.compile, training modes
   const rows: BenchRow[] = [];
   for (const row of measured) {
     const key = `${row.preset}/${row.mode}`;
     if (python && !torchRuns.has(key)) torchRuns.set(key, runTorch(python, row, flags, io));
     const torch = python ? await torchRuns.get(key)! : null;
-    const compiled =
-      python && flags.torchCompile && row.mode !== 'generate'
-        ? await runTorch(python, row, flags, io, true)
-        : null;
+    if (python && flags.torchCompile && row.mode !== 'generate' && !compiledRuns.has(key)) {
+      compiledRuns.set(key, runTorch(python, row, flags, io, true));
+    }
+    const compiled = (await compiledRuns.get(key)) ?? null;
     rows.push({
       torchCompiledTokensPerSecond: compiled?.tokensPerSecond ?? null,
       ...row,
@@ -388,7 +389,9 @@ async function addRunC(rows: BenchRow[], flags: BenchFlags, io: CliIo): Promise<
         }
       }
       const { single, openmp } = measured.get(row.preset)!;
-      const ours = row.threads ?? 1;
+      // ours runs on: wasm its thread count, tensorflow every core, cpu (plain JavaScript) one thread
+      const ours =
+        row.threads ?? (row.backend === 'tensorflow' ? cpus().length : row.backend === 'cpu' ? 1 : null);
       const equal = ours === 1 ? single : ours === openmpThreads ? openmp : null;
       row.runC = { single, openmp, openmpThreads, ratio: equal ? row.tokensPerSecond / equal : null };
     }
