@@ -75,7 +75,7 @@ export function labelWordsHead(
  * whose size varies little between texts, so removing h̄'s direction from the rows gives nearly the same
  * scores with a bias-free head — a head that fine-tuning, LoRA's saved modules and WiSE-FT treat as any other.
  * (Measured on the demo's pretrained model: the projection on h̄'s direction varies by 2% between texts, and
- * the two scorings agree on 96–98% of predictions.)
+ * the two scorings agree on 97–99% of predictions of its validation, test and OOD passages.)
  *
  * head: `score.weight` [numLabels, dim]; direction: [dim] (e.g. the mean hidden state of in-domain texts).
  */
