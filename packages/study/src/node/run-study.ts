@@ -11,15 +11,8 @@ import { contextLength } from '@mini-llama/formats';
 import { openWeightFile, resolveModelReference } from '@mini-llama/formats/node';
 import { trainBpe } from '@mini-llama/tokenizer';
 import { findTokenizerFor, loadTokenizer, saveTokenizer } from '@mini-llama/tokenizer/node';
-import { finetune, pretrain, type RunEvents } from '@mini-llama/trainer/node';
-import {
-  STUDY_PLANS,
-  STUDY_STAGES,
-  type StudyEndpoint,
-  type StudyPlan,
-  type StudyStage,
-  type StudyState,
-} from '../plan.js';
+import { finetune, pretrain } from '@mini-llama/trainer/node';
+import { STUDY_PLANS, STUDY_STAGES, type StudyPlan, type StudyStage } from '../plan.js';
 import { studyReport } from '../report.js';
 import type { SeedEvaluations, SetsPredictions, StudyData, WiseFtSeeds } from '../results.js';
 import { summarizeGrid } from '../stability.js';
@@ -27,75 +20,12 @@ import { continuations } from './continuations.js';
 import { runStabilityGrid } from './stability-grid.js';
 import { setsPredictions, studyZeroShotPrompt, zeroShotStage } from './study-classify.js';
 import { setsLabels, studyCurves } from './study-curves.js';
-import { type StudyTask, writeStudyData } from './study-data.js';
+import { writeStudyData } from './study-data.js';
+import { type StudyEvents, StudyInterrupted, type StudyOptions, type StudyResult } from './study-options.js';
 import { hasCheckpoint, openStudyState, STUDY_FILES } from './study-state.js';
 import { trainableShares } from './trainable-shares.js';
 import { studyFinetuneConfig, studyPretrainConfig } from './training-configs.js';
 import { wiseFtSeed } from './wise-ft-seed.js';
-
-export interface StudyOptions {
-  /** The study's directory (absolute): every stage's files, stages.json, report.json, report.html. */
-  directory: string;
-  quick?: boolean;
-  /** Pretraining and fine-tuning steps (default: the plan's). */
-  steps?: number;
-  finetuneSteps?: number;
-  /** SST-2 or AG News instead of the Brown topics. */
-  task?: StudyTask | null;
-  /**
-   * A pretrained model to study instead of pretraining one here: an HF folder, a .safetensors or llama2.c file,
-   * or `hf:ORG/NAME[@REVISION]`. Its tokenizer (beside it) replaces the one trained here.
-   */
-  base?: string | null;
-  /** How the report and stages.json name the base (default: `base`), e.g. the hf: reference a path came from. */
-  baseName?: string | null;
-  /** The WiSE-FT α grid (default: the plan's); it must hold 0 and 1. */
-  alphas?: readonly number[];
-  /** Fine-tuning runs per method (default: the plan's, 3). */
-  seeds?: number;
-  /**
-   * WiSE-FT's α = 0 and where the fine-tunes start (default zero-shot): the zero-shot head, or a linear probe
-   * trained per seed on frozen features (LP-FT).
-   */
-  endpoint?: StudyEndpoint;
-  /**
-   * Also run the stability grid: full fine-tuning and LoRA over the plan's learning rates × seeds, with the
-   * validation accuracy at every evaluation (about 18 fine-tunes more); the LoRA answer then rests on it.
-   */
-  lrGrid?: boolean;
-  /** Start over instead of reusing finished stages. */
-  fresh?: boolean;
-  /** The tfjs backend the study runs on (already started by the caller); recorded in the runs. */
-  backend: string;
-  /** Stops a training stage after its current step, with a checkpoint the next run resumes from. */
-  signal?: AbortSignal;
-}
-
-export interface StudyEvents {
-  /** A stage begins (not called for reused ones). */
-  onStage?: (stage: StudyStage, description: string) => void;
-  onMessage?: (message: string) => void;
-  /** The training stages' own events (progress bars). */
-  training?: RunEvents;
-  /** Examples classified, tokens scored. */
-  onProgress?: (what: string, done: number, total: number) => void;
-}
-
-/** A training stage stopped by the caller's signal; its checkpoint is written. */
-export class StudyInterrupted extends Error {
-  override name = 'StudyInterrupted';
-  constructor(readonly stage: StudyStage) {
-    super(`interrupted during ${stage}`);
-  }
-}
-
-export interface StudyResult {
-  directory: string;
-  state: StudyState;
-  /** Stages a previous run had finished. */
-  reused: StudyStage[];
-  report: ReturnType<typeof studyReport>;
-}
 
 /** Runs (or continues) the study in `options.directory`; see the README's "The study". */
 export async function runStudy(options: StudyOptions, events: StudyEvents = {}): Promise<StudyResult> {
