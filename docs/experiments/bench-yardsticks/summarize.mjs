@@ -13,6 +13,7 @@ import { join } from 'node:path';
 const require = createRequire(join(process.cwd(), 'packages/bench/package.json'));
 const { presetConfig } = await import(require.resolve('@mini-llama/model'));
 const { expectedTensorShapes } = await import(require.resolve('@mini-llama/formats'));
+const { rowThreads } = await import(require.resolve('@mini-llama/bench/node'));
 
 const R = 'runs/bench-yardsticks';
 const rows = JSON.parse(readFileSync(`${R}/bench.json`, 'utf8'));
@@ -40,7 +41,7 @@ console.log('| --- | --- | --- | --: | --: | --: | --: | --: | --: | --: | --: |
 for (const row of rows) {
   const config = presetConfig(row.preset);
   const weights = productWeights(config);
-  const threads = row.threads ?? limits.gflops.threads;
+  const threads = rowThreads(row, limits.gflops.threads);
   let bound;
   let kind;
   if (row.mode === 'generate') {
@@ -59,9 +60,9 @@ for (const row of rows) {
   }
   const ratio = (theirs) => (theirs == null ? '–' : `${fmt(row.tokensPerSecond / theirs, 2)}x`);
   const ratios = [row.torchTokensPerSecond, row.torchCompiledTokensPerSecond].map(ratio);
-  // run.c at our thread count (wasm: its threads; tensorflow: every core), from the row's own numbers
-  const ours = row.threads ?? (row.backend === 'tensorflow' ? limits.gflops.threads : 1);
-  const runC = ours === 1 ? row.runC?.single : ours === row.runC?.openmpThreads ? row.runC?.openmp : null;
+  // run.c at our thread count, from the row's own numbers
+  const runC =
+    threads === 1 ? row.runC?.single : threads === row.runC?.openmpThreads ? row.runC?.openmp : null;
   ratios.push(ratio(runC));
   const backend = row.threads == null ? row.backend : `${row.backend} ×${row.threads}`;
   const shape =

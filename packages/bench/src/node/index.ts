@@ -2,6 +2,7 @@
 
 export { describeMachine, formatMachine, type Machine } from './machine.js';
 export { PeakRss } from './peak-rss.js';
+export { addRunCToRows, type RunCRowsOptions, rowThreads } from './run-c-rows.js';
 export {
   buildRunC,
   measureRunC,

@@ -5,7 +5,7 @@ import { parseLlama2c } from '@mini-llama/formats';
 import { resolveConfig } from '@mini-llama/model';
 import { temporaryDirectory } from '@mini-llama/test-utils';
 import { describe, expect, it } from 'vitest';
-import { buildRunC, measureRunC, runCTokenizer, writeRunCInputs } from './index.js';
+import { buildRunC, measureRunC, rowThreads, runCTokenizer, writeRunCInputs } from './index.js';
 
 const CONFIG = resolveConfig({ dim: 32, nLayers: 2, nHeads: 4, nKvHeads: 2, vocabSize: 300, maxSeqLen: 64 });
 // llama2.c's run.c (MIT) is a peer of the repository, not part of it: the test runs it where it is found
@@ -26,6 +26,13 @@ function readPieces(bytes: Uint8Array, vocabSize: number): { maxLength: number; 
 }
 
 describe('the run.c yardstick', () => {
+  it('compares ours at the threads each backend runs on: wasm its count, tensorflow every core, cpu one', () => {
+    expect(rowThreads({ backend: 'wasm', threads: 3 }, 8)).toBe(3);
+    expect(rowThreads({ backend: 'tensorflow', threads: null }, 8)).toBe(8);
+    expect(rowThreads({ backend: 'cpu', threads: null }, 8)).toBe(1);
+    expect(rowThreads({ backend: 'webgpu', threads: null }, 8)).toBeNull();
+  });
+
   it('writes a tokenizer.bin of one piece per token: specials, bytes, then the rest', () => {
     const { maxLength, pieces } = readPieces(runCTokenizer(300), 300);
     expect(pieces.slice(0, 4)).toEqual(['<unk>', '<s>', '</s>', '<0x00>']);

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BackendName, probeBackends } from '@mini-llama/backends';
 import {
@@ -12,16 +11,13 @@ import {
   measureShape,
 } from '@mini-llama/bench';
 import {
-  buildRunC,
+  addRunCToRows,
   describeMachine,
   findTorchPython,
   formatMachine,
-  measureRunC,
   measureTorch,
   PeakRss,
-  type RunCBuild,
   type TorchResult,
-  writeRunCInputs,
 } from '@mini-llama/bench/node';
 import { contextLength, LLAMA_PRESETS, type LlamaPresetName, presetConfig } from '@mini-llama/model';
 import type { Command } from 'commander';
@@ -29,7 +25,8 @@ import { startBackend } from '../backend.js';
 import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { nameList, positiveInteger, positiveNumber, THREADS_HELP, wasmThreads } from '../options.js';
-import { exists, formatBytes } from '../paths.js';
+import { exists } from '../paths.js';
+import { formatTable } from './bench-table.js';
 
 export type { BenchRow } from '@mini-llama/bench';
 
@@ -350,97 +347,19 @@ async function runTorch(
   }
 }
 
-/** run.c's tokens per second beside each generation row (once per shape), when --run-c names its source. */
+/** run.c's tokens per second beside each generation row, when --run-c (or MINI_LLAMA_RUN_C) names its source. */
 async function addRunC(rows: BenchRow[], flags: BenchFlags, io: CliIo): Promise<void> {
-  if (flags.runC === false) return;
+  if (flags.runC === false || !rows.some((row) => row.mode === 'generate')) return;
   const source = flags.runC ?? io.env['MINI_LLAMA_RUN_C'];
-  const generation = rows.filter((row) => row.mode === 'generate');
-  if (generation.length === 0) return;
   if (!source) {
     io.stderr.write(
       "run.c: skipped, give --run-c PATH (llama2.c's run.c, e.g. ../shared/peers/llama2c/run.c)\n",
     );
     return;
   }
-  const directory = await mkdtemp(join(tmpdir(), 'mini-llama-run-c-'));
-  try {
-    const path = resolve(io.cwd, source);
-    const builds = {
-      single: await buildRunC(path, directory, 'single'),
-      openmp: await buildRunC(path, directory, 'openmp'),
-    };
-    const openmpThreads = flags.generateThreads > 1 ? flags.generateThreads : cpus().length;
-    const measured = new Map<string, { single: number | null; openmp: number | null }>();
-    for (const row of generation) {
-      if (!measured.has(row.preset)) {
-        const config = presetConfig(row.preset as LlamaPresetName);
-        io.stderr.write(`${row.preset}: run.c generate…\n`);
-        try {
-          const inputs = await writeRunCInputs(config, directory);
-          const at = async (build: RunCBuild, threads: number) =>
-            (await measureRunC(builds[build], inputs, { newTokens: row.tokens, threads })).tokensPerSecond;
-          measured.set(row.preset, {
-            single: await at('single', 1),
-            openmp: await at('openmp', openmpThreads),
-          });
-        } catch (error) {
-          io.stderr.write(`run.c: ${row.preset}: ${(error as Error).message}\n`);
-          measured.set(row.preset, { single: null, openmp: null });
-        }
-      }
-      const { single, openmp } = measured.get(row.preset)!;
-      // ours runs on: wasm its thread count, tensorflow every core, cpu (plain JavaScript) one thread
-      const ours =
-        row.threads ?? (row.backend === 'tensorflow' ? cpus().length : row.backend === 'cpu' ? 1 : null);
-      const equal = ours === 1 ? single : ours === openmpThreads ? openmp : null;
-      row.runC = { single, openmp, openmpThreads, ratio: equal ? row.tokensPerSecond / equal : null };
-    }
-  } finally {
-    await rm(directory, { recursive: true, force: true });
-  }
-}
-
-/** The rows as an aligned text table, ours beside PyTorch's. */
-function formatTable(rows: readonly BenchRow[]): string {
-  const header = [
-    'preset',
-    'mode',
-    'backend',
-    'shape',
-    'ours tokens/s',
-    'torch tokens/s',
-    'ratio',
-    'peak RSS',
-    'torch RSS',
-    'torch.compile',
-    'run.c 1 thread',
-    'run.c OpenMP',
-    'vs run.c',
-    'tensors',
-  ];
-  const body = rows.map((row) => [
-    row.preset,
-    row.mode,
-    row.threads === null ? row.backend : `${row.backend} ×${row.threads}`,
-    row.mode === 'generate' ? `${row.tokens} new` : `${row.batch} × ${row.seqLen}`,
-    row.tokensPerSecond.toFixed(1),
-    row.torchTokensPerSecond === null ? '-' : row.torchTokensPerSecond.toFixed(1),
-    row.ratio === null ? '-' : `${row.ratio.toFixed(3)}x`,
-    formatBytes(row.peakRssBytes),
-    row.torchPeakRssBytes === null ? '-' : formatBytes(row.torchPeakRssBytes),
-    row.torchCompiledTokensPerSecond == null ? '-' : row.torchCompiledTokensPerSecond.toFixed(1),
-    row.runC?.single == null ? '-' : row.runC.single.toFixed(1),
-    row.runC?.openmp == null ? '-' : `${row.runC.openmp.toFixed(1)} ×${row.runC.openmpThreads}`,
-    row.runC?.ratio == null ? '-' : `${row.runC.ratio.toFixed(3)}x`,
-    `${row.tensorsBefore} → ${row.tensorsAfter}`,
-  ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...body.map((cells) => cells[column]!.length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, column) => (column < 4 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
-      .join('  ')
-      .trimEnd();
-  return `${[line(header), ...body.map(line)].join('\n')}\n(backend ×N: wasm on N threads; shape: batch × tokens per sequence)\n`;
+  await addRunCToRows(rows, {
+    source: resolve(io.cwd, source),
+    openmpThreads: flags.generateThreads > 1 ? flags.generateThreads : cpus().length,
+    onMessage: (line) => io.stderr.write(`${line}\n`),
+  });
 }
