@@ -6,6 +6,7 @@ import {
 } from './classification-dataset.js';
 import { DataFormatError } from './data-format-error.js';
 import { expectFieldCount, parseDelimited } from './delimited-rows.js';
+import { labelWordList } from './label-words.js';
 
 /** AG News (Zhang, Zhao & LeCun 2015), classes.txt order; label = class index − 1. */
 export const AG_NEWS_LABELS = ['World', 'Sports', 'Business', 'Sci/Tech'];
@@ -16,22 +17,18 @@ export const AG_NEWS_LABELS = ['World', 'Sports', 'Business', 'Sci/Tech'];
  * on any labelled set. Each is a word after a space.
  */
 export const AG_NEWS_LABEL_WORDS: Readonly<Record<string, readonly string[]>> = {
-  World:
-    'government president minister war military country international officials killed election leaders troops peace nations capital'
-      .split(' ')
-      .map((word) => ` ${word}`),
-  Sports:
-    'game team season coach win players league championship score victory match cup football baseball tournament'
-      .split(' ')
-      .map((word) => ` ${word}`),
-  Business:
-    'company market stocks shares profit prices oil billion sales economy investors percent bank deal quarter'
-      .split(' ')
-      .map((word) => ` ${word}`),
-  'Sci/Tech':
-    'software computer internet technology users online web science space research wireless digital network data phone'
-      .split(' ')
-      .map((word) => ` ${word}`),
+  World: labelWordList(
+    'government president minister war military country international officials killed election leaders troops peace nations capital',
+  ),
+  Sports: labelWordList(
+    'game team season coach win players league championship score victory match cup football baseball tournament',
+  ),
+  Business: labelWordList(
+    'company market stocks shares profit prices oil billion sales economy investors percent bank deal quarter',
+  ),
+  'Sci/Tech': labelWordList(
+    'software computer internet technology users online web science space research wireless digital network data phone',
+  ),
 };
 
 /**

@@ -1,4 +1,5 @@
 import { DataFormatError } from './data-format-error.js';
+import { labelWordList } from './label-words.js';
 
 /**
  * The Brown corpus as a topic-classification task with a distribution shift built in.
@@ -26,23 +27,19 @@ export const BROWN_TOPIC_LABELS = ['press', 'nonfiction', 'learned', 'fiction'];
  * before any model was scored, and never chosen on labelled examples of any split. Each is a word after a space.
  */
 export const BROWN_TOPIC_LABEL_WORDS: Readonly<Record<string, readonly string[]>> = {
-  press: words(
+  press: labelWordList(
     'said Mr Mrs President city state county government police Senate committee officials yesterday Monday Friday week year million percent election vote Democratic Republican council court board report news today',
   ),
-  nonfiction: words(
+  nonfiction: labelWordList(
     'you your can should use people world life man art history family home way book ideas American society culture nature love good best make',
   ),
-  learned: words(
+  learned: labelWordList(
     'data system results analysis theory function process values method given number case used effect study shown rate temperature surface figure equation sample conditions obtained respectively therefore thus',
   ),
-  fiction: words(
+  fiction: labelWordList(
     'he she her his him I me looked eyes door room back knew face felt thought smiled asked told',
   ),
 };
-
-function words(list: string): string[] {
-  return list.split(' ').map((word) => ` ${word}`);
-}
 
 export type BrownTopicSplit = 'id-train' | 'id-test' | 'ood';
 

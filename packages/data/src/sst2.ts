@@ -6,6 +6,7 @@ import {
 } from './classification-dataset.js';
 import { DataFormatError } from './data-format-error.js';
 import { expectFieldCount, parseDelimited } from './delimited-rows.js';
+import { labelWordList } from './label-words.js';
 
 /** GLUE SST-2 (Socher et al. 2013; Wang et al. 2019): 0 negative, 1 positive. */
 export const SST2_LABELS = ['negative', 'positive'];
@@ -16,14 +17,12 @@ export const SST2_LABELS = ['negative', 'positive'];
  * word after a space; the same for every sentiment set labelled negative / positive (SST-2, the UCI sets).
  */
 export const SENTIMENT_LABEL_WORDS: Readonly<Record<string, readonly string[]>> = {
-  negative:
-    'bad worst awful terrible boring poor waste dull disappointing worse mess fails stupid annoying ugly'
-      .split(' ')
-      .map((word) => ` ${word}`),
-  positive:
-    'good great best excellent wonderful fine love beautiful fun enjoyable perfect brilliant funny nice amazing'
-      .split(' ')
-      .map((word) => ` ${word}`),
+  negative: labelWordList(
+    'bad worst awful terrible boring poor waste dull disappointing worse mess fails stupid annoying ugly',
+  ),
+  positive: labelWordList(
+    'good great best excellent wonderful fine love beautiful fun enjoyable perfect brilliant funny nice amazing',
+  ),
 };
 
 /**

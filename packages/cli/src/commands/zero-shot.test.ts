@@ -17,6 +17,10 @@ describe('mini-llama zero-shot', () => {
   let base: string;
   const common = ['--tokenizer', 'bytes', '--backend', 'cpu'];
   const texts = ['good fun 1', 'dull sad 2', 'good fun 3', 'dull 4'];
+  const task = () => `tsv:${join(dir, 'train.tsv')}`;
+  /** `mini-llama zero-shot` on the tiny model and the training file, with these flags. */
+  const zeroShot = (...flags: string[]) =>
+    cli('zero-shot', '--model', base, '--task', task(), ...flags, ...common);
 
   beforeAll(async () => {
     dir = await temporaryDirectory();
@@ -30,19 +34,7 @@ describe('mini-llama zero-shot', () => {
 
   it('saves the centred label-words head the library computes, and eval and finetune take the classifier', async () => {
     const out = join(dir, 'zero-shot');
-    const task = `tsv:${join(dir, 'train.tsv')}`;
-    const made = await cli(
-      'zero-shot',
-      '--model',
-      base,
-      '--task',
-      task,
-      '--label-words',
-      join(dir, 'words.json'),
-      '--out',
-      out,
-      ...common,
-    );
+    const made = await zeroShot('--label-words', join(dir, 'words.json'), '--out', out);
     expect(made.code, made.stderr).toBe(0);
     expect(made.stdout).toContain(
       `zero-shot classifier → ${out}: a (2 words), b (1 word); centred on 4 texts`,
@@ -67,7 +59,7 @@ describe('mini-llama zero-shot', () => {
       prompt: { template },
     });
 
-    const evaluated = await cli('eval', 'classify', '--model', out, '--task', task, '--json', ...common);
+    const evaluated = await cli('eval', 'classify', '--model', out, '--task', task(), '--json', ...common);
     expect(evaluated.code, evaluated.stderr).toBe(0);
     expect(JSON.parse(evaluated.stdout)).toMatchObject({ mode: 'classifier', n: 4 });
     const tuned = await cli(
@@ -77,7 +69,7 @@ describe('mini-llama zero-shot', () => {
       '--head',
       'init',
       '--task',
-      task,
+      task(),
       '--steps',
       '2',
       '--batch-size',
@@ -91,51 +83,16 @@ describe('mini-llama zero-shot', () => {
   });
 
   it('names what is wrong with a label-words file or contradicting flags', async () => {
-    const task = `tsv:${join(dir, 'train.tsv')}`;
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ a: ['sad', ''] }));
-    const bad = await cli(
-      'zero-shot',
-      '--model',
-      base,
-      '--task',
-      task,
-      '--label-words',
-      join(dir, 'bad.json'),
-      '--out',
-      join(dir, 'x'),
-      ...common,
-    );
+    const bad = await zeroShot('--label-words', join(dir, 'bad.json'), '--out', join(dir, 'x'));
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain(
       `--label-words ${join(dir, 'bad.json')}: "a" must be a list of non-empty words`,
     );
     writeFileSync(join(dir, 'other.json'), JSON.stringify({ c: ['x'] }));
-    const other = await cli(
-      'zero-shot',
-      '--model',
-      base,
-      '--task',
-      task,
-      '--label-words',
-      join(dir, 'other.json'),
-      '--out',
-      join(dir, 'y'),
-      ...common,
-    );
+    const other = await zeroShot('--label-words', join(dir, 'other.json'), '--out', join(dir, 'y'));
     expect(other.stderr).toContain('label words for c, which are not labels of the task (a, b)');
-    const both = await cli(
-      'zero-shot',
-      '--model',
-      base,
-      '--task',
-      task,
-      '--centre-on',
-      task,
-      '--no-centre',
-      '--out',
-      join(dir, 'z'),
-      ...common,
-    );
+    const both = await zeroShot('--centre-on', task(), '--no-centre', '--out', join(dir, 'z'));
     expect(both.stderr).toContain('--centre-on and --no-centre contradict each other');
   });
 });
