@@ -95,7 +95,7 @@ export function studyReport({ directory, state, plan, elapsedMs, curves, finalLo
     zeroShotAboveChance: analysis.zeroShotAboveChance,
     zeroShot: {
       prompt: zeroShot.evaluation.prompt ?? null,
-      head: zeroShot.head ?? null,
+      head: zeroShot.head,
     },
     trainable: shares,
     wiseFt: {
@@ -259,7 +259,6 @@ export function studyReport({ directory, state, plan, elapsedMs, curves, finalLo
 /** How the zero-shot classifier was made, in words. */
 function zeroShotDescription(zeroShot: ZeroShotResult): string {
   const head = zeroShot.head;
-  if (!head) return 'zero-shot by label words';
   const words = head.labelWords.map((list) => list.length);
   const perLabel =
     Math.min(...words) === Math.max(...words) ? `${words[0]}` : `${Math.min(...words)}–${Math.max(...words)}`;

@@ -28,10 +28,10 @@ export interface ZeroShotResult {
   evaluation: Evaluation;
   labels: SetsLabels;
   predictions: SetsPredictions;
-  /** How its head was made; absent in runs from before heads were built from label words. */
-  head?: { template: string; labelWords: string[][]; centredOn: number };
+  /** How its head was made (saveZeroShotClassifier's record). */
+  head: { template: string; labelWords: string[][]; centredOn: number };
   /** The classifier's directory (weights, head, labels.json). */
-  path?: string;
+  path: string;
 }
 
 /**
