@@ -53,14 +53,17 @@ export function labelWordsHead(
 ): NamedTensor {
   if (labelWords.length < 2)
     throw new Error(`labelWordsHead: need at least 2 labels, got ${labelWords.length}`);
-  const dim = lmHead.shape[1]!;
-  const data = new Float32Array(labelWords.length * dim);
   labelWords.forEach((words, label) => {
     if (words.length === 0) throw new Error(`labelWordsHead: label ${label} has no label words`);
-    // each word's row is the mean of its tokens' rows (verbalizerHead's 'mean'), then the words are averaged
-    const rows = verbalizerHead(lmHead, words.length > 1 ? words : [words[0]!, words[0]!], 'mean'); // ≥ 2 rows
-    for (let word = 0; word < words.length; word++) {
-      for (let i = 0; i < dim; i++) data[label * dim + i]! += rows.data[word * dim + i]! / words.length;
+  });
+  // every word's row at once (its tokens' mean row: verbalizerHead's 'mean'), then each label's words averaged
+  const rows = verbalizerHead(lmHead, labelWords.flat(), 'mean');
+  const dim = lmHead.shape[1]!;
+  const data = new Float32Array(labelWords.length * dim);
+  let row = 0; // the next word's row in `rows`
+  labelWords.forEach((words, label) => {
+    for (let end = row + words.length; row < end; row++) {
+      for (let i = 0; i < dim; i++) data[label * dim + i]! += rows.data[row * dim + i]! / words.length;
     }
   });
   return { shape: [labelWords.length, dim], data };
