@@ -55,7 +55,7 @@ export function addDemoCommand(program: Command, io: CliIo): void {
     )
     .option(
       '--endpoint <end>',
-      "WiSE-FT's α = 0 and where fine-tuning starts: zero-shot (the LM head's rows for the label words) or linear-probe (that head trained per seed on frozen features; LP-FT, Kumar et al. 2022) (default zero-shot)",
+      "WiSE-FT's α = 0 and where fine-tuning starts: zero-shot (the mean LM-head rows of each label's words, centred on the unlabelled training texts) or linear-probe (that head trained per seed on frozen features; LP-FT, Kumar et al. 2022) (default zero-shot)",
       oneOf('--endpoint', ['zero-shot', 'linear-probe'] as const),
     )
     .option(
