@@ -70,6 +70,11 @@ describe('mini-llama eval classify', () => {
       prompt: { template: '{text}\nLabel:', verbalizers: [' negative', ' positive'] },
       calibration: null,
     });
+    // every example's label and prediction, so runs can be pooled: they give back the accuracy printed
+    expect(result.sets).toHaveLength(1);
+    expect(result.sets[0]).toMatchObject({ name: 'tsv:dev.tsv', role: 'id' });
+    expect(result.sets[0].labels).toEqual(examples.map((example) => example.label));
+    expect(result.sets[0].predictions).toEqual(expected.predictions);
 
     const report = join(dir, 'out', 'report.html');
     const table = await cli(
@@ -163,6 +168,11 @@ describe('mini-llama eval classify', () => {
     });
     expect(result.idOod.ood).toHaveLength(1);
     expect(result.idOod.oodMean.accuracy).toBe(result.idOod.ood[0].accuracy);
+    expect(result.sets.map((set: { role: string }) => set.role)).toEqual(['id', 'ood']);
+    for (const [i, set] of result.sets.entries()) {
+      const right = set.labels.filter((label: number, j: number) => label === set.predictions[j]).length;
+      expect(right / set.labels.length).toBe([result.idOod.id, ...result.idOod.ood][i].accuracy);
+    }
 
     // The same examples with the labels in another order (minllama: `index ||| text` and a mapping file):
     // labels are matched by name, so the score is the same; a set of other labels is refused.

@@ -94,7 +94,9 @@ Zero-shot prompts (see @mini-llama/eval's README): sst2 and uci "Review: {text}\
 task "{text}\\nLabel:" with each label name. A label's score is the summed log-likelihood of its tokens.
 
 --json prints {"mode", "data", "n", "accuracy", "macroF1", "labelNames", "perClass", "confusion" (rows true,
-columns predicted), "prompt" and "calibration" (zero-shot), "idOod" (with --ood: {id, ood, oodMean})}.`,
+columns predicted), "prompt" and "calibration" (zero-shot), "idOod" (with --ood: {id, ood, oodMean}), "sets" (each
+set's {name, role: id | ood, labels, predictions}, label indices per example: pool seeds with @mini-llama/eval's
+estimate)}.`,
     );
   adapterOption(command);
   tokenizerOption(command);
@@ -153,7 +155,7 @@ async function runClassify(flags: ClassifyFlags, io: CliIo): Promise<void> {
     progress.stop();
     const { metrics } = run.id;
     if (flags.json) {
-      const report = classificationJson(run);
+      const report = classificationJson(run, { examples: true });
       io.stdout.write(`${JSON.stringify(report)}\n`);
     } else {
       io.stdout.write(summaryText(run.mode, run.calibration, run.id.name, metrics, run.idOod));

@@ -47,6 +47,8 @@ export interface ClassifySetsOptions {
 export interface SetResult {
   name: string;
   metrics: ClassificationMetrics;
+  /** The true label of each example (the set's label order). */
+  labels: number[];
   /** The predicted label of each example, in the set's label order. */
   predictions: number[];
 }
@@ -130,7 +132,7 @@ export async function classifySets(options: ClassifySetsOptions): Promise<Classi
     const evaluate = async ({ name, dataset }: EvalSet): Promise<SetResult> => {
       const predictions = await predict(dataset.examples.map((example) => example.text));
       const labels = dataset.examples.map((example) => example.label);
-      return { name, metrics: classificationMetrics(labels, predictions, labelNames), predictions };
+      return { name, metrics: classificationMetrics(labels, predictions, labelNames), labels, predictions };
     };
     const idResult = await evaluate(id);
     const oodResults: SetResult[] = [];
@@ -221,8 +223,11 @@ export function classificationReportSections(run: ClassificationRun): ReportSect
   ];
 }
 
-/** A classification run as plain JSON (what `mini-llama eval classify --json` prints). */
-export function classificationJson(run: ClassificationRun) {
+/**
+ * A classification run as plain JSON (what `mini-llama eval classify --json` prints). With `examples`, also every
+ * set's labels and predictions, so several runs (seeds) can be pooled into an interval (`estimate`).
+ */
+export function classificationJson(run: ClassificationRun, { examples = false } = {}) {
   const { metrics } = run.id;
   return {
     mode: run.mode,
@@ -237,6 +242,16 @@ export function classificationJson(run: ClassificationRun) {
       ? { prompt: run.prompt, calibration: run.calibration, lengthNormalize: run.lengthNormalize }
       : {}),
     ...(run.idOod ? { idOod: run.idOod } : {}),
+    ...(examples
+      ? {
+          sets: [run.id, ...run.ood].map(({ name, labels, predictions }, i) => ({
+            name,
+            role: i === 0 ? ('id' as const) : ('ood' as const),
+            labels,
+            predictions,
+          })),
+        }
+      : {}),
   };
 }
 
