@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerFastWasmSlices } from './wasm-slice-kernels.js';
+import { reportLogicalCores } from './wasm-threads-browser.js';
 import { importModule, type ModuleImporter } from './webgpu-node.js';
 
 export type BackendName = 'cpu' | 'wasm' | 'webgpu' | 'tensorflow';
@@ -32,7 +33,9 @@ export interface UseBackendOptions {
   /**
    * Threads for the wasm backend in Node (default: MINI_LLAMA_WASM_THREADS, else one per core, at most 8, or 1 for
    * the 'generate' workload; 1 = tfjs's single-threaded build).
-   * In the browser tfjs decides (it needs cross-origin isolation for threads).
+   * In the browser it is given to tfjs (`setThreadsCount`, past its cap of half the logical cores; default:
+   * tfjs's own, that half), which runs threads only on a cross-origin-isolated page (COOP same-origin, COEP
+   * require-corp); `threads` in the choice says how many it runs.
    */
   wasmThreads?: number;
   /**
@@ -167,8 +170,18 @@ async function startWasm(options: UseBackendOptions): Promise<StartNotes> {
     setWasmPaths(options.wasmPaths);
   }
   if (!isNode) {
-    await setBackendOrThrow('wasm');
-    return {};
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    let restore = () => {};
+    if (asked !== undefined) {
+      wasm.setThreadsCount(asked);
+      restore = reportLogicalCores(2 * asked);
+    }
+    try {
+      await setBackendOrThrow('wasm');
+    } finally {
+      restore();
+    }
+    return { threads: wasm.getThreadsCount() };
   }
   const threadsModule = await import('./wasm-threads-node.js');
   const threads = asked ?? threadsModule.defaultWasmThreads(options.workload === 'generate');
@@ -206,7 +219,7 @@ function isTfjsWasmFactory(): boolean {
 }
 
 async function threadsOf(): Promise<number | undefined> {
-  if (!isNode) return undefined;
+  if (!isNode) return (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
   return (await import('./wasm-threads-node.js')).wasmThreadsInUse();
 }
 
