@@ -2,11 +2,8 @@
 // SwiftShader software adapter) through a first visit and a reload, reading the state the page exposes as
 // window.__miniLlama.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useBackend } from '@mini-llama/backends';
 import { LlamaModel, parameterCount, presetConfig } from '@mini-llama/model';
@@ -16,6 +13,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageState } from './src/page-state.js';
+import { type StaticServer, serveDirectory } from './src/static-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -50,34 +48,6 @@ const QUERY = `?dim=32&layers=${LAYERS}&steps=${STEPS}&checkpointEvery=4&loraSte
 const VISIT_TIMEOUT_MS = 150_000;
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.wasm': 'application/wasm',
-  '.css': 'text/css',
-};
-
-/** Serves a directory on 127.0.0.1 at a free port. */
-async function serve(root: string): Promise<{ server: Server; url: string }> {
-  const server = createServer(async (request, response) => {
-    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    const file = resolve(root, `.${path === '/' ? '/index.html' : decodeURIComponent(path)}`);
-    if (!file.startsWith(root + sep)) {
-      response.writeHead(403).end();
-      return;
-    }
-    try {
-      const body = await readFile(file);
-      response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
-      response.end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
-}
-
 /** A page whose console output and errors are kept, to be printed when a visit fails. */
 async function openPage(browser: Browser): Promise<{ page: Page; log: string[] }> {
   const page = await browser.newPage();
@@ -124,7 +94,7 @@ describe.skipIf(!available)(
   `the browser example in headless Chromium${available ? '' : ` (${skipReason})`}`,
   () => {
     let outDir = '';
-    let server: Server | undefined;
+    let server: StaticServer | undefined;
     let baseUrl = '';
     const browsers: Browser[] = [];
     let firstVisit: PageState | undefined;
@@ -142,12 +112,13 @@ describe.skipIf(!available)(
         logLevel: 'error',
         build: { outDir, emptyOutDir: true, minify: false, reportCompressedSize: false },
       });
-      ({ server, url: baseUrl } = await serve(outDir));
+      server = await serveDirectory(outDir);
+      baseUrl = server.url;
     });
 
     afterAll(async () => {
       for (const browser of browsers) await browser.close();
-      await new Promise((done) => server?.close(done) ?? done(undefined));
+      await server?.close();
       if (outDir) rmSync(outDir, { recursive: true, force: true });
     });
 

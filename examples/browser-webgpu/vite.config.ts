@@ -39,7 +39,12 @@ export default defineConfig({
   // The dev server pre-bundles what the worker imports (tfjs and its backends) at start: found only once the
   // worker runs, they would be re-bundled under new URLs that its pending dynamic imports no longer reach.
   optimizeDeps: { entries: ['index.html', 'src/worker.ts'] },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4096,
+    // two pages: the example, and the training-speed bench that bench.ts drives
+    rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
+  },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
 });

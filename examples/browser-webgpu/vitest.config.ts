@@ -7,7 +7,7 @@ export default defineProject({
   ...sharedTestConfig,
   test: {
     ...sharedTestConfig.test,
-    include: ['e2e.test.ts'],
+    include: ['e2e.test.ts', 'bench.test.ts'],
     testTimeout: 240_000,
     hookTimeout: 120_000,
   },
