@@ -169,6 +169,11 @@ describe('LlamaModel weights', () => {
       source.config.hiddenDim,
       32,
     ]);
+    // a chosen few: the same tensors (a linear weight transposed as in the whole dict), nothing else
+    const some = await source.stateDict(['lm_head.weight', 'model.norm.weight']);
+    expect([...some.keys()]).toEqual(['lm_head.weight', 'model.norm.weight']);
+    for (const [name, tensor] of some) expect(tensor).toEqual(stateDict.get(name));
+    await expect(source.stateDict(['lm_head.weights'])).rejects.toThrow(/no parameter named lm_head.weights/);
     target.loadStateDict(stateDict);
     const tokens = tf.tensor2d([[3, 1, 4, 1, 5]], [1, 5], 'int32');
     const [x, y] = [source.forward(tokens), target.forward(tokens)];

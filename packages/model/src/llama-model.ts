@@ -246,10 +246,17 @@ export class LlamaModel {
     return Object.values(this.parameters()).reduce((total, variable) => total + variable.size, 0);
   }
 
-  /** The weights in the shared file representation (HF names, PyTorch [out, in] shapes). */
-  async stateDict(): Promise<StateDict> {
+  /**
+   * The weights in the shared file representation (HF names, PyTorch [out, in] shapes); with `names`, only those
+   * (each must be a parameter), so reading one tensor does not copy every weight to JavaScript.
+   */
+  async stateDict(names?: readonly string[]): Promise<StateDict> {
     const out: StateDict = new Map();
-    for (const [name, variable] of Object.entries(this.parameters())) {
+    const parameters = this.parameters();
+    const unknown = (names ?? []).filter((name) => !(name in parameters));
+    if (unknown.length > 0) throw new Error(`stateDict: no parameter named ${unknown.join(', ')}`);
+    const chosen = names ? names.map((name) => [name, parameters[name]!] as const) : Object.entries(parameters);
+    for (const [name, variable] of chosen) {
       const values = (await variable.data()) as Float32Array;
       if (isLinearWeight(name, variable.rank)) {
         const [inFeatures, outFeatures] = variable.shape as [number, number];

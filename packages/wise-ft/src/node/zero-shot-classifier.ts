@@ -74,7 +74,9 @@ export async function saveZeroShotClassifier(
     const tokens = labelWords.map((words) =>
       verbalizerTokenIds(tokenizer, { template: prompt.template, verbalizers: words }),
     );
-    let head = labelWordsHead(lmHeadOf(await model.stateDict()), tokens);
+    // only the LM head's tensor (the embeddings when tied), not a copy of every weight
+    const headName = 'lm_head.weight' in model.parameters() ? 'lm_head.weight' : 'model.embed_tokens.weight';
+    let head = labelWordsHead(lmHeadOf(await model.stateDict([headName])), tokens);
     const centreOn = options.centreOn ?? [];
     if (centreOn.length > 0) {
       const mean = await meanPromptState(model, tokenizer, centreOn, {
