@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -185,7 +186,10 @@ describe('mini-llama data get', () => {
   beforeAll(async () => {
     server = createServer((request, response) => {
       requests.push(request.url ?? '');
-      if (request.url?.startsWith('/datasets/stanfordnlp/sst2/resolve/main/data/')) {
+      if (request.url?.startsWith('/datasets/SetFit/sst5/resolve/')) {
+        // JSON lines of the right shape, but not SetFit's bytes: the pinned SHA-256 must refuse them
+        response.writeHead(200).end('{"text": "a fine film", "label": 3, "label_text": "positive"}\n');
+      } else if (request.url?.startsWith('/datasets/stanfordnlp/sst2/resolve/main/data/')) {
         // Parquet's magic at both ends (a download without it is refused), whatever lies between.
         response.writeHead(200).end(`PAR1 parquet bytes of ${request.url} PAR1`);
       } else {
@@ -236,7 +240,21 @@ describe('mini-llama data get', () => {
       `mini-llama data: GET ${baseUrl}/datasets/fancyzhx/ag_news/resolve/main/data/train-00000-of-00001.parquet: HTTP 404 Not Found`,
     );
     const unknown = await cli('data', 'get', 'imdb');
-    expect(unknown.stderr).toBe("mini-llama data: <dataset> must be one of sst2, ag_news, got 'imdb'\n");
+    expect(unknown.stderr).toBe(
+      "mini-llama data: <dataset> must be one of sst2, ag_news, sst5, got 'imdb'\n",
+    );
+  });
+
+  it('sst5 is pinned to a commit and its files to their SHA-256: other bytes are refused and not kept', async () => {
+    const cache = join(directory, 'cache-sst5');
+    const run = await cli('data', 'get', 'sst5', '--cache', cache, '--base-url', baseUrl);
+    expect(run.code).toBe(1);
+    const commit = 'e51bdcd8cd3a30da231967c1a249ba59361279a3';
+    expect(run.stderr).toContain(`downloading ${baseUrl}/datasets/SetFit/sst5/resolve/${commit}/train.jsonl`);
+    expect(run.stderr).toMatch(
+      /train\.jsonl: SHA-256 mismatch: expected 46bde4fb5abc93ffbadfa9a9f67de17c08a2f535cfb5756c59188d070434f433, got [0-9a-f]{64}/,
+    );
+    expect(existsSync(join(cache, 'sst5', commit, 'train.jsonl'))).toBe(false);
   });
 
   it('says in --help that the Hub was not reachable when this was built', async () => {

@@ -82,7 +82,8 @@ export function addDataCommand(program: Command, io: CliIo): void {
   data
     .command('get')
     .description(
-      `Download a dataset's Parquet files from the Hugging Face Hub into a local cache and print where they are ` +
+      `Download a dataset's files (Parquet; JSON lines for sst5) from the Hugging Face Hub into a local cache ` +
+        'and print where they are ' +
         `(${HUB_DATASET_NAMES.map((name) => `${name}: ${HUB_DATASETS[name].repo}`).join(', ')}).`,
     )
     .argument('<dataset>', HUB_DATASET_NAMES.join(' or '), oneOf('<dataset>', HUB_DATASET_NAMES))
@@ -96,9 +97,11 @@ export function addDataCommand(program: Command, io: CliIo): void {
     )
     .addHelpText(
       'after',
-      '\nFiles are fetched from <base-url>/datasets/<repo>/resolve/main/<path>. The build machine of this ' +
-        "command could not reach the Hub, so the file list follows the datasets' cards and no checksum is " +
-        'pinned: the SHA-256 of the first download is recorded in the cache and checked on every later use.',
+      '\nFiles are fetched from <base-url>/datasets/<repo>/resolve/<revision>/<path>. sst5 (SetFit/sst5, JSON ' +
+        'lines) is pinned to a commit and each file to its SHA-256. For sst2 and ag_news (revision main) the ' +
+        "build machine of this command could not reach the Hub, so the file list follows the datasets' cards " +
+        'and no checksum is pinned: the SHA-256 of the first download is recorded in the cache and checked on ' +
+        'every later use.',
     )
     .action((name: HubDatasetName, flags: GetFlags) => runGet(name, flags, io));
 }

@@ -25,10 +25,10 @@ export interface HubDataset {
 }
 
 /**
- * Datasets `mini-llama data get` knows, as the Parquet files that the Hub serves for them. The file lists
- * follow the repositories' dataset cards (`configs: data_files: data/train-*` …). No checksums are pinned:
- * this package was built on a machine without access to the Hub, so none could be taken from the real
- * files, and an invented one would only fail. Pin them here once known.
+ * Datasets `mini-llama data get` knows, as the files that the Hub serves for them. The sst2 and ag_news file
+ * lists follow the repositories' dataset cards (`configs: data_files: data/train-*` …), with no checksums
+ * pinned: this package was built on a machine without access to the Hub, so none could be taken from the real
+ * files, and an invented one would only fail. sst5's come from its repository's own record of them.
  */
 export const HUB_DATASETS = {
   sst2: {
@@ -50,6 +50,32 @@ export const HUB_DATASETS = {
     files: [
       { path: 'data/train-00000-of-00001.parquet', split: 'train' },
       { path: 'data/test-00000-of-00001.parquet', split: 'test' },
+    ],
+  },
+  // SST-5 (the five-way Stanford Sentiment Treebank at sentence level, 8,544 / 1,101 / 2,210: the split minllama
+  // uses) as SetFit's JSON lines ({"text", "label": 0 very negative … 4 very positive, "label_text"}). Pinned to
+  // a commit, with the SHA-256 of each file as that commit's dataset_info.json records it.
+  sst5: {
+    name: 'sst5',
+    repo: 'SetFit/sst5',
+    revision: 'e51bdcd8cd3a30da231967c1a249ba59361279a3',
+    task: 'jsonl',
+    files: [
+      {
+        path: 'train.jsonl',
+        split: 'train',
+        sha256: '46bde4fb5abc93ffbadfa9a9f67de17c08a2f535cfb5756c59188d070434f433',
+      },
+      {
+        path: 'dev.jsonl',
+        split: 'validation',
+        sha256: '4369df4d4229e736fa734af49b342c7d6002c4d8514d9c206a5aa26edc620b79',
+      },
+      {
+        path: 'test.jsonl',
+        split: 'test',
+        sha256: '1384216112a34f3d70b6fa210762f3399bb080410c0456ac6e54a5cb413f04b2',
+      },
     ],
   },
 } as const satisfies Record<string, HubDataset>;
