@@ -255,7 +255,9 @@ export class LlamaModel {
     const parameters = this.parameters();
     const unknown = (names ?? []).filter((name) => !(name in parameters));
     if (unknown.length > 0) throw new Error(`stateDict: no parameter named ${unknown.join(', ')}`);
-    const chosen = names ? names.map((name) => [name, parameters[name]!] as const) : Object.entries(parameters);
+    const chosen = names
+      ? names.map((name) => [name, parameters[name]!] as const)
+      : Object.entries(parameters);
     for (const [name, variable] of chosen) {
       const values = (await variable.data()) as Float32Array;
       if (isLinearWeight(name, variable.rank)) {
