@@ -7,6 +7,7 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BenchRequest, BenchWorkerMessage } from './bench-protocol.js';
+import { messageOf } from './error-message.js';
 
 interface WorkerScope {
   crossOriginIsolated?: boolean;
@@ -43,11 +44,5 @@ async function run(request: BenchRequest): Promise<void> {
 }
 
 scope.addEventListener('message', (event) => {
-  run(event.data).catch((error: unknown) => {
-    const message =
-      typeof error === 'object' && error !== null && 'message' in error
-        ? String(error.message)
-        : String(error);
-    scope.postMessage({ type: 'error', message });
-  });
+  run(event.data).catch((error: unknown) => scope.postMessage({ type: 'error', message: messageOf(error) }));
 });

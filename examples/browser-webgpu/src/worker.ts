@@ -5,6 +5,7 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint-store.js';
+import { messageOf } from './error-message.js';
 import { runHubSession } from './hub-session.js';
 import type { PageMessage, WorkerMessage } from './protocol.js';
 import { runSession } from './training-session.js';
@@ -54,13 +55,6 @@ async function startBackend(request: BackendRequest): Promise<BackendChoice> {
     }
   }
   return choice;
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  // tfjs-backend-wasm rejects with a plain { message } object when its binary cannot be fetched
-  if (typeof error === 'object' && error !== null && 'message' in error) return String(error.message);
-  return String(error);
 }
 
 scope.addEventListener('unhandledrejection', (event) => {
