@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +8,8 @@ import { cli, temporaryDirectory, tinyTokenizerBytes } from '../../test/cli-harn
 
 let directory: string;
 let tokenizer: string;
+const SHARED = join(import.meta.dirname, '../../../../../shared/data');
+const HAS_UCI = existsSync(join(SHARED, 'uci-sentiment'));
 
 beforeAll(async () => {
   directory = await temporaryDirectory();
@@ -186,7 +188,14 @@ describe('mini-llama data get', () => {
   beforeAll(async () => {
     server = createServer((request, response) => {
       requests.push(request.url ?? '');
-      if (request.url?.startsWith('/datasets/SetFit/sst5/resolve/')) {
+      const copy = request.url?.match(
+        /^\/kvrao\/sentiment_analysis\/[0-9a-f]{40}\/sentiment%20labelled%20sentences\/(.+)$/,
+      );
+      if (copy) {
+        // GitHub's raw layout: the UCI files from the workspace's copies when they are there, else other bytes
+        const local = join(SHARED, 'uci-sentiment', copy[1]!);
+        response.writeHead(200).end(existsSync(local) ? readFileSync(local) : 'other bytes\t1\n');
+      } else if (request.url?.startsWith('/datasets/SetFit/sst5/resolve/')) {
         // JSON lines of the right shape, but not SetFit's bytes: the pinned SHA-256 must refuse them
         response.writeHead(200).end('{"text": "a fine film", "label": 3, "label_text": "positive"}\n');
       } else if (request.url?.startsWith('/datasets/stanfordnlp/sst2/resolve/main/data/')) {
@@ -241,9 +250,70 @@ describe('mini-llama data get', () => {
     );
     const unknown = await cli('data', 'get', 'imdb');
     expect(unknown.stderr).toBe(
-      "mini-llama data: <dataset> must be one of sst2, ag_news, sst5, got 'imdb'\n",
+      "mini-llama data: <dataset> must be one of sst2, ag_news, sst5, reference, got 'imdb'\n",
+    );
+    expect((await cli('data', 'get', 'sst2', 'train')).stderr).toBe(
+      "mini-llama data: data get sst2: unexpected argument 'train' (sets are for data get reference)\n",
+    );
+    expect((await cli('data', 'get', 'reference', 'uci')).stderr).toBe(
+      "mini-llama data: data get reference: no set 'uci'; the sets are ag_news, llama2-tokenizer, minllama-sst5-cfimdb, sst2, tinystories, uci-sentiment, llama2c\n",
     );
   });
+
+  it.skipIf(HAS_UCI)('reference: bytes other than the pinned ones are refused and not kept', async () => {
+    const cache = join(directory, 'cache-reference');
+    const run = await cli(
+      'data',
+      'get',
+      'reference',
+      'uci-sentiment',
+      '--cache',
+      cache,
+      '--base-url',
+      baseUrl,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/amazon_cells_labelled\.txt: SHA-256 mismatch: expected 47003fc0/);
+    expect(existsSync(join(cache, 'reference', 'uci-sentiment', 'amazon_cells_labelled.txt'))).toBe(false);
+  });
+
+  it.skipIf(!HAS_UCI)(
+    `reference: a set lands in <cache>/reference/<set>/, and --print-dir prints that root for DATA=…${HAS_UCI ? '' : ' (skipped: ../shared/data/uci-sentiment is absent)'}`,
+    async () => {
+      const cache = join(directory, 'cache-reference');
+      const root = join(cache, 'reference');
+      const run = await cli(
+        'data',
+        'get',
+        'reference',
+        'uci-sentiment',
+        '--cache',
+        cache,
+        '--base-url',
+        baseUrl,
+      );
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`reference data in ${root} (DATA=${root} for docs/experiments)`);
+      expect(run.stdout).toMatch(
+        / {2}uci-sentiment\/imdb_labelled\.txt +83\.2 KiB {2}kvrao\/sentiment_analysis@462f7304 {2}downloaded/,
+      );
+      const again = await cli(
+        'data',
+        'get',
+        'reference',
+        'uci-sentiment',
+        '--cache',
+        cache,
+        '--base-url',
+        baseUrl,
+        '--print-dir',
+      );
+      expect(again.stdout).toBe(`${root}\n`);
+      expect(await readFile(join(root, 'uci-sentiment', 'yelp_labelled.txt'))).toEqual(
+        readFileSync(join(SHARED, 'uci-sentiment', 'yelp_labelled.txt')),
+      );
+    },
+  );
 
   it('sst5 is pinned to a commit and its files to their SHA-256: other bytes are refused and not kept', async () => {
     const cache = join(directory, 'cache-sst5');

@@ -8,13 +8,16 @@ import {
   type ShardManifest,
 } from '@mini-llama/data';
 import {
+  DEFAULT_GITHUB_RAW_URL,
   DEFAULT_HUB_URL,
   defaultDatasetCache,
   getDataset,
+  getReferenceData,
   HUB_DATASET_NAMES,
   HUB_DATASETS,
   type HubDatasetName,
   prepareCorpus,
+  REFERENCE_SET_NAMES,
 } from '@mini-llama/data/node';
 import { BUILT_IN_TOKENIZERS, openTokenizer, TOKENIZER_FILES } from '@mini-llama/tokenizer/node';
 import type { Command } from 'commander';
@@ -38,7 +41,11 @@ interface PrepareFlags {
 interface GetFlags {
   cache?: string;
   baseUrl?: string;
+  printDir?: boolean;
 }
+
+/** `data get reference`: the pinned files the experiments read, from GitHub, rather than a Hub dataset. */
+const REFERENCE = 'reference';
 
 const PROGRESS_EVERY_SECONDS = 5;
 
@@ -84,16 +91,28 @@ export function addDataCommand(program: Command, io: CliIo): void {
     .description(
       `Download a dataset's files (Parquet; JSON lines for sst5) from the Hugging Face Hub into a local cache ` +
         'and print where they are ' +
-        `(${HUB_DATASET_NAMES.map((name) => `${name}: ${HUB_DATASETS[name].repo}`).join(', ')}).`,
+        `(${HUB_DATASET_NAMES.map((name) => `${name}: ${HUB_DATASETS[name].repo}`).join(', ')}); or, as ` +
+        `'${REFERENCE}', the reference data the experiments in docs/experiments read, each file pinned to a ` +
+        'commit of a GitHub repository and to its SHA-256.',
     )
-    .argument('<dataset>', HUB_DATASET_NAMES.join(' or '), oneOf('<dataset>', HUB_DATASET_NAMES))
+    .argument(
+      '<dataset>',
+      [...HUB_DATASET_NAMES, REFERENCE].join(', '),
+      oneOf('<dataset>', [...HUB_DATASET_NAMES, REFERENCE]),
+    )
+    .argument('[sets...]', `with ${REFERENCE}: which sets (default all: ${REFERENCE_SET_NAMES.join(', ')})`)
     .option(
       '--cache <dir>',
       'cache directory (default: $MINI_LLAMA_CACHE/datasets or ~/.cache/mini-llama/datasets)',
     )
     .option(
       '--base-url <url>',
-      `the Hub or a mirror with its URL layout (default: $HF_ENDPOINT or ${DEFAULT_HUB_URL})`,
+      `the Hub or a mirror with its URL layout (default: $HF_ENDPOINT or ${DEFAULT_HUB_URL}); with ` +
+        `${REFERENCE}, GitHub's raw host or a mirror with its layout (default ${DEFAULT_GITHUB_RAW_URL})`,
+    )
+    .option(
+      '--print-dir',
+      'print only the directory the files are in (for scripts: DATA=$(mini-llama data get reference --print-dir))',
     )
     .addHelpText(
       'after',
@@ -101,9 +120,14 @@ export function addDataCommand(program: Command, io: CliIo): void {
         'lines) is pinned to a commit and each file to its SHA-256. For sst2 and ag_news (revision main) the ' +
         "build machine of this command could not reach the Hub, so the file list follows the datasets' cards " +
         'and no checksum is pinned: the SHA-256 of the first download is recorded in the cache and checked on ' +
-        'every later use.',
+        `every later use.\n\n${REFERENCE} fetches <base-url>/<owner>/<repo>/<commit>/<path> into ` +
+        '<cache>/reference/<set>/<file>: SST-2 (GLUE TSVs), SST-5 and CFIMDB (minllama), the UCI sentiment ' +
+        "sentences, AG News CSVs, TinyStories subsets, the Llama 2 tokenizer and llama2.c's run.c — the bytes " +
+        'docs/results.md was measured on; other bytes are refused.',
     )
-    .action((name: HubDatasetName, flags: GetFlags) => runGet(name, flags, io));
+    .action((name: HubDatasetName | typeof REFERENCE, sets: string[], flags: GetFlags) =>
+      name === REFERENCE ? runGetReference(sets, flags, io) : runGet(name, sets, flags, io),
+    );
 }
 
 async function runPrepare(flags: PrepareFlags, io: CliIo): Promise<void> {
@@ -164,7 +188,12 @@ function describeManifest(manifest: ShardManifest, outDir: string): string[] {
   return lines;
 }
 
-async function runGet(name: HubDatasetName, flags: GetFlags, io: CliIo): Promise<void> {
+async function runGet(name: HubDatasetName, sets: string[], flags: GetFlags, io: CliIo): Promise<void> {
+  if (sets.length > 0) {
+    throw new CliError(
+      `data get ${name}: unexpected argument '${sets[0]}' (sets are for data get ${REFERENCE})`,
+    );
+  }
   const dataset = HUB_DATASETS[name];
   const cacheDir = flags.cache ? resolve(io.cwd, flags.cache) : defaultDatasetCache(io.env);
   const baseUrl = flags.baseUrl ?? io.env['HF_ENDPOINT'] ?? DEFAULT_HUB_URL;
@@ -173,6 +202,10 @@ async function runGet(name: HubDatasetName, flags: GetFlags, io: CliIo): Promise
     baseUrl,
     log: (message) => io.stderr.write(`data get: ${message}\n`),
   });
+  if (flags.printDir) {
+    io.stdout.write(`${cached.directory}\n`);
+    return;
+  }
   const lines = [`${name} (${dataset.repo}@${dataset.revision}) in ${cached.directory}`];
   for (const file of cached.files) {
     lines.push(
@@ -182,6 +215,34 @@ async function runGet(name: HubDatasetName, flags: GetFlags, io: CliIo): Promise
   }
   const example = cached.files.find((file) => file.split !== 'test') ?? cached.files[0];
   if (example) lines.push(`task spec: ${dataset.task}:${example.localPath}`);
+  io.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function runGetReference(sets: string[], flags: GetFlags, io: CliIo): Promise<void> {
+  const unknown = sets.find((set) => !(REFERENCE_SET_NAMES as string[]).includes(set));
+  if (unknown !== undefined) {
+    throw new CliError(
+      `data get ${REFERENCE}: no set '${unknown}'; the sets are ${REFERENCE_SET_NAMES.join(', ')}`,
+    );
+  }
+  const data = await getReferenceData(sets, {
+    cacheDir: flags.cache ? resolve(io.cwd, flags.cache) : defaultDatasetCache(io.env),
+    baseUrl: flags.baseUrl ?? DEFAULT_GITHUB_RAW_URL,
+    log: (message) => io.stderr.write(`data get: ${message}\n`),
+  });
+  if (flags.printDir) {
+    io.stdout.write(`${data.directory}\n`);
+    return;
+  }
+  const lines = [`reference data in ${data.directory} (DATA=${data.directory} for docs/experiments)`];
+  for (const { set, files } of data.sets) {
+    for (const file of files) {
+      lines.push(
+        `  ${`${set.name}/${file.name}`.padEnd(50)}  ${formatBytes(file.bytes).padStart(8)}  ` +
+          `${file.repo}@${file.commit.slice(0, 8)}  ${file.downloaded ? 'downloaded' : 'cached'}`,
+      );
+    }
+  }
   io.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -35,12 +35,8 @@ export interface GetDatasetOptions {
   log?: (message: string) => void;
 }
 
-export interface CachedFile extends HubDatasetFile {
-  localPath: string;
+export interface CachedFile extends HubDatasetFile, VerifiedFile {
   sha256: string;
-  bytes: number;
-  /** True when this call downloaded it; false when the cache already held it. */
-  downloaded: boolean;
 }
 
 export interface CachedDataset {
@@ -51,8 +47,10 @@ export interface CachedDataset {
 
 /** `cache.json` in a dataset's cache directory: what was downloaded, from where, and its SHA-256. */
 interface CacheManifest {
-  repo: string;
-  revision: string;
+  repo?: string;
+  revision?: string;
+  /** A reference set's name (its files come from several repositories: each file records its URL). */
+  set?: string;
   files: Record<string, { sha256: string; bytes: number; url: string; downloadedAt: string }>;
 }
 
@@ -72,17 +70,57 @@ export async function getDataset(
   { cacheDir, baseUrl = DEFAULT_HUB_URL, log = () => {} }: GetDatasetOptions,
 ): Promise<CachedDataset> {
   const directory = join(cacheDir, dataset.name, encodeURIComponent(dataset.revision));
+  const cached = await cacheFiles(
+    directory,
+    { repo: dataset.repo, revision: dataset.revision },
+    dataset.files.map((file) => ({
+      key: file.path,
+      url: hubFileUrl(baseUrl, dataset, file.path),
+      localPath: join(directory, ...file.path.split('/')),
+      sha256: file.sha256,
+    })),
+    log,
+  );
+  const files = dataset.files.map((file, i) => ({ ...file, ...cached[i]! }));
+  return { dataset, directory, files };
+}
+
+/** One file a cache directory must hold: where it comes from, and its SHA-256 when that is pinned. */
+export interface FileToCache {
+  /** Its name in the cache manifest. */
+  key: string;
+  url: string;
+  localPath: string;
+  sha256?: string;
+}
+
+export interface VerifiedFile {
+  localPath: string;
+  sha256: string;
+  bytes: number;
+  /** True when this call downloaded it; false when the cache already held it. */
+  downloaded: boolean;
+}
+
+/**
+ * Makes sure each file is in `directory`, verified against its pinned SHA-256 or else the one recorded in the
+ * directory's cache.json at its first download (trust on first use); downloads only what is missing.
+ */
+export async function cacheFiles(
+  directory: string,
+  source: { repo?: string; revision?: string; set?: string },
+  wanted: readonly FileToCache[],
+  log: (message: string) => void,
+): Promise<VerifiedFile[]> {
   const manifestPath = join(directory, CACHE_MANIFEST);
-  const manifest = await readCacheManifest(manifestPath, dataset);
-  const files: CachedFile[] = [];
-  for (const file of dataset.files) {
-    const localPath = join(directory, ...file.path.split('/'));
-    const url = hubFileUrl(baseUrl, dataset, file.path);
-    const recorded = manifest.files[file.path];
+  const manifest = await readCacheManifest(manifestPath, source);
+  const files: VerifiedFile[] = [];
+  for (const { key, url, localPath, sha256: pinned } of wanted) {
+    const recorded = manifest.files[key];
     let hashed = await hashFile(localPath);
     const downloaded = hashed === null;
     if (hashed) {
-      const expected = file.sha256 ?? recorded?.sha256;
+      const expected = pinned ?? recorded?.sha256;
       if (expected && expected !== hashed.sha256) {
         throw new ChecksumMismatchError(
           localPath,
@@ -93,15 +131,15 @@ export async function getDataset(
       }
     } else {
       log(`downloading ${url}`);
-      hashed = await download(url, localPath, file.sha256);
+      hashed = await download(url, localPath, pinned);
     }
     if (recorded?.sha256 !== hashed.sha256) {
-      manifest.files[file.path] = { ...hashed, url, downloadedAt: new Date().toISOString() };
+      manifest.files[key] = { ...hashed, url, downloadedAt: new Date().toISOString() };
       await writeAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     }
-    files.push({ ...file, localPath, ...hashed, downloaded });
+    files.push({ localPath, ...hashed, downloaded });
   }
-  return { dataset, directory, files };
+  return files;
 }
 
 /** Streams `url` into `target` through a temporary file, hashing as it goes; renames only a verified file. */
@@ -201,12 +239,12 @@ async function hashFile(path: string): Promise<{ sha256: string; bytes: number }
   return { sha256: hash.digest('hex'), bytes: info.size };
 }
 
-async function readCacheManifest(path: string, dataset: HubDataset): Promise<CacheManifest> {
+async function readCacheManifest(path: string, source: Omit<CacheManifest, 'files'>): Promise<CacheManifest> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    return { repo: dataset.repo, revision: dataset.revision, files: {} };
+    return { ...source, files: {} };
   }
   try {
     const manifest = JSON.parse(text) as CacheManifest;
