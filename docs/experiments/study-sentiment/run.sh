@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The study on sentiment (docs/results.md, "The study on sentiment, four shifted sets"): the demo's pretrained
 # model (run `pnpm mini-llama demo` first), SST-2 in domain, and four sets out of domain — the three UCI sentiment
-# sets (Amazon, IMDb, Yelp sentences) and CFIMDB's dev reviews — with 3 seeds and intervals. Needs ../shared/data
-# (SST-2 as GLUE TSVs, the UCI sentiment sets, CFIMDB; DATA=… names another folder with the same files). About
-# 13 minutes on 2 cores.
+# sets (Amazon, IMDb, Yelp sentences) and CFIMDB's dev reviews — with 3 seeds and intervals. Reads the reference
+# data (SST-2 as GLUE TSVs, the UCI sentiment sets, CFIMDB) from ../shared/data, DATA=…, or else what `mini-llama
+# data get reference` fetches (reference-data.sh). About 13 minutes on 2 cores.
 # Results: runs/study-sentiment/study/report.{html,json}.
 set -euo pipefail
-D=${DATA:-../shared/data}
+source docs/experiments/reference-data.sh
 R=runs/study-sentiment
 ml() { pnpm --silent mini-llama "$@"; } # builds what changed, then runs the CLI
 [ -d runs/demo/pretrain/model ] || { echo "run 'pnpm mini-llama demo' first (runs/demo/pretrain/model)" >&2; exit 1; }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The experiment of docs/results.md ("WiSE-FT, LoRA and zero-shot on real data"), end to end.
 # Finished steps are skipped when run again.
-# From the repository root after `pnpm install && pnpm build`; ../shared/data must exist. About 75 minutes on
+# From the repository root after `pnpm install && pnpm build`; the data is ../shared/data, DATA=…, or
+# else what `mini-llama data get reference` fetches (reference-data.sh). About 75 minutes on
 # 2 cores (the pretraining is 25 of them). Everything goes to runs/wiseft/ (not committed).
 set -euo pipefail
-D=../shared/data
+source docs/experiments/reference-data.sh
 R=runs/wiseft
 ml() { node packages/cli/dist/bin.js "$@"; }
 export MINI_LLAMA_WASM_THREADS=${MINI_LLAMA_WASM_THREADS:-2}
