@@ -14,5 +14,7 @@ for (const point of grid) {
   console.error(`held-out  lr ${lr.padEnd(7)} epochs ${epochs}  accuracy ${accuracy.toFixed(4)}`);
   if (best === null || accuracy > best.accuracy) best = { lr, epochs, accuracy };
 }
-console.error(`chosen    lr ${best.lr} epochs ${best.epochs} (held-out accuracy ${best.accuracy.toFixed(4)})`);
+console.error(
+  `chosen    lr ${best.lr} epochs ${best.epochs} (held-out accuracy ${best.accuracy.toFixed(4)})`,
+);
 console.log(`${best.lr} ${best.epochs}`);

@@ -9,11 +9,25 @@ import { permutation } from '../../../packages/data/dist/index.js';
 
 const [train, out] = process.argv.slice(2);
 if (!train || !out) throw new Error('usage: node holdout.mjs TRAIN.txt OUT_DIR');
-const lines = readFileSync(train, 'utf8').split('\n').filter((line) => line.trim() !== '');
+const lines = readFileSync(train, 'utf8')
+  .split('\n')
+  .filter((line) => line.trim() !== '');
 const order = permutation(lines.length, 20);
 const heldOut = new Set(order.subarray(0, Math.round(lines.length / 10)));
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, 'sst-fit.txt'), lines.filter((_, i) => !heldOut.has(i)).map((line) => `${line}\n`).join(''));
-writeFileSync(join(out, 'sst-heldout.txt'), lines.filter((_, i) => heldOut.has(i)).map((line) => `${line}\n`).join(''));
+writeFileSync(
+  join(out, 'sst-fit.txt'),
+  lines
+    .filter((_, i) => !heldOut.has(i))
+    .map((line) => `${line}\n`)
+    .join(''),
+);
+writeFileSync(
+  join(out, 'sst-heldout.txt'),
+  lines
+    .filter((_, i) => heldOut.has(i))
+    .map((line) => `${line}\n`)
+    .join(''),
+);
 copyFileSync(join(dirname(train), 'sst-label-mapping.json'), join(out, 'sst-label-mapping.json'));
 console.log(JSON.stringify({ fit: lines.length - heldOut.size, heldOut: heldOut.size }));
