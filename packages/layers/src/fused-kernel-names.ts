@@ -12,6 +12,8 @@ export const FUSED = {
   attention: 'MiniLlamaAttention',
   /** Writes new keys and values into a KV cache's buffers in place; see KvWriteAttrs. */
   kvWrite: 'MiniLlamaKvWrite',
+  /** A whole decoder layer for one new token per row, its key and value written to the cache; see DecoderStepAttrs. */
+  decoderStep: 'MiniLlamaDecoderStep',
 } as const;
 
 export interface RmsNormAttrs {
@@ -33,4 +35,11 @@ export interface AttentionAttrs {
 
 export interface KvWriteAttrs {
   offset: number; // the position the first new one is written to
+}
+
+export interface DecoderStepAttrs {
+  nHeads: number;
+  nKvHeads: number;
+  eps: number; // both norms'
+  offset: number; // positions already in the cache: the new key and value go there, attention reads offset + 1
 }

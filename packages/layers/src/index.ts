@@ -8,11 +8,18 @@ export {
 } from './backend-policy.js';
 export { causalMask, MASKED_SCORE, paddingMask } from './causal-mask.js';
 export { type CrossEntropyOptions, crossEntropy } from './cross-entropy.js';
+export {
+  DECODER_STEP_MAX_MACS,
+  type DecoderStepCall,
+  type DecoderStepLayer,
+  decoderStep,
+} from './decoder-step.js';
 export { Embedding, type EmbeddingConfig } from './embedding.js';
 export { FeedForward, type FeedForwardConfig, swiGlu } from './feed-forward.js';
 export { canRunFused, runFused } from './fused-dispatch.js';
 export {
   type AttentionAttrs,
+  type DecoderStepAttrs,
   FUSED,
   type HeadLayout,
   type KvWriteAttrs,

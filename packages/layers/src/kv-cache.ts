@@ -49,6 +49,21 @@ export class LayerKvCache {
     return this.stored;
   }
 
+  /**
+   * For a fused kernel that writes the new keys and values itself (where the in-place kernels run): makes room
+   * for `newPositions` more in the buffers (like: the shape [B, nKv, ·, hd] they have), hands them and the
+   * offset of the first new position to `write`, which must fill exactly those, then counts them as stored.
+   */
+  writeInPlace<R>(newPositions: number, like: number[], write: (buffers: KvBuffers, offset: number) => R): R {
+    this.releaseView();
+    const filled = this.length;
+    const buffers = withRoomFor(this.stored, filled + newPositions, like);
+    this.stored = buffers;
+    const result = write(buffers, filled);
+    this.stored = { ...buffers, length: filled + newPositions };
+    return result;
+  }
+
   dispose(): void {
     this.releaseView();
     if (this.stored) tf.dispose([this.stored.keys, this.stored.values]);
@@ -92,21 +107,29 @@ function appendToCache(stored: KvBuffers | null, newKeys: tf.Tensor, newValues: 
     if (stored) tf.dispose([stored.keys, stored.values]);
     return { keys: tf.keep(next[0]!), values: tf.keep(next[1]!), length };
   }
-  let buffers = stored;
-  if (!buffers || length > (buffers.keys.shape[2] as number)) {
-    // Grow by doubling (amortised O(1) per position): the stored positions are copied once per doubling.
-    const room = Math.max(FIRST_ROOM, 2 ** Math.ceil(Math.log2(length)));
-    buffers = {
-      keys: withRoom(stored?.keys, filled, room, newKeys.shape),
-      values: withRoom(stored?.values, filled, room, newValues.shape),
-      length: filled,
-    };
-    if (stored) tf.dispose([stored.keys, stored.values]);
-  }
+  const buffers = withRoomFor(stored, length, newKeys.shape);
   const attrs: KvWriteAttrs = { offset: filled };
   const inputs = { keyBuffer: buffers.keys, valueBuffer: buffers.values, keys: newKeys, values: newValues };
   tf.engine().runKernel(FUSED.kvWrite, inputs, attrs as unknown as tf.NamedAttrMap);
   return { keys: buffers.keys, values: buffers.values, length };
+}
+
+/**
+ * `stored`'s buffers when they have room for `length` positions, else new ones (`stored`'s disposed) that
+ * start with its filled positions: room grows by doubling (amortised O(1) per position; the stored positions
+ * are copied once per doubling). like: the shape [B, nKv, ·, hd] of new keys or values.
+ */
+function withRoomFor(stored: KvBuffers | null, length: number, like: number[]): KvBuffers {
+  if (stored && length <= (stored.keys.shape[2] as number)) return stored;
+  const filled = stored?.length ?? 0;
+  const room = Math.max(FIRST_ROOM, 2 ** Math.ceil(Math.log2(length)));
+  const buffers = {
+    keys: withRoom(stored?.keys, filled, room, like),
+    values: withRoom(stored?.values, filled, room, like),
+    length: filled,
+  };
+  if (stored) tf.dispose([stored.keys, stored.values]);
+  return buffers;
 }
 
 /**

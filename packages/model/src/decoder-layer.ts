@@ -1,5 +1,6 @@
 import type { LlamaConfig } from '@mini-llama/formats';
 import {
+  decoderStep,
   FeedForward,
   GroupedQueryAttention,
   type LayerKvCache,
@@ -42,6 +43,9 @@ export class DecoderLayer {
 
   /** h: rows [B·T, dim] of B sequences → [B·T, dim] */
   apply(h: tf.Tensor, call: DecoderLayerCall): tf.Tensor {
+    // one new token per row after a cache: the whole layer in one kernel where it runs (small layers on wasm, cpu)
+    const fused = decoderStep(h, this, call);
+    if (fused) return fused;
     return tf.tidy(() => {
       const x = tf.add(h, this.selfAttn.apply(this.inputLayernorm.apply(h), call));
       return tf.add(x, this.mlp.apply(this.postAttentionLayernorm.apply(x)));

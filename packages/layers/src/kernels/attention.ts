@@ -82,7 +82,7 @@ export const attentionKernel: Float32Kernel<AttentionAttrs> = {
 // parameters, not module variables, so that V8 keeps them in registers.
 
 /** scores[j] = q · keys[j] for j < length; q starts at `from`, keys are rows of headDim from `start`. */
-function dotProducts(
+export function dotProducts(
   q: Float32Array,
   from: number,
   keys: Float32Array,
@@ -116,7 +116,7 @@ function dotProducts(
 }
 
 /** out[to + d] = scale · Σ_j weights[j] · values[j][d] for j < length; values are rows of headDim from `start`. */
-function weightedSum(
+export function weightedSum(
   weights: Float64Array,
   values: Float32Array,
   start: number,

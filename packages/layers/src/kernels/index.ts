@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED_KERNEL_BACKENDS } from '../backend-policy.js';
 import { attentionKernel } from './attention.js';
+import { decoderStepKernel } from './decoder-step.js';
 import { type Float32Backend, type Float32Kernel, registerFloat32Kernel } from './float32-kernel.js';
 import { kvWriteKernel } from './kv-write.js';
 import { rmsNormKernel } from './rms-norm.js';
@@ -17,6 +18,7 @@ const KERNELS: readonly Float32Kernel<never>[] = [
   rotaryHeadsKernel,
   attentionKernel,
   kvWriteKernel,
+  decoderStepKernel,
 ];
 
 /** The names the fused kernels register under. */

@@ -11,7 +11,7 @@ function checkShapes(kernelName: string, x: number[], weight: number[]): void {
 }
 
 /** out = x · rsqrt(mean(x²) + eps) · gains, row by row over the last axis, in float32 steps. */
-function normalizeRows(x: Float32Array, gains: Float32Array, eps: number, out: Float32Array): void {
+export function normalizeRows(x: Float32Array, gains: Float32Array, eps: number, out: Float32Array): void {
   const dim = gains.length;
   for (let start = 0; start < x.length; start += dim) {
     let sumSquares = 0;

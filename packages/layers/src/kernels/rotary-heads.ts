@@ -63,7 +63,7 @@ export const rotaryHeadsKernel: Float32Kernel<HeadLayout> = {
 };
 
 /** One head: out[2i] = x[2i]·cos − x[2i+1]·sin, out[2i+1] = x[2i+1]·cos + x[2i]·sin, times scale (float32). */
-function rotate(
+export function rotate(
   x: Float32Array,
   from: number,
   out: Float32Array,
