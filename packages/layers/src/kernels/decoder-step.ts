@@ -85,7 +85,7 @@ export const decoderStepKernel: Float32Kernel<DecoderStepAttrs> = {
         !(mask.length === 4 && (mask[0] === 1 || mask[0] === B) && is(mask.slice(1), [1, 1, keyLength])))
     ) {
       throw new Error(
-        `${FUSED.decoderStep}: h [${h}], q/k/v/o [${wq}] [${wk}] [${wv}] [${wo}], gate/up/down [${wGate}] [${wUp}] [${wDown}], cache [${keys}] at ${offset}, tables [${cos}], mask [${mask}] do not make one layer of ${nHeads} / ${nKvHeads} heads`,
+        `${FUSED.decoderStep}: h [${h}], q/k/v/o [${wq}] [${wk}] [${wv}] [${wo}], gate/up/down [${wGate}] [${wUp}] [${wDown}], cache [${keys}] at ${offset}, tables [${cos}]${mask ? `, mask [${mask}]` : ', no mask'} do not make one layer of ${nHeads} / ${nKvHeads} heads`,
       );
     }
     return [[B, dim]];
