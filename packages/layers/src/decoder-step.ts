@@ -10,11 +10,12 @@ import { isRotaryTables, type RotaryEmbedding, type RotaryTables } from './rotar
 
 /**
  * Multiply-adds per decoded token of a layer (its seven projections) up to which the whole-layer kernel is
- * used. Its projections are plain JavaScript loops: cheaper than the ~15 kernel dispatches they replace for a
- * layer as small as stories260K's (~45K), dearer than the backend's matrix products for a wide one
- * (stories15M's ~1M). The crossover was measured with `mini-llama bench` (docs/performance.md).
+ * used. Its projections are plain JavaScript loops (~0.7–1 GMAC/s here): cheaper than the ~15 kernel
+ * dispatches they replace for a small layer, dearer than wasm's XNNPACK products for a wider one. Measured on
+ * wasm ×1, one process alternating with and without the kernel (docs/performance.md), whole-layer ÷ per-op:
+ * 45K multiply-adds (stories260K) 1.17–1.18x, 71K 1.06x, 101K 0.87x, 181K 0.60x, 995K (stories15M) 0.34x.
  */
-export const DECODER_STEP_MAX_MACS = 200_000;
+export const DECODER_STEP_MAX_MACS = 64_000;
 
 /** The parts of a pre-norm decoder layer (h + attention(norm(h)), then + feedForward(norm(·))). */
 export interface DecoderStepLayer {
