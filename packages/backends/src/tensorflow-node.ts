@@ -12,6 +12,12 @@ export async function registerTensorflowBackend(load: ModuleImporter): Promise<s
   // TensorFlow's C++ logging: keep warnings and errors, not the start-up notes on CPU features (a user's own
   // setting wins).
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  // oneDNN's kernels, whatever the CPU. TensorFlow turns them on by default on Linux only for CPUs with
+  // AVX512_VNNI, AVX512_BF16, AVX_VNNI or AMX (tensorflow/core/util/port.cc, DefaultOneDnnPolicy), so an AVX2-only
+  // CPU gets its Eigen kernels: on one AVX-512 machine, training stories260K and stories15M ran at 804 and 599
+  // tokens/s without oneDNN, 9,141 and 1,141 with oneDNN held to AVX2 (ONEDNN_MAX_CPU_ISA=AVX2),
+  // docs/performance.md. It is read once, when TensorFlow starts; a user's own setting wins.
+  process.env.TF_ENABLE_ONEDNN_OPTS ??= '1';
   const tried: string[] = [];
   for (const name of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
     try {

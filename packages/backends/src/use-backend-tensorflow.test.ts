@@ -85,3 +85,23 @@ it('auto prefers tfjs-node when it is installed, trying tfjs-node-gpu first', as
     Float32Array.from([3, 3, 3, 3]),
   );
 });
+
+it("turns TensorFlow's oneDNN kernels on before tfjs-node loads, unless the user set them", async () => {
+  const { registerTensorflowBackend } = await import('./tensorflow-node.js');
+  const saved = process.env.TF_ENABLE_ONEDNN_OPTS;
+  const seen: (string | undefined)[] = [];
+  const recording: ModuleImporter = async () => {
+    seen.push(process.env.TF_ENABLE_ONEDNN_OPTS);
+    return {};
+  };
+  try {
+    delete process.env.TF_ENABLE_ONEDNN_OPTS;
+    await registerTensorflowBackend(recording);
+    process.env.TF_ENABLE_ONEDNN_OPTS = '0';
+    await registerTensorflowBackend(recording);
+    expect(seen).toEqual(['1', '0']);
+  } finally {
+    if (saved === undefined) delete process.env.TF_ENABLE_ONEDNN_OPTS;
+    else process.env.TF_ENABLE_ONEDNN_OPTS = saved;
+  }
+});
