@@ -109,7 +109,7 @@ describe.skipIf(!hasSharedData('README.md'))(
         expect(file.localPath).toBe(join(data.directory, set, file.name));
         expect(file.downloaded).toBe(true);
         const pinned = REFERENCE_SETS.find((s) => s.name === set)!.files.find((f) => f.name === file.name)!;
-      expect([file.bytes, file.sha256]).toEqual([pinned.bytes, pinned.sha256]);
+        expect([file.bytes, file.sha256]).toEqual([pinned.bytes, pinned.sha256]);
         expect((await readFile(file.localPath)).equals(readFileSync(localCopy(set, file)))).toBe(true);
       }
       expect(await listing(join(data.directory, 'minllama-sst5-cfimdb'))).toEqual([
