@@ -11,6 +11,23 @@ R=${RUNS:-runs/minllama}
 ml() { pnpm --silent mini-llama "$@"; }
 M=$D/minllama-sst5-cfimdb
 SEEDS=${SEEDS:-"0 1 2"}
+BASE_STEPS=${BASE_STEPS:-3000}                          # 1000 for the 2026-12-03 base
+GRID=(${GRID:-2.5e-4@2 5e-4@2 1e-3@2})                  # "2.5e-4@2 2.5e-4@4 5e-4@2 5e-4@4 1e-3@2 1e-3@4" before
+
+# train OUT COMMAND ARGS…: `mini-llama COMMAND` training into OUT, skipped once OUT/model exists, continued with
+# --resume where a run was interrupted (OUT/run-config.json written, no model yet).
+# eval_to FILE ARGS…: `mini-llama eval classify`'s JSON into FILE, written whole or not at all.
+train() {
+  local out=$1 command=$2
+  shift 2
+  if [ -d "$out/model" ]; then return; fi
+  if [ -f "$out/run-config.json" ]; then ml "$command" --resume "$out"; else ml "$command" "$@" --out "$out"; fi
+}
+eval_to() {
+  local file=$1
+  shift
+  [ -s "$file" ] || { ml eval classify "$@" --backend tensorflow --json > "$file.partial" && mv "$file.partial" "$file"; }
+}
 
 # 1. The base: a 4,096-piece BPE vocabulary and a Llama pretrained on unlabelled text only — the same corpus as
 #    docs/experiments/wise-ft-sst2 (TinyStories subset, SST-2 train sentences, CFIMDB train reviews, AG News
@@ -20,9 +37,9 @@ if [ ! -d "$R/base/model" ]; then
   [ -s "$R/tok/tokenizer.model" ] || ml tokenizer train --input "$R/corpus/lines.txt" --vocab-size 4096 --out "$R/tok"
   [ -d "$R/data" ] || ml data prepare --tokenizer "$R/tok/tokenizer.model" --input "$R/corpus/corpus.jsonl" \
     --val-fraction 0.02 --out "$R/data"
-  ml pretrain --dim 256 --layers 6 --heads 8 --kv-heads 4 --seq-len 256 --data "$R/data" \
-    --tokenizer "$R/tok/tokenizer.model" --steps 1000 --batch-size 8 --lr 2e-3 --min-lr 2e-4 --warmup 50 \
-    --eval-every 250 --eval-batches 8 --checkpoint-every 250 --backend tensorflow --out "$R/base"
+  train "$R/base" pretrain --dim 256 --layers 6 --heads 8 --kv-heads 4 --seq-len 256 --data "$R/data" \
+    --tokenizer "$R/tok/tokenizer.model" --steps "$BASE_STEPS" --batch-size 8 --lr 2e-3 --min-lr 2e-4 --warmup 50 \
+    --eval-every 250 --eval-batches 8 --checkpoint-every 500 --backend tensorflow
 fi
 B=$R/base/model
 mkdir -p "$R/eval"
@@ -32,20 +49,19 @@ mkdir -p "$R/eval"
 FT=(--init "$B" --head random --warmup 30 --backend tensorflow)
 
 # 2a. SST-5's learning rate and number of epochs, chosen on a seeded tenth of its training set held out (854
-#     sentences; the model learns on the other 7,690): one seed per point of the grid below, the best held-out
-#     accuracy wins (choose.mjs). The dev set is not read until the recipe is fixed.
+#     sentences; the model learns on the other 7,690): one seed per point of GRID, the best held-out accuracy wins
+#     (choose.mjs). The dev set is not read until the recipe is fixed. GRID is two epochs at three rates: on the
+#     1,000-step base's held-out tenth, four epochs lost to two at two rates of three.
 S=$R/select
-GRID=(2.5e-4@2 2.5e-4@4 5e-4@2 5e-4@4 1e-3@2 1e-3@4)
 [ -s "$S/data/sst-fit.txt" ] || node docs/experiments/minllama-tasks/holdout.mjs "$M/sst-train.txt" "$S/data"
 FIT=$(wc -l < "$S/data/sst-fit.txt")
 mkdir -p "$S/eval"
 for point in "${GRID[@]}"; do
   lr=${point%@*} epochs=${point#*@}
   run=$S/sst5-lr$lr-ep$epochs
-  [ -d "$run/model" ] || ml finetune "${FT[@]}" --lr "$lr" --task "minllama:$S/data/sst-fit.txt" \
-    --steps $(((FIT * epochs + 31) / 32)) --batch-size 32 --max-length 64 --seed 0 --out "$run"
-  [ -s "$S/eval/sst5-lr$lr-ep$epochs.json" ] || ml eval classify --model "$run/model" \
-    --task "minllama:$S/data/sst-heldout.txt" --backend tensorflow --json > "$S/eval/sst5-lr$lr-ep$epochs.json"
+  train "$run" finetune "${FT[@]}" --lr "$lr" --task "minllama:$S/data/sst-fit.txt" \
+    --steps $(((FIT * epochs + 31) / 32)) --batch-size 32 --max-length 64 --seed 0
+  eval_to "$S/eval/sst5-lr$lr-ep$epochs.json" --model "$run/model" --task "minllama:$S/data/sst-heldout.txt"
 done
 read -r SST5_LR SST5_EPOCHS < <(node docs/experiments/minllama-tasks/choose.mjs "$S/eval" "${GRID[@]}")
 [ -n "${SST5_EPOCHS:-}" ] || { echo "run.sh: no recipe chosen for SST-5" >&2; exit 1; }
@@ -55,14 +71,11 @@ SST5_TRAIN=$(grep -c . "$M/sst-train.txt")
 #     sentences cut at 64 tokens. CFIMDB: AdamW at 5e-4, two epochs (214 updates of 16, the last 192 tokens of
 #     each review), fixed before any dev score was seen.
 for seed in $SEEDS; do
-  [ -d "$R/sst5-$seed/model" ] || ml finetune "${FT[@]}" --lr "$SST5_LR" --task "minllama:$M/sst-train.txt" \
-    --steps $(((SST5_TRAIN * SST5_EPOCHS + 31) / 32)) --batch-size 32 --max-length 64 --seed "$seed" \
-    --out "$R/sst5-$seed"
-  [ -s "$R/eval/sst5-$seed.json" ] || ml eval classify --model "$R/sst5-$seed/model" \
-    --task "minllama:$M/sst-dev.txt" --backend tensorflow --json > "$R/eval/sst5-$seed.json"
-  [ -d "$R/cfimdb-$seed/model" ] || ml finetune "${FT[@]}" --lr 5e-4 --task "minllama:$M/cfimdb-train.txt" \
-    --steps 214 --batch-size 16 --max-length 192 --seed "$seed" --out "$R/cfimdb-$seed"
-  [ -s "$R/eval/cfimdb-$seed.json" ] || ml eval classify --model "$R/cfimdb-$seed/model" \
-    --task "minllama:$M/cfimdb-dev.txt" --backend tensorflow --json > "$R/eval/cfimdb-$seed.json"
+  train "$R/sst5-$seed" finetune "${FT[@]}" --lr "$SST5_LR" --task "minllama:$M/sst-train.txt" \
+    --steps $(((SST5_TRAIN * SST5_EPOCHS + 31) / 32)) --batch-size 32 --max-length 64 --seed "$seed"
+  eval_to "$R/eval/sst5-$seed.json" --model "$R/sst5-$seed/model" --task "minllama:$M/sst-dev.txt"
+  train "$R/cfimdb-$seed" finetune "${FT[@]}" --lr 5e-4 --task "minllama:$M/cfimdb-train.txt" \
+    --steps 214 --batch-size 16 --max-length 192 --seed "$seed"
+  eval_to "$R/eval/cfimdb-$seed.json" --model "$R/cfimdb-$seed/model" --task "minllama:$M/cfimdb-dev.txt"
 done
 node docs/experiments/minllama-tasks/summarize.mjs "$R"
