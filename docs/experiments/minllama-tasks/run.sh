@@ -12,7 +12,7 @@ ml() { pnpm --silent mini-llama "$@"; }
 M=$D/minllama-sst5-cfimdb
 SEEDS=${SEEDS:-"0 1 2"}
 BASE_STEPS=${BASE_STEPS:-3000}                          # 1000 for the 2026-12-03 base
-GRID=(${GRID:-2.5e-4@2 5e-4@2 1e-3@2})                  # "2.5e-4@2 2.5e-4@4 5e-4@2 5e-4@4 1e-3@2 1e-3@4" before
+GRID=(${GRID:-2.5e-4@2 5e-4@2 1e-3@2 2e-3@2})          # "2.5e-4@2 2.5e-4@4 5e-4@2 5e-4@4 1e-3@2 1e-3@4" before
 
 # train OUT COMMAND ARGS…: `mini-llama COMMAND` training into OUT, skipped once OUT/model exists, continued with
 # --resume where a run was interrupted (OUT/run-config.json written, no model yet).
@@ -50,8 +50,9 @@ FT=(--init "$B" --head random --warmup 30 --backend tensorflow)
 
 # 2a. SST-5's learning rate and number of epochs, chosen on a seeded tenth of its training set held out (854
 #     sentences; the model learns on the other 7,690): one seed per point of GRID, the best held-out accuracy wins
-#     (choose.mjs). The dev set is not read until the recipe is fixed. GRID is two epochs at three rates: on the
-#     1,000-step base's held-out tenth, four epochs lost to two at two rates of three.
+#     (choose.mjs). The dev set is not read until the recipe is fixed. GRID is two epochs at four rates: on the
+#     1,000-step base's held-out tenth, four epochs lost to two at two rates of three; on the 3,000-step base's, the
+#     highest of 2.5e-4, 5e-4 and 1e-3 won, so the grid goes one rate further.
 S=$R/select
 [ -s "$S/data/sst-fit.txt" ] || node docs/experiments/minllama-tasks/holdout.mjs "$M/sst-train.txt" "$S/data"
 FIT=$(wc -l < "$S/data/sst-fit.txt")
@@ -66,6 +67,13 @@ done
 read -r SST5_LR SST5_EPOCHS < <(node docs/experiments/minllama-tasks/choose.mjs "$S/eval" "${GRID[@]}")
 [ -n "${SST5_EPOCHS:-}" ] || { echo "run.sh: no recipe chosen for SST-5" >&2; exit 1; }
 SST5_TRAIN=$(grep -c . "$M/sst-train.txt")
+# the seeds' runs below are of one recipe: a grid that now chooses another refuses to mix them
+if [ -s "$R/sst5-recipe" ] && [ "$(cat "$R/sst5-recipe")" != "$SST5_LR@$SST5_EPOCHS" ]; then
+  echo "run.sh: SST-5's recipe is now $SST5_LR@$SST5_EPOCHS, $R/sst5-* were trained with $(cat "$R/sst5-recipe");" \
+    "move $R/sst5-[0-9]* and $R/eval/sst5-*.json aside to train the seeds again" >&2
+  exit 1
+fi
+echo "$SST5_LR@$SST5_EPOCHS" > "$R/sst5-recipe"
 
 # 2b. Three seeds of each task, trained on the whole training set. SST-5: the recipe of 2a, updates of 32
 #     sentences cut at 64 tokens. CFIMDB: AdamW at 5e-4, two epochs (214 updates of 16, the last 192 tokens of
