@@ -12,13 +12,8 @@ ml() { pnpm --silent mini-llama "$@"; } # builds what changed, then runs the CLI
 [ -d runs/demo/pretrain/model ] || { echo "run 'pnpm mini-llama demo' first (runs/demo/pretrain/model)" >&2; exit 1; }
 mkdir -p "$R"
 # CFIMDB labels its reviews bad / good: the same classes under the names SST-2 uses, as a JSONL set
-[ -s "$R/cfimdb-dev.jsonl" ] || node -e '
-  const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean);
-  const names = ["negative", "positive"]; // cfimdb-label-mapping.json: ["bad", "good"]
-  for (const line of lines) {
-    const [label, text] = line.split(" ||| ");
-    console.log(JSON.stringify({ text: text.trim(), label: names[Number(label)] }));
-  }' "$D/minllama-sst5-cfimdb/cfimdb-dev.txt" > "$R/cfimdb-dev.jsonl"
+[ -s "$R/cfimdb-dev.jsonl" ] ||
+  node docs/experiments/cfimdb-sentiment-jsonl.mjs "$D/minllama-sst5-cfimdb/cfimdb-dev.txt" > "$R/cfimdb-dev.jsonl"
 ml demo --base runs/demo/pretrain/model --task sst2 --data "$D/sst2" \
   --ood "uci:$D/uci-sentiment/amazon_cells_labelled.txt" --ood "uci:$D/uci-sentiment/imdb_labelled.txt" \
   --ood "uci:$D/uci-sentiment/yelp_labelled.txt" --ood "jsonl:$R/cfimdb-dev.jsonl" --out "$R/study"

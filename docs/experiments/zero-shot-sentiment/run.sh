@@ -21,13 +21,8 @@ mkdir -p "$R"
 # the texts the head is centred on: the first 3,200 SST-2 training sentences (their labels are not read)
 [ -s "$R/sst2-centre.tsv" ] || head -n 3201 "$D/sst2/train.tsv" > "$R/sst2-centre.tsv"
 # CFIMDB labels its reviews bad / good: the same classes under the names SST-2 uses, as a JSONL set
-[ -s "$R/cfimdb-dev.jsonl" ] || node -e '
-  const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean);
-  const names = ["negative", "positive"]; // cfimdb-label-mapping.json: ["bad", "good"]
-  for (const line of lines) {
-    const [label, text] = line.split(" ||| ");
-    console.log(JSON.stringify({ text: text.trim(), label: names[Number(label)] }));
-  }' "$D/minllama-sst5-cfimdb/cfimdb-dev.txt" > "$R/cfimdb-dev.jsonl"
+[ -s "$R/cfimdb-dev.jsonl" ] ||
+  node docs/experiments/cfimdb-sentiment-jsonl.mjs "$D/minllama-sst5-cfimdb/cfimdb-dev.txt" > "$R/cfimdb-dev.jsonl"
 EVAL=(--task "sst2:$D/sst2/dev.tsv" --ood "uci:$D/uci-sentiment/amazon_cells_labelled.txt"
   --ood "uci:$D/uci-sentiment/imdb_labelled.txt" --ood "uci:$D/uci-sentiment/yelp_labelled.txt"
   --ood "jsonl:$R/cfimdb-dev.jsonl" --backend tensorflow --json)

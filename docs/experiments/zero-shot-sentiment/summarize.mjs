@@ -13,7 +13,7 @@ const read = (name) => {
 };
 const withOutcomes = (set) => ({ ...set, outcomes: outcomes(set.labels, set.predictions) });
 const SHIFTED = ['amazon', 'imdb', 'yelp', 'cfimdb'];
-// [file, title, the sets: the run's own, or (own-centre) SST-2 from the study's head and each shifted set from its own]
+// [run, title]: each run's own sets; own-centre takes SST-2 from the study's head and each shifted set from its own
 const variants = [
   ['words-centred', 'label words, centred on SST-2 — the study’s'],
   ['words-plain', 'label words, not centred'],
