@@ -27,3 +27,28 @@ const TRANSPOSED_PRODUCTS_ARE_FAST: ReadonlySet<string> = new Set(['tensorflow']
 export function transposedProductsAreFast(): boolean {
   return TRANSPOSED_PRODUCTS_ARE_FAST.has(tf.getBackend());
 }
+
+/**
+ * Multiply-adds per decoded token of a layer (its seven projections) up to which the whole-layer decoding
+ * kernel (./decoder-step.ts) is used, by how it runs: cheaper than the ~15 kernel dispatches it replaces for a
+ * small layer, dearer than the backend's own products for a wide one. Measured on wasm ×1, one process
+ * alternating with and without the kernel (docs/performance.md), whole-layer ÷ per-op —
+ * in JavaScript (~0.7–1 GMAC/s; cpu, and wasm where the SIMD build cannot compile): 45K multiply-adds
+ * (stories260K) 1.17x, 71K 1.06x, 101K 0.87x, 181K 0.60x, 995K (stories15M) 0.34x;
+ * in WebAssembly SIMD (wasm): 45K 2.93x, 262K 1.72x, 442K 1.56x, 609K 1.13x, 786K 1.14x, 995K 0.90x.
+ */
+export const DECODER_STEP_MAX_MACS = { javascript: 64_000, wasmSimd: 800_000 } as const;
+
+let simdDecoderStep = false;
+
+/** Set by `registerFusedKernels`: whether the whole-layer kernel's WebAssembly SIMD build compiles here. */
+export function setSimdDecoderStep(available: boolean): void {
+  simdDecoderStep = available;
+}
+
+/** The widest layer, in multiply-adds per decoded token, the whole-layer kernel runs on this backend. */
+export function decoderStepMaxMacs(): number {
+  return tf.getBackend() === 'wasm' && simdDecoderStep
+    ? DECODER_STEP_MAX_MACS.wasmSimd
+    : DECODER_STEP_MAX_MACS.javascript;
+}

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { decoderStepMaxMacs } from './backend-policy.js';
 import type { FeedForward } from './feed-forward.js';
 import { canRunFused } from './fused-dispatch.js';
 import { type DecoderStepAttrs, FUSED } from './fused-kernel-names.js';
@@ -7,15 +8,6 @@ import type { LayerKvCache } from './kv-cache.js';
 import { Linear, type LinearLike } from './linear.js';
 import type { RmsNorm } from './rms-norm.js';
 import { isRotaryTables, type RotaryEmbedding, type RotaryTables } from './rotary-embedding.js';
-
-/**
- * Multiply-adds per decoded token of a layer (its seven projections) up to which the whole-layer kernel is
- * used. Its projections are plain JavaScript loops (~0.7–1 GMAC/s here): cheaper than the ~15 kernel
- * dispatches they replace for a small layer, dearer than wasm's XNNPACK products for a wider one. Measured on
- * wasm ×1, one process alternating with and without the kernel (docs/performance.md), whole-layer ÷ per-op:
- * 45K multiply-adds (stories260K) 1.17–1.18x, 71K 1.06x, 101K 0.87x, 181K 0.60x, 995K (stories15M) 0.34x.
- */
-export const DECODER_STEP_MAX_MACS = 64_000;
 
 /** The parts of a pre-norm decoder layer (h + attention(norm(h)), then + feedForward(norm(·))). */
 export interface DecoderStepLayer {
@@ -55,7 +47,7 @@ export function decoderStep(h: tf.Tensor, layer: DecoderStepLayer, call: Decoder
   if (!projections.every(isPlainLinear) || !attention.causal) return null;
   if (inputLayernorm.eps !== postAttentionLayernorm.eps) return null;
   const macs = projections.reduce((sum, p) => sum + p.inFeatures * p.outFeatures, 0);
-  if (macs > DECODER_STEP_MAX_MACS) return null;
+  if (macs > decoderStepMaxMacs()) return null;
   const keyLength = cache.length + 1;
   if (mask && !(mask.rank === 4 && mask.shape[2] === 1 && mask.shape[3] === keyLength)) return null;
   const { nHeads, nKvHeads, headDim } = attention;

@@ -2,6 +2,8 @@ import './register-gradients.js';
 
 export { attend, attendBatched, attendPerGroup } from './attention.js';
 export {
+  DECODER_STEP_MAX_MACS,
+  decoderStepMaxMacs,
   FUSED_KERNEL_BACKENDS,
   prefersLoopedAttention,
   transposedProductsAreFast,
@@ -9,7 +11,6 @@ export {
 export { causalMask, MASKED_SCORE, paddingMask } from './causal-mask.js';
 export { type CrossEntropyOptions, crossEntropy } from './cross-entropy.js';
 export {
-  DECODER_STEP_MAX_MACS,
   type DecoderStepCall,
   type DecoderStepLayer,
   decoderStep,

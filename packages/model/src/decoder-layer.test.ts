@@ -92,11 +92,23 @@ describe.each(['cpu', 'wasm'] as const)('the whole-layer decoding kernel on %s',
     made.dispose();
   });
 
+  it('runs a layer of 442K multiply-adds on wasm, where it is WebAssembly SIMD, and not on cpu', async () => {
+    await useBackend(backend);
+    const made = model({ ...small, dim: 192, nHeads: 8, nKvHeads: 4, hiddenDim: 512 });
+    registerFusedKernels();
+    const fused = await decode(made, [[1, 7, 3]], 4);
+    unregisterFusedKernels();
+    const composite = await decode(made, [[1, 7, 3]], 4);
+    expect(fused.kernels.get(FUSED.decoderStep)).toBe(backend === 'wasm' ? 2 : undefined);
+    expect(maxRelativeDifference(fused.hidden, composite.hidden)).toBeLessThan(1e-4);
+    made.dispose();
+  });
+
   it.each([
     { label: 'biases on q, k and v (Qwen2)', config: { ...small, qkvBias: true } },
     {
-      label: `a layer wider than ${DECODER_STEP_MAX_MACS.toLocaleString('en-US')} multiply-adds`,
-      config: { ...small, dim: 192, nHeads: 8, nKvHeads: 4, hiddenDim: 512 },
+      label: `a layer wider than ${DECODER_STEP_MAX_MACS.wasmSimd.toLocaleString('en-US')} multiply-adds`,
+      config: { ...small, dim: 320, nHeads: 8, nKvHeads: 4, hiddenDim: 1024 },
     },
   ])('leaves $label to the per-op kernels', async ({ config }) => {
     await useBackend(backend);

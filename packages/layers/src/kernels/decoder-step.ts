@@ -3,15 +3,18 @@ import { dotProducts, weightedSum } from './attention.js';
 import type { Float32Input, Float32Kernel } from './float32-kernel.js';
 import { normalizeRows } from './rms-norm.js';
 import { rotate } from './rotary-heads.js';
+import { decoderStepInWasm } from './wasm/decoder-step-wasm.js';
 
 // One decoder layer for one new token per row, in one kernel instead of ~15 (two norms, seven projections, the
 // rotary heads, the cache write, attention, the SwiGLU, two residual adds). For a model as small as stories260K
-// (dim 64) the kernels' fixed cost is most of a decoded token (../fused-dispatch.ts); here the projections are
-// plain loops, which are slower than the backend's matrix products once the layer is wide, so the layer uses
-// this kernel only below DECODER_STEP_MAX_MACS (../decoder-step.ts). It writes the token's key and value into
-// the KV cache's buffers in place at `offset`, as the kvWrite kernel does. The reference is the layer's
-// composite path, the same steps in the same order; the products accumulate in float64 (the backends' in
-// float32), so the two agree to float32 rounding, not bit for bit.
+// (dim 64) the kernels' fixed cost is most of a decoded token (../fused-dispatch.ts). On wasm it runs as
+// WebAssembly SIMD inside the backend's heap (./wasm/decoder-step.c, `computeInWasm`); on cpu, and on wasm where
+// that module cannot compile, as the plain loops below, which are slower than the backend's matrix products
+// once the layer is wide: how wide a layer each runs is `decoderStepMaxMacs` (../backend-policy.ts). It writes
+// the token's key and value into the KV cache's buffers in place at `offset`, as the kvWrite kernel does. The
+// reference is the layer's composite path, the same steps in the same order; the loops below accumulate in
+// float64 and the SIMD build in float32 four lanes at a time (the backends' products in float32, in their own
+// order), so they agree to float32 rounding, not bit for bit.
 
 let scores = new Float64Array(0); // one query head's scores
 let accumulator = new Float64Array(0); // one projection's sums
@@ -90,6 +93,7 @@ export const decoderStepKernel: Float32Kernel<DecoderStepAttrs> = {
     }
     return [[B, dim]];
   },
+  computeInWasm: decoderStepInWasm,
   compute(inputs, [out], attrs) {
     const [
       h,

@@ -8,6 +8,34 @@ import * as tf from '@tensorflow/tfjs-core';
 interface WasmMemory {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   typedArrayFromHeap(tensor: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+  /** A tensor's byte offset in the heap. */
+  getMemoryOffset?(dataId: tf.DataId): number;
+  /** The Emscripten module: its memory is `asm.memory` (one thread) or `wasmMemory` (the threaded build). */
+  wasm?: {
+    asm?: { memory?: WasmMemoryObject };
+    wasmMemory?: WasmMemoryObject;
+    _malloc?(bytes: number): number;
+    _free?(pointer: number): void;
+  };
+}
+
+/**
+ * What is used here of a `WebAssembly.Memory` (typed locally: this package's types assume neither the DOM's
+ * nor a Node version's declarations of WebAssembly).
+ */
+export interface WasmMemoryObject {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+}
+
+/**
+ * tfjs-backend-wasm's heap, for kernels compiled to WebAssembly that run in it (./wasm): they import this
+ * memory, read their inputs where the backend keeps them (HeapTensor), and keep their scratch in blocks
+ * `malloc` hands out.
+ */
+export interface WasmHeap {
+  memory: WasmMemoryObject;
+  malloc(bytes: number): number;
+  free(pointer: number): void;
 }
 
 /** What a float32 kernel uses of tfjs-backend-cpu's MathBackendCPU. */
@@ -20,6 +48,12 @@ interface CpuMemory {
  * One input of a float32 kernel: its values (a view of the tensor's memory, not a copy: never write to it, but
  * for the one kernel made to, fused-kv-write.ts) and its shape.
  */
+/** A float32 tensor in tfjs-backend-wasm's heap: its byte offset there and its shape. */
+export interface HeapTensor {
+  pointer: number;
+  shape: number[];
+}
+
 export interface Float32Input {
   values: Float32Array;
   shape: number[];
@@ -33,6 +67,16 @@ export interface Float32Kernel<Attrs> {
   outputShapes(inputShapes: (number[] | undefined)[], attrs: Attrs): number[][];
   /** Writes every element of every output. */
   compute(inputs: (Float32Input | undefined)[], outputs: Float32Array[], attrs: Attrs): void;
+  /**
+   * On wasm, a faster `compute` that runs inside the backend's heap (outputs: their byte offsets there); it
+   * returns false where it cannot run (its module did not compile here), and `compute` runs instead.
+   */
+  computeInWasm?(
+    heap: WasmHeap,
+    inputs: (HeapTensor | undefined)[],
+    outputs: number[],
+    attrs: Attrs,
+  ): boolean;
 }
 
 /** The backends a float32 kernel can run on: they keep tensors in memory JavaScript reads in place. */
@@ -83,6 +127,12 @@ function runOnWasmHeap<Attrs>(
   attrs: Attrs,
 ): tf.TensorInfo[] {
   const outputs = shapes.map((shape) => backend.makeOutput(shape, 'float32'));
+  const heap = kernel.computeInWasm && backend.getMemoryOffset ? wasmHeapOf(backend) : null;
+  if (heap) {
+    const at = (info: tf.TensorInfo) => backend.getMemoryOffset!(info.dataId);
+    const inputs = infos.map((info) => info && { pointer: at(info), shape: info.shape });
+    if (kernel.computeInWasm!(heap, inputs, outputs.map(at), attrs)) return outputs;
+  }
   // Views are taken after every allocation: an allocation may grow (and so replace) the heap's buffer.
   const heapView = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array;
   kernel.compute(
@@ -91,6 +141,29 @@ function runOnWasmHeap<Attrs>(
     attrs,
   );
   return outputs;
+}
+
+const heaps = new WeakMap<object, WasmHeap | null>();
+
+/** The backend's heap, or null where this build of tfjs-backend-wasm does not show its memory and allocator. */
+export function wasmHeapOf(backend: WasmMemory): WasmHeap | null {
+  const module = backend.wasm;
+  if (!module) return null;
+  if (!heaps.has(module)) {
+    const memory = module.wasmMemory ?? module.asm?.memory;
+    const { _malloc: malloc, _free: free } = module;
+    heaps.set(
+      module,
+      memory?.buffer && malloc && free
+        ? {
+            memory,
+            malloc: (bytes) => malloc.call(module, bytes),
+            free: (pointer) => free.call(module, pointer),
+          }
+        : null,
+    );
+  }
+  return heaps.get(module)!;
 }
 
 function runOnCpuArrays<Attrs>(

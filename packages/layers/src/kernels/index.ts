@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FUSED_KERNEL_BACKENDS } from '../backend-policy.js';
+import { FUSED_KERNEL_BACKENDS, setSimdDecoderStep } from '../backend-policy.js';
 import { attentionKernel } from './attention.js';
 import { decoderStepKernel } from './decoder-step.js';
 import { type Float32Backend, type Float32Kernel, registerFloat32Kernel } from './float32-kernel.js';
@@ -7,6 +7,7 @@ import { kvWriteKernel } from './kv-write.js';
 import { rmsNormKernel } from './rms-norm.js';
 import { rotaryHeadsKernel } from './rotary-heads.js';
 import { swiGluKernel } from './swiglu.js';
+import { decoderStepCompiles } from './wasm/decoder-step-wasm.js';
 
 // The fused inference kernels (see ../fused-dispatch.ts): registered only when asked, so that importing
 // @mini-llama/layers changes nothing in tfjs's registry. `useBackend` does not know them (it sits below the
@@ -26,15 +27,17 @@ export const FUSED_KERNEL_NAMES: readonly string[] = KERNELS.map((kernel) => ker
 
 /**
  * Registers the fused inference kernels for wasm and cpu (default: both; registering twice is harmless).
- * From then on the layers run them there whenever no gradient is being recorded: generation decodes about
- * twice as fast on wasm (docs/performance.md), with the same tokens.
+ * From then on the layers run them there whenever no gradient is being recorded: generation decodes two to
+ * six times as fast on wasm (docs/performance.md), with the same tokens.
  */
 export function registerFusedKernels(backends: readonly Float32Backend[] = FUSED_KERNEL_BACKENDS): void {
   for (const kernel of KERNELS) registerFloat32Kernel(kernel, backends);
+  if (backends.includes('wasm')) setSimdDecoderStep(decoderStepCompiles());
 }
 
 /** Removes them again: every layer then runs its composite ops (the reference), as on other backends. */
 export function unregisterFusedKernels(): void {
+  setSimdDecoderStep(false);
   for (const kernel of KERNELS) {
     for (const backend of FUSED_KERNEL_BACKENDS) {
       if (tf.getKernel(kernel.kernelName, backend)) tf.unregisterKernel(kernel.kernelName, backend);
