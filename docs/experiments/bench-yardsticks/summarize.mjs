@@ -45,7 +45,7 @@ for (const row of rows) {
   let bound;
   let kind;
   if (row.mode === 'generate') {
-    const context = row.tokens / 2; // the mean position while decoding
+    const context = (row.newTokens ?? row.tokens) / 2; // the mean position while decoding
     const kvBytes = 2 * config.nLayers * context * config.nKvHeads * config.headDim * 4;
     const memory = (limits.copy_gbs * 1e9) / (4 * weights + kvBytes);
     const gflops = threads === 1 ? limits.gflops.one : limits.gflops.all;
@@ -66,7 +66,7 @@ for (const row of rows) {
   ratios.push(ratio(runC));
   const backend = row.threads == null ? row.backend : `${row.backend} ×${row.threads}`;
   const shape =
-    row.mode === 'generate' ? `generate ${row.tokens}` : `${row.mode} ${row.batch} × ${row.seqLen}`;
+    row.mode === 'generate' ? `generate ${row.newTokens ?? row.tokens}` : `${row.mode} ${row.batch} × ${row.seqLen}`;
   console.log(
     `| ${row.preset} | ${shape} | ${backend} | ${fmt(row.tokensPerSecond)} | ${fmt(row.torchTokensPerSecond)} | ${fmt(row.torchCompiledTokensPerSecond)} | ${fmt(row.runC?.single)} | ${row.runC?.openmp == null ? '–' : `${fmt(row.runC.openmp)} ×${row.runC.openmpThreads}`} | ${ratios.join(' / ')} | ${fmt(bound.compute, 0)} | ${fmt(bound.memory, 0)} | ${fmt(row.tokensPerSecond / kind, 2)} |`,
   );

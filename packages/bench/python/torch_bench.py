@@ -7,8 +7,8 @@ float32) is measured in one mode and one JSON line is printed:
             one fixed random batch of BATCH x SEQ tokens; one warm-up step, then steps for SECONDS (at least 2)
   lora      the same step with a peft LoRA adapter (rank, alpha, target modules as given; no dropout): only the
             adapter is trained
-  generate  greedy decoding with the KV cache: a one-token prompt, then TOKENS single-token forward passes,
-            after an untimed warm-up run
+  generate  greedy decoding with the KV cache: a one-token prompt, then TOKENS single-token forward passes;
+            after an untimed warm-up run, runs for SECONDS (at least 2), their tokens over their decoding time
 
 With --compile (train and lora) the model's forward runs through torch.compile (inductor, which builds C++ on
 CPU); compiling happens in the warm-up step, outside the timing.
@@ -93,8 +93,11 @@ def generate(args, model, config):
         return time.perf_counter() - started
 
     run(min(8, args.tokens))  # warm-up
-    elapsed = run(args.tokens)
-    return {"tokens": args.tokens, "tokens_per_second": args.tokens / elapsed}
+    runs, elapsed, started = 0, 0.0, time.perf_counter()
+    while runs < 2 or time.perf_counter() - started < args.seconds:
+        elapsed += run(args.tokens)
+        runs += 1
+    return {"tokens": runs * args.tokens, "tokens_per_second": runs * args.tokens / elapsed}
 
 
 def main():

@@ -14,8 +14,10 @@ export interface Measurement {
   batch: number;
   /** Training: tokens per sequence; generation: the prompt's length (1). */
   seqLen: number;
-  /** Training: steps × batch × seqLen; generation: the new tokens. */
+  /** Training: steps × batch × seqLen; generation: the new tokens of every timed run. */
   tokens: number;
+  /** Generation: the new tokens of one run (what the yardsticks are asked to generate per run). */
+  newTokens?: number;
   tokensPerSecond: number;
   /** The process's highest resident set size during this mode (0 where it cannot be read). */
   peakRssBytes: number;

@@ -29,7 +29,9 @@ describe('measureShape', () => {
       expect([row.batch, row.seqLen, row.tokens % 16]).toEqual([2, 8, 0]);
       expect(row.tokens).toBeGreaterThanOrEqual(2 * 16); // at least two timed steps
     }
-    expect([generate!.batch, generate!.seqLen, generate!.tokens]).toEqual([1, 1, 5]);
+    expect([generate!.batch, generate!.seqLen, generate!.newTokens]).toEqual([1, 1, 5]);
+    expect(generate!.tokens % 5).toBe(0);
+    expect(generate!.tokens).toBeGreaterThanOrEqual(2 * 5); // at least two timed runs
     for (const row of rows) {
       expect(row.tokensPerSecond).toBeGreaterThan(0);
       expect(row.peakRssBytes).toBeGreaterThan(0);

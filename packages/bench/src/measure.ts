@@ -47,7 +47,11 @@ export interface MeasureOptions {
   batch: number;
   /** Training: tokens per sequence (at most the model's context). */
   seqLen: number;
-  /** Training: timed seconds per mode, after one warm-up step (at least two timed steps). */
+  /**
+   * Timed seconds per mode: training steps after one warm-up step (at least two timed steps); generation runs
+   * after one warm-up run (at least two timed runs), so that a JIT's later tiers (V8 compiles JavaScript and
+   * WebAssembly in tiers) are what is measured, as a long generation gets them.
+   */
   seconds: number;
   /** Generation: new tokens after a one-token prompt (default min(255, context - 1)). */
   newTokens?: number;
@@ -101,15 +105,24 @@ export async function measureShape(options: MeasureOptions): Promise<Measurement
       say(`${options.name}: generating ${newTokens} tokens (greedy, KV cache)…`);
       const settings = { maxNewTokens: newTokens, temperature: 0 };
       await generate(model, [[1]], settings); // warm-up: kernels set up, JavaScript compiled
-      const result = await generate(model, [[1]], { ...settings, onToken: () => memory.sample() });
-      const generated = result.tokens[0]!.length;
+      let generated = 0;
+      let decodeMs = 0;
+      let perRun = 0;
+      const started = performance.now();
+      for (let runs = 0; runs < 2 || performance.now() - started < seconds * 1000; runs++) {
+        const result = await generate(model, [[1]], { ...settings, onToken: () => memory.sample() });
+        perRun ||= result.tokens[0]!.length;
+        generated += result.tokens[0]!.length;
+        decodeMs += result.decodeMs;
+      }
       measured.push({
         ...shared,
         mode: 'generate',
         batch: 1,
         seqLen: 1,
         tokens: generated,
-        tokensPerSecond: generated / (result.decodeMs / 1000),
+        newTokens: perRun,
+        tokensPerSecond: generated / (decodeMs / 1000),
         peakRssBytes: memory.take(),
       });
     }

@@ -1,5 +1,5 @@
-// run.c beside the bench's generation rows: built once each way, measured once per shape, and compared with
-// ours at equal threads.
+// run.c beside the bench's generation rows: built once each way, measured per shape for as long as ours (its
+// runs' tokens over their time, as ours), and compared with ours at equal threads.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ export interface RunCRowsOptions {
   source: string;
   /** OpenMP threads for the parallel build (default: every core). */
   openmpThreads?: number;
+  /** Seconds of runs per shape and build (at least two runs; default 0: two runs). */
+  seconds?: number;
   onMessage?: (line: string) => void;
 }
 
@@ -43,8 +45,19 @@ export async function addRunCToRows(rows: BenchRow[], options: RunCRowsOptions):
         say(`${row.preset}: run.c generate…`);
         try {
           const inputs = await writeRunCInputs(presetConfig(row.preset as LlamaPresetName), directory);
-          const at = async (build: RunCBuild, threads: number) =>
-            (await measureRunC(builds[build], inputs, { newTokens: row.tokens, threads })).tokensPerSecond;
+          const at = async (build: RunCBuild, threads: number) => {
+            // run.c reports one run's tokens/s (after its first token): runs are summed as tokens over time
+            let tokens = 0;
+            let seconds = 0;
+            const started = performance.now();
+            for (let runs = 0; runs < 2 || performance.now() - started < (options.seconds ?? 0) * 1000; runs++) {
+              const newTokens = row.newTokens ?? row.tokens;
+              const { tokensPerSecond } = await measureRunC(builds[build], inputs, { newTokens, threads });
+              tokens += newTokens;
+              seconds += newTokens / tokensPerSecond;
+            }
+            return tokens / seconds;
+          };
           measured.set(row.preset, {
             single: await at('single', 1),
             openmp: await at('openmp', openmpThreads),

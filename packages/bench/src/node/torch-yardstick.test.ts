@@ -28,7 +28,7 @@ describe('the PyTorch yardstick', () => {
       ...['--batch', '4', '--seq', '16', '--seconds', '2'],
       ...['--lora-r', '8', '--lora-alpha', '16', '--lora-targets', 'q_proj,v_proj', '--threads', '2'],
     ]);
-    expect(torchArguments({ ...request, mode: 'generate' })).toEqual(['--tokens', '9']);
+    expect(torchArguments({ ...request, mode: 'generate' })).toEqual(['--tokens', '9', '--seconds', '2']);
     expect(torchArguments({ ...request, mode: 'train', compile: true }).at(-1)).toBe('--compile');
     expect(() => torchArguments({ ...request, mode: 'generate', compile: true })).toThrow(
       'torch.compile is measured for training only',

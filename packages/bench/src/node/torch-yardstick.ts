@@ -87,7 +87,7 @@ export interface TorchResult {
 export function torchArguments(request: TorchRequest): string[] {
   const args =
     request.mode === 'generate'
-      ? ['--tokens', String(request.newTokens)]
+      ? ['--tokens', String(request.newTokens), '--seconds', String(request.seconds)]
       : [
           '--batch',
           String(request.batch),

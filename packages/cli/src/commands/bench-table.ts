@@ -23,7 +23,7 @@ export function formatTable(rows: readonly BenchRow[]): string {
     row.preset,
     row.mode,
     row.threads === null ? row.backend : `${row.backend} ×${row.threads}`,
-    row.mode === 'generate' ? `${row.tokens} new` : `${row.batch} × ${row.seqLen}`,
+    row.mode === 'generate' ? `${row.newTokens ?? row.tokens} new` : `${row.batch} × ${row.seqLen}`,
     row.tokensPerSecond.toFixed(1),
     row.torchTokensPerSecond === null ? '-' : row.torchTokensPerSecond.toFixed(1),
     row.ratio === null ? '-' : `${row.ratio.toFixed(3)}x`,

@@ -56,7 +56,9 @@ describe('mini-llama bench', () => {
     const [train, generate] = rows as [BenchRow, BenchRow];
     expect(train.tokens % 512).toBe(0); // whole steps of batch 1 × the full context
     expect(train.tokens).toBeGreaterThanOrEqual(2 * 512); // at least two timed steps
-    expect(generate.tokens).toBe(255); // min(255, 512 - 1), greedy, no EOS stop
+    expect(generate.newTokens).toBe(255); // min(255, 512 - 1), greedy, no EOS stop
+    expect(generate.tokens % 255).toBe(0);
+    expect(generate.tokens).toBeGreaterThanOrEqual(2 * 255); // at least two timed runs
     for (const row of rows) {
       expect(row.tokensPerSecond).toBeGreaterThan(0);
       expect(row.torchTokensPerSecond).toBeNull();
@@ -102,7 +104,7 @@ describe('mini-llama bench', () => {
     expect((await readFile(calls, 'utf8')).trim().split('\n')).toEqual([
       'train --batch 1 --seq 512 --seconds 0.1 --threads 2',
       'train --batch 1 --seq 512 --seconds 0.1 --threads 2 --compile', // training only: torch.compile too
-      'generate --tokens 255 --threads 2',
+      'generate --tokens 255 --seconds 0.1 --threads 2',
     ]);
     const lines = run.stdout.trim().split('\n');
     expect(lines[0]).toMatch(
@@ -197,6 +199,8 @@ describe('mini-llama bench', () => {
       'generate',
       '--backends',
       'wasm,cpu',
+      '--seconds',
+      '0.1',
       '--json',
     );
     expect(run.stderr).not.toMatch(/^mini-llama bench:/m);
@@ -207,7 +211,7 @@ describe('mini-llama bench', () => {
       ['generate', 'cpu', 50],
     ]);
     expect((await readFile(calls, 'utf8')).trim().split('\n')).toEqual([
-      `generate --tokens 255 --threads ${cpus().length}`,
+      `generate --tokens 255 --seconds 0.1 --threads ${cpus().length}`,
     ]);
     for (const row of rows) expect(row.tensorsAfter).toBe(row.tensorsBefore);
   });

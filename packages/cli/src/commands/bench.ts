@@ -85,7 +85,7 @@ export function addBenchCommand(program: Command, io: CliIo): void {
     )
     .option(
       '--seconds <s>',
-      'training time per preset and mode, after one warm-up step (at least 2 steps)',
+      'time per preset and mode, after one warm-up step or generation (at least 2 steps or generations), for each yardstick too',
       positiveNumber('--seconds'),
       10,
     )
@@ -124,11 +124,13 @@ export function addBenchCommand(program: Command, io: CliIo): void {
       `
 Training: random tokens, one fixed batch, AdamW (lr 5e-4, β 0.9/0.95, weight decay 0.1) with clipping at 1.0; lora
 trains a rank-8 adapter on q and v only. One warm-up step, then steps until --seconds have passed. Generation: one
-untimed warm-up run, then batch 1, greedy, min(255, context - 1) new tokens with the KV cache; decode tokens/s.
+untimed warm-up run, then runs until --seconds have passed (at least 2, so that V8's optimising tiers are what is
+timed), each batch 1, greedy, min(255, context - 1) new tokens with the KV cache; decode tokens/s over all of them.
 PyTorch runs @mini-llama/bench's python/torch_bench.py (transformers + peft, float32) on the same shape, batch and
 length: MINI_LLAMA_PYTHON, else the repository's .venv-peft (scripts/peft-venv.sh), else python3. llama2.c's run.c
-(--run-c) generates from BOS greedily on a random-weight llama2.c checkpoint of each shape: one thread, and OpenMP
-on --generate-threads threads (every core when that is 1); its ratio compares ours at equal threads. Peak RSS is the
+(--run-c) generates from BOS greedily on a random-weight llama2.c checkpoint of each shape, runs for --seconds:
+one thread, and OpenMP on --generate-threads threads (every core when that is 1); its ratio compares ours at
+equal threads. Peak RSS is the
 process's, sampled around every step and token; tf.memory().numTensors is read before building the model and after
 disposing it, and must be equal.`,
     )
@@ -337,7 +339,7 @@ async function runTorch(
       batch: row.batch,
       seqLen: row.seqLen,
       seconds: flags.seconds,
-      newTokens: row.tokens,
+      newTokens: row.newTokens ?? row.tokens,
       threads: flags.torchThreads ?? cpus().length,
       compile,
     });
@@ -360,6 +362,7 @@ async function addRunC(rows: BenchRow[], flags: BenchFlags, io: CliIo): Promise<
   await addRunCToRows(rows, {
     source: resolve(io.cwd, source),
     openmpThreads: flags.generateThreads > 1 ? flags.generateThreads : cpus().length,
+    seconds: flags.seconds,
     onMessage: (line) => io.stderr.write(`${line}\n`),
   });
 }
