@@ -66,7 +66,9 @@ for (const row of rows) {
   ratios.push(ratio(runC));
   const backend = row.threads == null ? row.backend : `${row.backend} ×${row.threads}`;
   const shape =
-    row.mode === 'generate' ? `generate ${row.newTokens ?? row.tokens}` : `${row.mode} ${row.batch} × ${row.seqLen}`;
+    row.mode === 'generate'
+      ? `generate ${row.newTokens ?? row.tokens}`
+      : `${row.mode} ${row.batch} × ${row.seqLen}`;
   console.log(
     `| ${row.preset} | ${shape} | ${backend} | ${fmt(row.tokensPerSecond)} | ${fmt(row.torchTokensPerSecond)} | ${fmt(row.torchCompiledTokensPerSecond)} | ${fmt(row.runC?.single)} | ${row.runC?.openmp == null ? '–' : `${fmt(row.runC.openmp)} ×${row.runC.openmpThreads}`} | ${ratios.join(' / ')} | ${fmt(bound.compute, 0)} | ${fmt(bound.memory, 0)} | ${fmt(row.tokensPerSecond / kind, 2)} |`,
   );

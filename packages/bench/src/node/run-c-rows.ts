@@ -45,19 +45,9 @@ export async function addRunCToRows(rows: BenchRow[], options: RunCRowsOptions):
         say(`${row.preset}: run.c generate…`);
         try {
           const inputs = await writeRunCInputs(presetConfig(row.preset as LlamaPresetName), directory);
-          const at = async (build: RunCBuild, threads: number) => {
-            // run.c reports one run's tokens/s (after its first token): runs are summed as tokens over time
-            let tokens = 0;
-            let seconds = 0;
-            const started = performance.now();
-            for (let runs = 0; runs < 2 || performance.now() - started < (options.seconds ?? 0) * 1000; runs++) {
-              const newTokens = row.newTokens ?? row.tokens;
-              const { tokensPerSecond } = await measureRunC(builds[build], inputs, { newTokens, threads });
-              tokens += newTokens;
-              seconds += newTokens / tokensPerSecond;
-            }
-            return tokens / seconds;
-          };
+          const newTokens = row.newTokens ?? row.tokens;
+          const at = (build: RunCBuild, threads: number) =>
+            timeRunC(builds[build], inputs, { newTokens, threads, seconds: options.seconds ?? 0 });
           measured.set(row.preset, {
             single: await at('single', 1),
             openmp: await at('openmp', openmpThreads),
@@ -75,4 +65,21 @@ export async function addRunCToRows(rows: BenchRow[], options: RunCRowsOptions):
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
+}
+
+/** run.c run for `seconds` (at least twice): its runs' tokens over their time (each run reports its tokens/s). */
+async function timeRunC(
+  executable: string,
+  inputs: { checkpoint: string; tokenizer: string },
+  { newTokens, threads, seconds }: { newTokens: number; threads: number; seconds: number },
+): Promise<number> {
+  let tokens = 0;
+  let elapsed = 0;
+  const started = performance.now();
+  for (let runs = 0; runs < 2 || performance.now() - started < seconds * 1000; runs++) {
+    const { tokensPerSecond } = await measureRunC(executable, inputs, { newTokens, threads });
+    tokens += newTokens;
+    elapsed += newTokens / tokensPerSecond;
+  }
+  return tokens / elapsed;
 }
