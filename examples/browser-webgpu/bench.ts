@@ -53,7 +53,7 @@ for (const row of state.rows) {
       batch: row.batch,
       seqLen: row.seqLen,
       seconds: request.seconds,
-      newTokens: row.tokens,
+      newTokens: row.newTokens ?? row.tokens,
     });
     torch = result.tokensPerSecond;
     torchNote = `PyTorch ${result.torchVersion} eager, ${result.threads} threads`;
@@ -61,7 +61,7 @@ for (const row of state.rows) {
   rows.push({
     preset: row.preset,
     mode: row.mode,
-    shape: row.mode === 'generate' ? `${row.tokens} tokens` : `${row.batch} × ${row.seqLen}`,
+    shape: row.mode === 'generate' ? `${row.newTokens ?? row.tokens} tokens` : `${row.batch} × ${row.seqLen}`,
     'browser wasm tok/s': Number(row.tokensPerSecond.toFixed(1)),
     threads: row.threads,
     'PyTorch tok/s': torch === null ? null : Number(torch.toFixed(1)),

@@ -9,7 +9,7 @@ export interface BenchRequest {
   batch: number;
   /** Training: tokens per sequence. */
   seqLen: number;
-  /** Timed seconds per training mode (after one warm-up step). */
+  /** Timed seconds per mode (after one warm-up step or generation; at least two timed ones). */
   seconds: number;
   /** wasm's XNNPACK threads (runs only on a cross-origin-isolated page); null: tfjs's default. */
   threads: number | null;

@@ -91,7 +91,7 @@ export class WasmKernelModule<Exports> {
   }
 }
 
-const webAssembly = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+const webAssembly = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
 
 function fromBase64(text: string): Uint8Array {
   const binary = atob(text);
