@@ -44,16 +44,16 @@ interface CpuMemory {
   makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
 }
 
-/**
- * One input of a float32 kernel: its values (a view of the tensor's memory, not a copy: never write to it, but
- * for the one kernel made to, fused-kv-write.ts) and its shape.
- */
 /** A float32 tensor in tfjs-backend-wasm's heap: its byte offset there and its shape. */
 export interface HeapTensor {
   pointer: number;
   shape: number[];
 }
 
+/**
+ * One input of a float32 kernel: its values (a view of the tensor's memory, not a copy: never write to it, but
+ * for the one kernel made to, fused-kv-write.ts) and its shape.
+ */
 export interface Float32Input {
   values: Float32Array;
   shape: number[];

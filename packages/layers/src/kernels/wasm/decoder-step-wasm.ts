@@ -26,11 +26,10 @@ export function decoderStepInWasm(
 ): boolean {
   const instantiated = decoderStepModule.instance(heap);
   if (!instantiated) return false;
-  const [h, , wq, wk, , , , wGate, , , keys, , cos, , mask] = inputs;
+  const [h, , , , , , , wGate, , , keys, , cos, , mask] = inputs;
   const [B, dim] = h!.shape as [number, number];
   const [, , room, headDim] = keys!.shape as [number, number, number, number];
   const hidden = wGate!.shape[1]!;
-  if (wq!.shape[1] !== nHeads * headDim || wk!.shape[1] !== nKvHeads * headDim) return false;
   const pointers = [out!, ...inputs.map((input) => input?.pointer ?? 0)]; // 0: no mask
   const floats = 2 * dim + 3 * nHeads * headDim + 2 * nKvHeads * headDim + 2 * hidden + room;
   const scratch = decoderStepModule.scratch(heap, instantiated, 4 * floats);

@@ -24,7 +24,7 @@ interface Instantiated<Exports> {
 
 /**
  * A kernel's module instantiated once per heap (`instance(heap)`), with a scratch block of the heap it grows
- * as calls need (`scratch(heap, bytes)`). Null from `instance` where WebAssembly cannot compile it here (no
+ * as calls need (`scratch(heap, instantiated, bytes)`). Null from `instance` where WebAssembly cannot compile it here (no
  * SIMD, or a browser's main thread refusing to compile a module synchronously): the kernel's JavaScript runs.
  */
 export class WasmKernelModule<Exports> {
